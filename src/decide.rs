@@ -1,0 +1,144 @@
+//! Extraction + context -> Decision. No I/O, no clock: the receipt day is a parameter.
+
+use chrono::NaiveDate;
+
+use crate::classify;
+use crate::domain::{Decision, Field, Reason, Termination, Verdict};
+use crate::extract::{
+    DateFinding, Extraction, Intent, NameFinding, OrgNumberFinding, OrgNumberProblem, is_insurer_name,
+};
+use crate::mail::Inbound;
+
+/// What the decision knows beyond the mail's content.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The day the mail was received (Swedish time where known). Dates before it
+    /// cannot be honoured automatically.
+    pub received: Option<NaiveDate>,
+    /// Our own addresses: mails from them are our replies coming back.
+    pub own_addresses: Vec<String>,
+}
+
+/// Mails that get no answer and no extraction (see [`classify`]).
+pub fn ignore(mail: &Inbound, ctx: &Context) -> Option<Decision> {
+    let reasons = classify::ignore_reasons(mail, &ctx.own_addresses);
+    (!reasons.is_empty()).then(|| Decision::ignore(reasons))
+}
+
+/// Decides on what was extracted. Also used when a thread's earlier mail has
+/// been merged in.
+pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context) -> Decision {
+    let mut missing = Vec::new();
+    let mut reasons = Vec::new();
+    let mut doubtful = Vec::new();
+
+    match extraction.intent.intent {
+        Intent::Terminate => {}
+        Intent::Question => doubtful.push(Reason::Question),
+        Intent::Withdrawal => doubtful.push(Reason::Withdrawal),
+        Intent::OtherService => doubtful.push(Reason::OtherService),
+        Intent::None => {
+            missing.push(Field::Intent);
+            doubtful.push(Reason::NoTerminationIntent);
+        }
+    }
+
+    let org_number = match &extraction.org_number {
+        OrgNumberFinding::Found(f) => Some(f.value),
+        OrgNumberFinding::None => {
+            missing.push(Field::OrgNumber);
+            None
+        }
+        OrgNumberFinding::Invalid { problem, .. } => {
+            missing.push(Field::OrgNumber);
+            reasons.push(match problem {
+                OrgNumberProblem::Checksum => Reason::OrgNumberChecksum,
+                OrgNumberProblem::Personal => Reason::OrgNumberIsPersonal,
+            });
+            None
+        }
+        OrgNumberFinding::Ambiguous { .. } => {
+            missing.push(Field::OrgNumber);
+            let several = extraction.org_number.distinct_count() >= 2 && extraction.org_name.distinct_count() >= 2;
+            doubtful.push(if several { Reason::SeveralOrganisations } else { Reason::AmbiguousOrgNumber });
+            None
+        }
+    };
+    if org_number.is_some_and(|n| !n.is_public_body()) {
+        doubtful.push(Reason::NotAnAuthority);
+    }
+
+    let org_name = match &extraction.org_name {
+        NameFinding::Found(f) => Some(f.value.clone()),
+        NameFinding::None => {
+            missing.push(Field::OrgName);
+            None
+        }
+        NameFinding::Ambiguous { labeled, .. } => {
+            missing.push(Field::OrgName);
+            doubtful.push(if *labeled { Reason::SeveralOrganisations } else { Reason::AmbiguousOrgName });
+            None
+        }
+    };
+    // Insurance companies terminate per their written agreement, not by mail.
+    if org_name.as_deref().is_some_and(is_insurer_name) {
+        doubtful.push(Reason::NotAnAuthority);
+    }
+
+    let effective_date = match &extraction.effective_date {
+        DateFinding::Found(f) => match ctx.received {
+            Some(received) if f.value < received => {
+                missing.push(Field::EffectiveDate);
+                reasons.push(Reason::EffectiveDateInPast);
+                None
+            }
+            Some(_) => Some(f.value),
+            None => {
+                doubtful.push(Reason::ReceivedDateUnknown);
+                None
+            }
+        },
+        DateFinding::None => {
+            missing.push(Field::EffectiveDate);
+            None
+        }
+        DateFinding::Invalid { .. } => {
+            missing.push(Field::EffectiveDate);
+            reasons.push(Reason::EffectiveDateInvalid);
+            None
+        }
+        DateFinding::NotADate { .. } => {
+            missing.push(Field::EffectiveDate);
+            reasons.push(Reason::EffectiveDateNotADate);
+            None
+        }
+        DateFinding::Ambiguous { .. } => {
+            missing.push(Field::EffectiveDate);
+            doubtful.push(Reason::AmbiguousEffectiveDate);
+            None
+        }
+    };
+
+    // Facts we could not find, with a document attached that may hold them:
+    // we do not read attachments, so an officer must.
+    let has_document = mail.attachments_with_content().next().is_some();
+    let fields_missing = missing.iter().filter(|f| **f != Field::Intent).count();
+    if has_document && fields_missing > 0 && (extraction.mentions_attachment || missing.len() >= 2) {
+        doubtful.push(Reason::AttachmentOnly);
+    }
+
+    if !doubtful.is_empty() {
+        reasons.extend(doubtful);
+        return Decision::new(Verdict::Quarantine, missing, reasons, None);
+    }
+    if !missing.is_empty() {
+        return Decision::new(Verdict::Incomplete, missing, reasons, None);
+    }
+    match (org_number, org_name, effective_date) {
+        (Some(org_number), Some(org_name), Some(effective_date)) => {
+            Decision::new(Verdict::Accept, missing, reasons, Some(Termination { org_number, org_name, effective_date }))
+        }
+        // Unreachable by construction; quarantine rather than trust it.
+        _ => Decision::quarantine(missing, reasons),
+    }
+}

@@ -1,0 +1,7 @@
+//! Pure values of the domain. Nothing here does I/O.
+
+mod decision;
+mod org_number;
+
+pub use decision::{Decision, Field, Reason, Termination, Verdict};
+pub use org_number::{FORSAKRINGSKASSAN, OrgNumber, OrgNumberError, luhn_check_digit};

@@ -1,0 +1,310 @@
+//! The date from which the termination applies.
+//!
+//! Dates are recognised in the forms Swedish and English writers use; a date
+//! counts as the effective date when a phrase such as "från och med", "per" or
+//! "as of" stands right before it, or when it is the only date in the sentence
+//! that states the termination. "t.o.m. D" keeps the service until D, so the
+//! termination applies from the day after. Dates without a year are resolved
+//! against the day the mail was received, never the wall clock.
+
+use std::sync::LazyLock;
+
+use chrono::{Datelike, Days, NaiveDate};
+use regex::Regex;
+use serde::Serialize;
+
+use super::intent::IntentFinding;
+use super::text::Text;
+use super::{Evidence, Found};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum DateFinding {
+    None,
+    Found(Found<NaiveDate>),
+    Ambiguous {
+        candidates: Vec<Found<NaiveDate>>,
+    },
+    /// A date that does not exist, or is implausibly far off.
+    Invalid {
+        evidence: Evidence,
+    },
+    /// "omgående", "snarast", "med omedelbar verkan": a wish, not a date.
+    NotADate {
+        evidence: Evidence,
+    },
+}
+
+/// Years further ahead than this are typing errors, not plans.
+const MAX_YEARS_AHEAD: i32 = 5;
+
+const MONTHS: &str = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december\
+|january|february|march|may|june|july|august|october\
+|jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|oct|nov|dec";
+
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?x)
+        \b(?P<iy>\d{{4}})[-/.](?P<im>\d{{1,2}})[-/.](?P<id>\d{{1,2}})\b
+        | \b(?P<nd>\d{{1,2}})\.(?P<nm>\d{{1,2}})\.(?P<ny>\d{{4}})\b
+        | \b(?P<sd>\d{{1,2}})/(?P<sm>\d{{1,2}})(?:(?:\s*-\s*|\s+|/)(?P<sy>\d{{4}}))?\b
+        | \b(?P<td>\d{{1,2}})(?::[ae]|st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<tm>{MONTHS})\.?(?:,?\s+(?P<ty>\d{{4}}))?\b
+        | \b(?P<em>{MONTHS})\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<ey>\d{{4}})\b
+        | \b(?P<ny_word>årsskiftet|nyår|nyåret|new\s+year)(?:\s+(?:\d{{4}}\s*/\s*)?(?P<nyy>\d{{4}}))?
+        | \b(?P<ms_word>månadsskiftet)
+        | \b(?P<today>idag|i\s+dag|today|dags\s+dato)\b
+        "
+    ))
+    .expect("date regex")
+});
+
+/// Phrases that make the following date the effective date. `until` marks the
+/// last day of service: the termination applies from the next day.
+static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?:
+          (?P<from>från\s+och\s+med|fr\.?\s?o\.?\s?m\.?|f\.?\s?o\.?\s?m\.?|fom|from\s+and\s+including|from|med\s+start|per|från|gäller\s+från
+            |gälla\s+från|upphör\w*(?:\s+att\s+gälla)?|avslutas|sägs\s+upp|as\s+of|effective(?:\s+from|\s+as\s+of)?|with\s+effect\s+from|starting|beginning
+            |uppsägningsdatum|avslutsdatum|slutdatum|från\s+datum|gäller\s+från\s+datum|effective\s+date|termination\s+date
+            |datum\s+för\s+uppsägning(?:en)?|datum\s+då\s+uppsägningen\s+ska\s+gälla|ska\s+gälla|uppsägningen\s+ska\s+gälla\s+från
+            |från\s+vilket\s+datum\s+uppsägningen\s+ska\s+gälla)
+        | (?P<until>till\s+och\s+med|t\.?\s?o\.?\s?m\.?|tom|until|through|up\s+to\s+and\s+including|sista\s+dag(?:en)?(?:\s+(?:är|blir))?|last\s+day(?:\s+(?:is|will\s+be))?)
+        )
+        \s*(?:[:=\-–]\s*)?(?:den\s+|the\s+|on\s+|at\s+|dagen\s+)?$",
+    )
+    .expect("anchor regex")
+});
+
+static NOT_A_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)\b(?:omgående|snarast(?:\s+möjligt)?|med\s+omedelbar\s+verkan|omedelbart|så\s+snart\s+som\s+möjligt|så\s+fort\s+som\s+möjligt
+        |asap|as\s+soon\s+as\s+possible|immediately|with\s+immediate\s+effect|effective\s+immediately|inom\s+kort|snart)\b",
+    )
+    .expect("not-a-date regex")
+});
+
+enum Parsed {
+    Date(NaiveDate),
+    Invalid,
+}
+
+struct Candidate {
+    start: usize,
+    end: usize,
+    parsed: Parsed,
+    anchored: bool,
+}
+
+pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -> DateFinding {
+    let lower = &text.lower;
+    let mut candidates = Vec::new();
+    for caps in DATE.captures_iter(lower) {
+        let whole = caps.get(0).expect("whole match");
+        // "1/1" without a year is a fraction or a reference unless anchored.
+        let yearless_slash = caps.name("sd").is_some() && caps.name("sy").is_none();
+        let (anchored, until) = anchor_before(lower, whole.start());
+        if yearless_slash && !anchored {
+            continue;
+        }
+        let Some(parsed) = parse(&caps, reference) else { continue };
+        let parsed = match parsed {
+            Parsed::Date(d) if until => d.checked_add_days(Days::new(1)).map_or(Parsed::Invalid, Parsed::Date),
+            other => other,
+        };
+        let parsed = match (parsed, reference) {
+            (Parsed::Date(d), Some(r)) if d.year() > r.year() + MAX_YEARS_AHEAD || d.year() < 1990 => Parsed::Invalid,
+            (p, _) => p,
+        };
+        candidates.push(Candidate { start: whole.start(), end: whole.end(), parsed, anchored });
+    }
+
+    let in_statement = |c: &Candidate| {
+        text.source_at(c.start) == super::Source::Subject
+            || intent.sentences.iter().any(|(s, e)| *s <= c.start && c.start < *e)
+    };
+    let anchored: Vec<&Candidate> = candidates.iter().filter(|c| c.anchored).collect();
+    let chosen: Vec<&Candidate> =
+        if anchored.is_empty() { candidates.iter().filter(|c| in_statement(c)).collect() } else { anchored };
+
+    let mut valid: Vec<Found<NaiveDate>> = Vec::new();
+    let mut invalid: Option<&Candidate> = None;
+    for c in &chosen {
+        match c.parsed {
+            Parsed::Date(d) => {
+                if !valid.iter().any(|f| f.value == d) {
+                    valid.push(Found { value: d, evidence: text.evidence(c.start, c.end) });
+                }
+            }
+            Parsed::Invalid => {
+                invalid.get_or_insert(c);
+            }
+        }
+    }
+    match (valid.len(), invalid) {
+        (1, None) => DateFinding::Found(valid.remove(0)),
+        (0, Some(c)) => DateFinding::Invalid { evidence: text.evidence(c.start, c.end) },
+        (0, None) => match NOT_A_DATE.find(lower) {
+            Some(m) => DateFinding::NotADate { evidence: text.evidence(m.start(), m.end()) },
+            None => DateFinding::None,
+        },
+        // An impossible date beside a valid one is still a contradiction.
+        _ => DateFinding::Ambiguous { candidates: valid },
+    }
+}
+
+/// Looks at the words right before a date for an anchoring phrase.
+fn anchor_before(lower: &str, start: usize) -> (bool, bool) {
+    let mut from = start.saturating_sub(60);
+    while !lower.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &lower[from..start];
+    match ANCHOR.captures(before) {
+        Some(c) => (true, c.name("until").is_some()),
+        None => (false, false),
+    }
+}
+
+fn parse(caps: &regex::Captures<'_>, reference: Option<NaiveDate>) -> Option<Parsed> {
+    let num = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+    let ymd = |y: i32, m: u32, d: u32| Some(NaiveDate::from_ymd_opt(y, m, d).map_or(Parsed::Invalid, Parsed::Date));
+
+    if let (Some(y), Some(m), Some(d)) = (num("iy"), num("im"), num("id")) {
+        return ymd(y as i32, m, d);
+    }
+    if let (Some(d), Some(m), Some(y)) = (num("nd"), num("nm"), num("ny")) {
+        return ymd(y as i32, m, d);
+    }
+    if let (Some(d), Some(m)) = (num("sd"), num("sm")) {
+        return match num("sy") {
+            Some(y) => ymd(y as i32, m, d),
+            None => yearless(m, d, reference),
+        };
+    }
+    if let (Some(d), Some(month)) = (num("td"), caps.name("tm")) {
+        let m = month_number(month.as_str())?;
+        return match num("ty") {
+            Some(y) => ymd(y as i32, m, d),
+            None => yearless(m, d, reference),
+        };
+    }
+    if let (Some(month), Some(d), Some(y)) = (caps.name("em"), num("ed"), num("ey")) {
+        return ymd(y as i32, month_number(month.as_str())?, d);
+    }
+    if caps.name("ny_word").is_some() {
+        return match num("nyy") {
+            Some(y) => ymd(y as i32, 1, 1),
+            None => reference.and_then(|r| ymd(r.year() + 1, 1, 1)),
+        };
+    }
+    if caps.name("ms_word").is_some() {
+        let r = reference?;
+        let (y, m) = if r.month() == 12 { (r.year() + 1, 1) } else { (r.year(), r.month() + 1) };
+        return ymd(y, m, 1);
+    }
+    if caps.name("today").is_some() {
+        return reference.map(Parsed::Date);
+    }
+    None
+}
+
+/// A day and month without a year: the occurrence nearest ahead of the
+/// reference day, except that a date up to two months back stays in the past
+/// (it was most likely meant that way, and must not silently become next year).
+fn yearless(month: u32, day: u32, reference: Option<NaiveDate>) -> Option<Parsed> {
+    let r = reference?;
+    let Some(this_year) = NaiveDate::from_ymd_opt(r.year(), month, day) else {
+        // 29 February, or a day that never exists.
+        return Some(match NaiveDate::from_ymd_opt(r.year() + 1, month, day) {
+            Some(d) => Parsed::Date(d),
+            None => Parsed::Invalid,
+        });
+    };
+    if this_year >= r || (r - this_year).num_days() <= 61 {
+        return Some(Parsed::Date(this_year));
+    }
+    Some(NaiveDate::from_ymd_opt(r.year() + 1, month, day).map_or(Parsed::Invalid, Parsed::Date))
+}
+
+fn month_number(name: &str) -> Option<u32> {
+    let n = match name.get(..3)? {
+        "jan" => 1,
+        "feb" => 2,
+        "mar" => 3,
+        "apr" => 4,
+        "maj" | "may" => 5,
+        "jun" => 6,
+        "jul" => 7,
+        "aug" => 8,
+        "sep" => 9,
+        "okt" | "oct" => 10,
+        "nov" => 11,
+        "dec" => 12,
+        _ => return None,
+    };
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{Source, intent};
+
+    fn date(body: &str) -> DateFinding {
+        let t = Text::new("", body, Source::Body);
+        let i = intent::find(&t);
+        find(&t, &i, NaiveDate::from_ymd_opt(2026, 11, 20))
+    }
+
+    fn found(body: &str) -> Option<String> {
+        match date(body) {
+            DateFinding::Found(f) => Some(f.value.to_string()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_written_form_is_read() {
+        for body in [
+            "Vi säger upp tjänsten från och med 2027-01-01.",
+            "Vi säger upp tjänsten fr.o.m. 1 januari 2027.",
+            "Vi säger upp tjänsten fr o m 1 jan 2027.",
+            "Vi säger upp tjänsten per 1/1 2027.",
+            "Vi säger upp tjänsten från 01.01.2027.",
+            "Vi säger upp tjänsten from den 1:a januari 2027.",
+            "We terminate the service as of 1 January 2027.",
+            "We terminate the service effective January 1, 2027.",
+            "Vi säger upp tjänsten t.o.m. 31 december 2026.",
+            "Vi säger upp tjänsten från 1 januari.",
+            "Vi säger upp tjänsten vid årsskiftet.",
+        ] {
+            assert_eq!(found(body).as_deref(), Some("2027-01-01"), "{body}");
+        }
+    }
+
+    #[test]
+    fn words_and_impossible_dates_are_reported() {
+        assert!(matches!(date("Vi säger upp tjänsten omgående."), DateFinding::NotADate { .. }));
+        assert!(matches!(date("Vi säger upp tjänsten från 31 april 2027."), DateFinding::Invalid { .. }));
+        assert!(matches!(date("Vi säger upp tjänsten från 2207-01-01."), DateFinding::Invalid { .. }));
+    }
+
+    #[test]
+    fn two_different_dates_are_ambiguous() {
+        assert!(matches!(
+            date("Vi säger upp fr.o.m. 2027-01-01. Tjänsten ska gälla t.o.m. 2027-02-28."),
+            DateFinding::Ambiguous { .. }
+        ));
+    }
+
+    #[test]
+    fn a_letter_date_outside_the_statement_is_not_the_effective_date() {
+        assert_eq!(date("Uppsala 2026-11-20\n\nVi säger upp LEFI Prenumeration."), DateFinding::None);
+    }
+
+    #[test]
+    fn a_yearless_date_shortly_before_receipt_stays_in_the_past() {
+        assert_eq!(found("Vi säger upp tjänsten från 1 november.").as_deref(), Some("2026-11-01"));
+    }
+}

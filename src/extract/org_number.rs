@@ -1,0 +1,305 @@
+//! Organisation numbers in the text: every candidate, checked, and the one that
+//! is the terminating party — or the reason there is none.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::text::Text;
+use super::{Evidence, Found};
+use crate::domain::{OrgNumber, OrgNumberError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgNumberProblem {
+    /// Labeled (or written as NNNNNN-NNNN) but the check digit is wrong.
+    Checksum,
+    /// Labeled as the organisation number but it is a personal identity number.
+    Personal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum OrgNumberFinding {
+    None,
+    Found(Found<OrgNumber>),
+    /// Several different numbers could be the party (or a labeled one is invalid
+    /// while another is valid).
+    Ambiguous {
+        candidates: Vec<Found<OrgNumber>>,
+    },
+    /// Only unusable numbers.
+    Invalid {
+        problem: OrgNumberProblem,
+        evidence: Evidence,
+    },
+}
+
+impl OrgNumberFinding {
+    /// Distinct valid numbers seen (for "several organisations").
+    pub fn distinct_count(&self) -> usize {
+        match self {
+            OrgNumberFinding::Found(_) => 1,
+            OrgNumberFinding::Ambiguous { candidates } => candidates.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// Ten digits with an optional separator, optionally behind a two-digit prefix
+/// (16 for legal entities, 19/20 for the long form of a personnummer).
+static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\d{2}[ \-]?)?\d{6}[ \-\u{2010}-\u{2015}\u{2212}]?\d{4}").expect("number regex"));
+
+/// VAT numbers (SE + ten digits + 01) and Peppol ids (0007:ten digits) carry the
+/// organisation number; they are the same organisation, not a second one.
+static VAT_OR_PEPPOL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bSE\s?(\d{6}[ \-]?\d{4})\s?01\b|\b0007:(\d{10})\b").expect("vat regex"));
+
+/// Labels that say "the next number is the organisation number", matched at the
+/// end of the text before a number (lower case).
+static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?:organisations?\s*(?:nummer|nr\.?|-?nr\.?)|organisationsnumret|org\.?\s*(?:-|\s)?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|orgnummer
+          |organi[sz]ation\s+(?:number|no\.?|id)|corporate\s+identity\s+(?:number|no\.?)|company\s+(?:registration\s+)?(?:number|no\.?)
+          |registration\s+(?:number|no\.?)|reg\.?\s*no\.?|identitetsnummer)
+        \s*(?:[:=.\-–]|\bär\b|\bis\b|\s)*$",
+    )
+    .expect("label regex")
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Labeled,
+    Plain,
+    /// Written NNNNNN-NNNN: clearly meant as a number of this kind.
+    Hyphenated,
+    Vat,
+}
+
+struct Candidate {
+    start: usize,
+    end: usize,
+    kind: Kind,
+    parsed: Result<OrgNumber, OrgNumberError>,
+}
+
+pub fn find(text: &Text) -> OrgNumberFinding {
+    let candidates = candidates(text);
+    let mut valid: Vec<Found<OrgNumber>> = Vec::new();
+    let mut labeled_valid = false;
+    let mut invalid_labeled: Option<(OrgNumberProblem, &Candidate)> = None;
+    let mut invalid_hyphenated: Option<&Candidate> = None;
+
+    for c in &candidates {
+        match c.parsed {
+            Ok(n) if n.is_forsakringskassan() => {}
+            Ok(n) => {
+                labeled_valid |= c.kind == Kind::Labeled;
+                match valid.iter_mut().find(|f| f.value == n) {
+                    // The labeled occurrence is the better evidence.
+                    Some(f) if c.kind == Kind::Labeled => f.evidence = text.evidence(c.start, c.end),
+                    Some(_) => {}
+                    None => valid.push(Found { value: n, evidence: text.evidence(c.start, c.end) }),
+                }
+            }
+            Err(OrgNumberError::Personal) if c.kind == Kind::Labeled => {
+                invalid_labeled = Some((OrgNumberProblem::Personal, c));
+            }
+            Err(OrgNumberError::Checksum) if c.kind == Kind::Labeled => {
+                if invalid_labeled.is_none() {
+                    invalid_labeled = Some((OrgNumberProblem::Checksum, c));
+                }
+            }
+            Err(OrgNumberError::Checksum) if c.kind == Kind::Hyphenated => {
+                invalid_hyphenated.get_or_insert(c);
+            }
+            Err(_) => {}
+        }
+    }
+
+    match (valid.len(), invalid_labeled) {
+        (0, Some((problem, c))) => OrgNumberFinding::Invalid { problem, evidence: text.evidence(c.start, c.end) },
+        (0, None) => match invalid_hyphenated {
+            Some(c) => OrgNumberFinding::Invalid {
+                problem: OrgNumberProblem::Checksum,
+                evidence: text.evidence(c.start, c.end),
+            },
+            None => OrgNumberFinding::None,
+        },
+        // A labeled number that is wrong next to a valid one from elsewhere is a
+        // contradiction, not a typo we may silently correct.
+        (1, Some(_)) if !labeled_valid => OrgNumberFinding::Ambiguous { candidates: valid },
+        (1, _) => OrgNumberFinding::Found(valid.remove(0)),
+        _ => OrgNumberFinding::Ambiguous { candidates: valid },
+    }
+}
+
+fn candidates(text: &Text) -> Vec<Candidate> {
+    let original = &text.original;
+    let mut out = Vec::new();
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    for caps in VAT_OR_PEPPOL.captures_iter(original) {
+        let whole = caps.get(0).expect("whole match");
+        let digits = caps.get(1).or_else(|| caps.get(2)).expect("one group matches");
+        taken.push((whole.start(), whole.end()));
+        out.push(Candidate {
+            start: whole.start(),
+            end: whole.end(),
+            kind: Kind::Vat,
+            parsed: OrgNumber::parse(digits.as_str()),
+        });
+    }
+    for m in NUMBER.find_iter(original) {
+        if taken.iter().any(|(s, e)| m.start() < *e && *s < m.end()) {
+            continue;
+        }
+        if !standalone(original, m.start(), m.end()) {
+            continue;
+        }
+        let mut start = m.start();
+        let mut parsed = OrgNumber::parse(m.as_str());
+        // "08 212000-0142": the regex took a phone area code as a prefix.
+        if parsed == Err(OrgNumberError::Format) && m.as_str().len() > 11 {
+            let inner = &m.as_str()[2..].trim_start_matches([' ', '-']);
+            start = m.end() - inner.len();
+            parsed = OrgNumber::parse(inner);
+        }
+        let kind = if is_labeled(text, start) {
+            Kind::Labeled
+        } else if original[start..m.end()].contains(['-', '\u{2013}', '\u{2014}', '\u{2010}', '\u{2011}', '\u{2212}']) {
+            Kind::Hyphenated
+        } else {
+            Kind::Plain
+        };
+        out.push(Candidate { start, end: m.end(), kind, parsed });
+    }
+    out.sort_by_key(|c| c.start);
+    out
+}
+
+/// Not part of a longer run of digits (account numbers, phone numbers with a
+/// country code, IBANs, reference numbers).
+fn standalone(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let before2 = text[..start].chars().rev().nth(1);
+    let after = text[end..].chars().next();
+    let after2 = text[end..].chars().nth(1);
+    let digitish = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || c.is_alphabetic());
+    if digitish(before) || digitish(after) {
+        return false;
+    }
+    // "+46 ..." or "123-212000-0142" or "212000-0142-5".
+    if matches!(before, Some('+' | '-' | '/' | '.' | ':')) && before2.is_some_and(|c| c.is_ascii_digit() || c == '+')
+        || matches!(before, Some('+'))
+    {
+        return false;
+    }
+    if matches!(after, Some('-' | '/' | '.' | ':')) && after2.is_some_and(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    true
+}
+
+/// A label right before the number on the same line, or a label alone on the
+/// line before a number that starts its line ("Organisationsnummer\n212000-0142").
+fn is_labeled(text: &Text, start: usize) -> bool {
+    let lower = &text.lower;
+    let line_start = lower[..start].rfind('\n').map_or(0, |i| i + 1);
+    let mut from = start.saturating_sub(80).max(line_start);
+    while !lower.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &lower[from..start];
+    if LABEL.is_match(before) {
+        return true;
+    }
+    if before.trim().is_empty() && line_start > 0 {
+        let prev_end = line_start - 1;
+        let prev_start = lower[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+        return LABEL.is_match(lower[prev_start..prev_end].trim_end());
+    }
+    false
+}
+
+/// Replaces personal identity numbers in `text` with a mask, so that evidence
+/// shown to officers and written to logs never carries one.
+pub fn mask_personal_numbers(text: &str) -> String {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for m in NUMBER.find_iter(text) {
+        if OrgNumber::parse(m.as_str()) == Err(OrgNumberError::Personal) {
+            out.push_str(&text[last..m.start()]);
+            out.push_str("ÅÅMMDD-XXXX");
+            last = m.end();
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Source;
+
+    fn find_in(body: &str) -> OrgNumberFinding {
+        find(&Text::new("", body, Source::Body))
+    }
+
+    fn found(body: &str) -> Option<String> {
+        match find_in(body) {
+            OrgNumberFinding::Found(f) => Some(f.value.to_string()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn labeled_and_plain_numbers_are_found() {
+        assert_eq!(found("Organisationsnummer: 212000-0142").as_deref(), Some("212000-0142"));
+        assert_eq!(found("Org.nr 2120000142").as_deref(), Some("212000-0142"));
+        assert_eq!(found("Vårt orgnr är 16212000-0142.").as_deref(), Some("212000-0142"));
+        assert_eq!(found("Organisationsnummer\n212000 0142").as_deref(), Some("212000-0142"));
+    }
+
+    #[test]
+    fn vat_and_peppol_forms_are_the_same_organisation() {
+        let body = "Org.nr: 212000-0142\nMomsreg.nr SE212000014201\nPeppol 0007:2120000142";
+        assert_eq!(found(body).as_deref(), Some("212000-0142"));
+    }
+
+    #[test]
+    fn forsakringskassans_number_is_never_the_party() {
+        assert_eq!(
+            found("Avtal med Försäkringskassan (202100-5521). Org.nr 212000-0142").as_deref(),
+            Some("212000-0142")
+        );
+        assert_eq!(find_in("Försäkringskassan 202100-5521"), OrgNumberFinding::None);
+    }
+
+    #[test]
+    fn a_labeled_personnummer_is_reported_and_masked() {
+        match find_in("Organisationsnummer: 811228-9874") {
+            OrgNumberFinding::Invalid { problem, evidence } => {
+                assert_eq!(problem, OrgNumberProblem::Personal);
+                assert!(!evidence.text.contains("9874"), "{}", evidence.text);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn two_different_numbers_are_ambiguous() {
+        assert!(matches!(find_in("Org.nr 212000-0142. Vi har även 212000-3005."), OrgNumberFinding::Ambiguous { .. }));
+    }
+
+    #[test]
+    fn phone_numbers_and_longer_digit_runs_are_not_candidates() {
+        assert_eq!(find_in("Tel +46 2120000142, konto 1234-212000-0142, ref 2120000142-7"), OrgNumberFinding::None);
+    }
+}

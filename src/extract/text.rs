@@ -1,0 +1,141 @@
+//! The text an extractor reads, with a lower-case twin of identical byte layout
+//! so that a match found in one can be cut from the other.
+
+use super::{Evidence, Source};
+
+pub struct Text {
+    pub original: String,
+    /// Same byte offsets as `original`; only characters whose lower case has the
+    /// same UTF-8 length are lowered (all Swedish and English letters do).
+    pub lower: String,
+    /// Bytes before this offset are the subject line.
+    subject_end: usize,
+    source: Source,
+}
+
+impl Text {
+    pub fn new(subject: &str, body: &str, source: Source) -> Self {
+        let mut original = String::with_capacity(subject.len() + body.len() + 2);
+        original.push_str(subject);
+        let subject_end = original.len();
+        original.push_str("\n\n");
+        original.push_str(body);
+        let lower = lower_same_layout(&original);
+        Text { original, lower, subject_end, source }
+    }
+
+    pub fn source_at(&self, offset: usize) -> Source {
+        if offset < self.subject_end { Source::Subject } else { self.source }
+    }
+
+    /// The line around `start..end`, as evidence.
+    pub fn evidence(&self, start: usize, end: usize) -> Evidence {
+        let (ls, le) = self.line_bounds(start, end);
+        Evidence::new(&self.original[ls..le], self.source_at(start))
+    }
+
+    pub fn line_bounds(&self, start: usize, end: usize) -> (usize, usize) {
+        let ls = self.original[..start].rfind('\n').map_or(0, |i| i + 1);
+        let le = self.original[end..].find('\n').map_or(self.original.len(), |i| end + i);
+        (ls, le)
+    }
+
+    /// The sentence around `start..end`: bounded by blank lines, the subject's
+    /// end, `?`/`!`, and `.` followed by whitespace and a capital letter or a
+    /// line break. Dots inside "fr.o.m." or "1 jan. 2027" do not end a sentence.
+    pub fn sentence_bounds(&self, start: usize, end: usize) -> (usize, usize) {
+        let bytes = self.original.as_bytes();
+        let mut s = start;
+        while s > 0 {
+            if s == self.subject_end + 2 || is_sentence_end(&self.original, s - 1) || is_paragraph_break(bytes, s) {
+                break;
+            }
+            s -= 1;
+        }
+        let mut e = end;
+        while e < bytes.len() {
+            if e == self.subject_end || is_sentence_end(&self.original, e) || is_paragraph_break(bytes, e) {
+                if e < bytes.len() && matches!(bytes[e], b'.' | b'?' | b'!') {
+                    e += 1;
+                }
+                break;
+            }
+            e += 1;
+        }
+        while s < e && (!self.original.is_char_boundary(s) || bytes[s].is_ascii_whitespace()) {
+            s += 1;
+        }
+        while e > s && !self.original.is_char_boundary(e) {
+            e -= 1;
+        }
+        (s, e)
+    }
+
+    pub fn sentence_lower(&self, start: usize, end: usize) -> (&str, usize) {
+        let (s, e) = self.sentence_bounds(start, end);
+        (&self.lower[s..e], s)
+    }
+}
+
+fn is_paragraph_break(bytes: &[u8], i: usize) -> bool {
+    bytes.get(i) == Some(&b'\n') && bytes.get(i + 1) == Some(&b'\n')
+        || i > 0 && bytes.get(i - 1) == Some(&b'\n') && bytes.get(i) == Some(&b'\n')
+}
+
+/// True when the byte at `i` ends a sentence.
+fn is_sentence_end(text: &str, i: usize) -> bool {
+    let bytes = text.as_bytes();
+    match bytes[i] {
+        b'?' | b'!' => true,
+        // A new line that starts with a capital starts a new statement: label
+        // lines and signature lines carry no full stop.
+        b'\n' => text[i + 1..].chars().next().is_some_and(char::is_uppercase),
+        b'.' => {
+            let rest = &text[i + 1..];
+            let mut chars = rest.chars();
+            match chars.next() {
+                None | Some('\n') => true,
+                Some(c) if c.is_whitespace() => chars.next().is_some_and(|n| n.is_uppercase() || n == '\n'),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+fn lower_same_layout(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
+            _ => out.push(c),
+        }
+    }
+    debug_assert_eq!(out.len(), text.len());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lower_keeps_byte_offsets() {
+        let t = Text::new("ÅÄÖ İx", "Ärende", Source::Body);
+        assert_eq!(t.lower.len(), t.original.len());
+        assert!(t.lower.starts_with("åäö"));
+    }
+
+    #[test]
+    fn abbreviations_do_not_end_sentences() {
+        let t = Text::new("", "Hej. Vi säger upp fr.o.m. 1 jan. 2027 tjänsten. Tack!", Source::Body);
+        let at = t.original.find("säger").unwrap();
+        let (s, e) = t.sentence_bounds(at, at + 5);
+        assert_eq!(&t.original[s..e], "Vi säger upp fr.o.m. 1 jan. 2027 tjänsten.");
+    }
+}

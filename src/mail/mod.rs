@@ -1,0 +1,456 @@
+//! From raw bytes to [`Inbound`]: the headers that matter, the body as text split
+//! into new text and history, and the list of attachments. The rest of the crate
+//! never touches MIME.
+
+mod charset;
+pub mod html;
+pub mod sections;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use serde::Serialize;
+
+pub use sections::{Section, SectionKind};
+
+/// Bodies longer than this are cut: no real termination is longer, and a bound
+/// keeps hostile mails from costing unbounded memory and time.
+pub const MAX_TEXT_CHARS: usize = 512 * 1024;
+
+/// The header that marks our own replies, so that they are ignored if they come back.
+pub const OWN_MARKER_HEADER: &str = "X-Lefi-Intake";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    /// Decoded size in bytes.
+    pub size: usize,
+    /// Inline images (signature logos) are part of the layout, not content.
+    pub inline: bool,
+}
+
+/// One mail, reduced to what intake needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Inbound {
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub from: Option<Mailbox>,
+    pub reply_to: Option<Mailbox>,
+    /// `Some("")` for the null reverse-path `<>` of delivery reports.
+    pub return_path: Option<String>,
+    pub subject: String,
+    pub date: Option<DateTime<FixedOffset>>,
+    pub auto_submitted: Option<String>,
+    pub precedence: Option<String>,
+    pub list_id: Option<String>,
+    /// Names of non-standard auto-reply headers present (X-Autoreply, X-Autorespond...).
+    pub autoreply_headers: Vec<String>,
+    pub auto_response_suppress: bool,
+    /// Value of our own marker header, when present.
+    pub own_marker: Option<String>,
+    /// The top-level type is multipart/report (a delivery or disposition report).
+    pub is_report: bool,
+    /// The text came from an HTML body (no usable text/plain).
+    pub from_html: bool,
+    pub sections: Vec<Section>,
+    pub attachments: Vec<Attachment>,
+    /// Things that went wrong while decoding, for officers (never mail content).
+    pub problems: Vec<String>,
+}
+
+impl Inbound {
+    /// The text the sender wrote in this mail: new sections, signature included.
+    pub fn new_text(&self) -> String {
+        self.text_of(SectionKind::New)
+    }
+
+    /// The first forwarded mail's text, when there is one.
+    pub fn forwarded_text(&self) -> Option<String> {
+        let text = self.text_of(SectionKind::Forwarded);
+        (!text.trim().is_empty()).then_some(text)
+    }
+
+    /// Everything, as officers read it.
+    pub fn full_text(&self) -> String {
+        self.sections.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n\n")
+    }
+
+    fn text_of(&self, kind: SectionKind) -> String {
+        self.sections.iter().filter(|s| s.kind == kind).map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n\n")
+    }
+
+    /// Subject without reply and forward prefixes ("SV: VB: Re: ...").
+    pub fn bare_subject(&self) -> &str {
+        strip_subject_prefixes(&self.subject).0
+    }
+
+    /// The date the mail says it was written, in its own time zone.
+    pub fn date_written(&self) -> Option<NaiveDate> {
+        self.date.map(|d| d.date_naive())
+    }
+
+    /// Attachments that may hold facts we do not read: not layout images, and
+    /// not forwarded mails (those are read as text).
+    pub fn attachments_with_content(&self) -> impl Iterator<Item = &Attachment> {
+        self.attachments.iter().filter(|a| !a.inline && a.content_type != "message/rfc822")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("the data is empty")]
+    Empty,
+    #[error("no mail headers found")]
+    NoHeaders,
+}
+
+/// Parses a raw mail. Never panics; a mail that has headers always gives an
+/// [`Inbound`], however broken its body.
+pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ParseError::Empty);
+    }
+    let message = MessageParser::default().parse(raw).ok_or(ParseError::NoHeaders)?;
+    if message.parts.is_empty() || !has_mail_headers(&message) {
+        return Err(ParseError::NoHeaders);
+    }
+    let mut inbound = Inbound::default();
+    read_headers(&message, &mut inbound);
+    let (_, is_forward) = strip_subject_prefixes(&inbound.subject);
+    let (text, from_html) = body_text(&message, &mut inbound.problems);
+    inbound.from_html = from_html;
+    inbound.sections = sections::split(&text, is_forward);
+    for part in message.attachments() {
+        if let PartType::Message(nested) = &part.body {
+            let forwarded = nested_as_text(nested, &mut inbound.problems);
+            if !forwarded.trim().is_empty() {
+                inbound.sections.push(Section { kind: SectionKind::Forwarded, text: forwarded });
+            }
+        }
+        inbound.attachments.push(describe_attachment(part));
+    }
+    Ok(inbound)
+}
+
+/// Arbitrary bytes can look like a header line to a lenient parser; a mail has
+/// at least one of the fields every mail system writes.
+fn has_mail_headers(message: &Message<'_>) -> bool {
+    const FIELDS: &[&str] = &[
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "Received",
+        "Content-Type",
+        "Return-Path",
+        "Sender",
+        "MIME-Version",
+    ];
+    message.root_part().headers().iter().any(|h| FIELDS.iter().any(|f| h.name().eq_ignore_ascii_case(f)))
+}
+
+fn read_headers(message: &Message<'_>, inbound: &mut Inbound) {
+    inbound.message_id = message.message_id().map(clean_id).filter(|s| !s.is_empty());
+    inbound.in_reply_to = id_list(message.in_reply_to());
+    inbound.references = id_list(message.references());
+    inbound.from = message.from().and_then(|a| a.first()).and_then(mailbox);
+    inbound.reply_to = message.reply_to().and_then(|a| a.first()).and_then(mailbox);
+    inbound.subject = subject(message);
+    inbound.date = message.date().and_then(to_chrono);
+    inbound.is_report = message.root_part().content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
+
+    for header in message.root_part().headers() {
+        let name = header.name();
+        let text = || raw_header_text(message, header.offset_start, header.offset_end);
+        if name.eq_ignore_ascii_case("Return-Path") {
+            let value = text();
+            let addr = value.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string();
+            inbound.return_path = Some(addr);
+        } else if name.eq_ignore_ascii_case("Auto-Submitted") {
+            inbound.auto_submitted = Some(first_token(&text()));
+        } else if name.eq_ignore_ascii_case("Precedence") {
+            inbound.precedence = Some(first_token(&text()));
+        } else if name.eq_ignore_ascii_case("List-Id") {
+            inbound.list_id = Some(text().trim().to_string());
+        } else if [
+            "X-Autoreply",
+            "X-Autorespond",
+            "X-Autoresponder",
+            "X-Autogenerated",
+            "X-AutoReply-From",
+            "X-Mail-Autoreply",
+        ]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+        {
+            inbound.autoreply_headers.push(name.to_string());
+        } else if name.eq_ignore_ascii_case("X-Auto-Response-Suppress") {
+            inbound.auto_response_suppress = true;
+        } else if name.eq_ignore_ascii_case(OWN_MARKER_HEADER) {
+            inbound.own_marker = Some(text().trim().to_string());
+        }
+    }
+}
+
+fn raw_header_text(message: &Message<'_>, start: u32, end: u32) -> String {
+    message.raw_message.get(start as usize..end as usize).map(charset::header_cp1252).unwrap_or_default()
+}
+
+fn first_token(value: &str) -> String {
+    value.split([';', ' ', '\t']).find(|s| !s.is_empty()).unwrap_or("").trim().to_ascii_lowercase()
+}
+
+fn subject(message: &Message<'_>) -> String {
+    let decoded = message.subject().unwrap_or("").to_string();
+    let decoded = if decoded.contains('\u{fffd}') {
+        message
+            .root_part()
+            .headers()
+            .iter()
+            .find(|h| h.name().eq_ignore_ascii_case("Subject"))
+            .map(|h| raw_header_text(message, h.offset_start, h.offset_end))
+            .unwrap_or(decoded)
+    } else {
+        decoded
+    };
+    // Control characters (an encoded CR/LF, say) never survive into our values.
+    decoded.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string()
+}
+
+fn mailbox(addr: &mail_parser::Addr<'_>) -> Option<Mailbox> {
+    let address = addr.address.as_deref()?.trim().to_string();
+    if address.is_empty() {
+        return None;
+    }
+    let name = addr.name.as_deref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    Some(Mailbox { name, address })
+}
+
+fn clean_id(id: &str) -> String {
+    id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string()
+}
+
+fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => vec![clean_id(t)],
+        HeaderValue::TextList(list) => list.iter().map(|t| clean_id(t)).collect(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect()
+}
+
+fn to_chrono(d: &mail_parser::DateTime) -> Option<DateTime<FixedOffset>> {
+    let offset_secs =
+        (i32::from(d.tz_hour) * 3600 + i32::from(d.tz_minute) * 60) * if d.tz_before_gmt { -1 } else { 1 };
+    let tz = FixedOffset::east_opt(offset_secs)?;
+    tz.with_ymd_and_hms(
+        i32::from(d.year),
+        u32::from(d.month),
+        u32::from(d.day),
+        u32::from(d.hour),
+        u32::from(d.minute),
+        u32::from(d.second),
+    )
+    .single()
+}
+
+/// Returns (subject without prefixes, whether a forward prefix was among them).
+pub fn strip_subject_prefixes(subject: &str) -> (&str, bool) {
+    const REPLY: &[&str] = &["re", "sv", "aw", "ang", "ang.", "antw", "réf", "odp"];
+    const FORWARD: &[&str] = &["fwd", "fw", "vb", "vs", "wg", "tr", "vidarebefordra", "doorst", "rv", "i"];
+    let mut rest = subject.trim();
+    let mut forward = false;
+    while let Some((prefix, after)) = rest.split_once(':') {
+        let p = prefix.trim().to_lowercase();
+        let p = p.trim_end_matches(|c: char| c == ']' || c.is_ascii_digit() || c == '[').to_string();
+        if REPLY.contains(&p.as_str()) {
+            rest = after.trim_start();
+        } else if FORWARD.contains(&p.as_str()) && p != "i" {
+            forward = true;
+            rest = after.trim_start();
+        } else {
+            break;
+        }
+    }
+    (rest, forward)
+}
+
+/// The body as text: text/plain parts when they say anything, else the HTML
+/// parts converted, else (broken MIME) text parts filed as attachments, else the
+/// raw body read as text. Returns the text and whether it came from HTML.
+fn body_text(message: &Message<'_>, problems: &mut Vec<String>) -> (String, bool) {
+    let plain = collect_text(message, &message.text_body, false, problems);
+    if !plain.trim().is_empty() {
+        return (plain, false);
+    }
+    let html = collect_text(message, &message.html_body, true, problems);
+    if !html.trim().is_empty() {
+        return (html, true);
+    }
+    // An unterminated multipart makes mail-parser file its text as an attachment.
+    let unnamed_text: Vec<u32> = message
+        .attachments
+        .iter()
+        .copied()
+        .filter(|id| {
+            message.parts.get(*id as usize).is_some_and(|p| {
+                matches!(p.body, PartType::Text(_) | PartType::Html(_)) && p.attachment_name().is_none()
+            })
+        })
+        .collect();
+    let mut salvaged = collect_text(message, &unnamed_text, false, problems);
+    if salvaged.trim().is_empty() {
+        salvaged = collect_text(message, &unnamed_text, true, problems);
+    }
+    if !salvaged.trim().is_empty() {
+        problems.push("broken MIME structure: text read from a part filed as attachment".to_string());
+        return (salvaged, false);
+    }
+    if let Some(raw) = raw_body_as_text(message) {
+        problems.push("broken MIME structure: no readable part, the raw body was read as text".to_string());
+        return (raw, false);
+    }
+    (String::new(), false)
+}
+
+/// The root part's raw body, when it is text (no NUL bytes, mostly printable).
+fn raw_body_as_text(message: &Message<'_>) -> Option<String> {
+    let root = message.root_part();
+    let raw = message.raw_message.get(root.offset_body as usize..root.offset_end as usize)?;
+    if raw.is_empty() || raw.contains(&0) {
+        return None;
+    }
+    let printable = raw.iter().filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || **b >= 0x80).count();
+    if printable * 100 < raw.len() * 95 {
+        return None;
+    }
+    let text = normalise_newlines(&charset::best_effort_text(&raw[..raw.len().min(MAX_TEXT_CHARS)]));
+    (!text.trim().is_empty()).then_some(text)
+}
+
+fn collect_text(message: &Message<'_>, ids: &[u32], want_html: bool, problems: &mut Vec<String>) -> String {
+    let mut out = String::new();
+    for id in ids {
+        let Some(part) = message.parts.get(*id as usize) else { continue };
+        let text = match &part.body {
+            PartType::Text(t) if !want_html => decoded(message, part, t, problems),
+            PartType::Html(h) if want_html => html::html_to_text(&decoded(message, part, h, problems)),
+            // A text/plain body listed among html bodies (no HTML alternative).
+            PartType::Text(t) if want_html && message.text_body.is_empty() => decoded(message, part, t, problems),
+            _ => continue,
+        };
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(&text);
+        if out.len() > MAX_TEXT_CHARS {
+            let mut cut = MAX_TEXT_CHARS;
+            while !out.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.truncate(cut);
+            problems.push(format!("body text cut at {MAX_TEXT_CHARS} bytes"));
+            break;
+        }
+    }
+    normalise_newlines(&out)
+}
+
+fn decoded(message: &Message<'_>, part: &MessagePart<'_>, text: &str, problems: &mut Vec<String>) -> String {
+    if part.is_encoding_problem {
+        problems.push("a body part has a transfer-encoding problem: decoded leniently".to_string());
+        if let Some(again) = charset::redecode(&message.raw_message, part) {
+            return again;
+        }
+    }
+    if charset::needs_fallback(part, text)
+        && let Some(again) = charset::redecode(&message.raw_message, part)
+    {
+        problems.push("body charset missing or unknown: read as windows-1252".to_string());
+        return again;
+    }
+    text.to_string()
+}
+
+fn normalise_newlines(text: &str) -> String {
+    if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() }
+}
+
+/// A message/rfc822 part (a forward as attachment) as text with a header block,
+/// so that it reads like an inline forward.
+fn nested_as_text(nested: &Message<'_>, problems: &mut Vec<String>) -> String {
+    let mut out = String::new();
+    if let Some(from) = nested.from().and_then(|a| a.first()).and_then(mailbox) {
+        out.push_str(&format!("Från: {}\n", from.address));
+    }
+    if let Some(subject) = nested.subject() {
+        out.push_str(&format!("Ämne: {subject}\n"));
+    }
+    if let Some(date) = nested.date() {
+        out.push_str(&format!("Datum: {}\n", date.to_rfc3339()));
+    }
+    let (body, _) = body_text(nested, problems);
+    // Quotes inside the forwarded mail stay out of its readable text.
+    let new: Vec<String> =
+        sections::split(&body, false).into_iter().filter(|s| s.kind == SectionKind::New).map(|s| s.text).collect();
+    out.push('\n');
+    out.push_str(&new.join("\n\n"));
+    out
+}
+
+fn describe_attachment(part: &MessagePart<'_>) -> Attachment {
+    let content_type = part
+        .content_type()
+        .map(|ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_string(),
+        })
+        .unwrap_or_else(|| "application/octet-stream".to_string())
+        .to_ascii_lowercase();
+    let name = part
+        .attachment_name()
+        .map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "(namnlös)".to_string());
+    let disposition_inline = part.content_disposition().is_some_and(|d| d.is_inline());
+    let inline = content_type.starts_with("image/") && (disposition_inline || part.content_id().is_some());
+    Attachment { name, content_type, size: part.len(), inline }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_prefixes_are_stripped_and_forwards_noticed() {
+        assert_eq!(strip_subject_prefixes("SV: VB: Uppsägning"), ("Uppsägning", true));
+        assert_eq!(strip_subject_prefixes("Re: Re[2]: Uppsägning"), ("Uppsägning", false));
+        assert_eq!(strip_subject_prefixes("Uppsägning: LEFI"), ("Uppsägning: LEFI", false));
+    }
+
+    #[test]
+    fn empty_and_headerless_input_is_an_error() {
+        assert_eq!(parse(b""), Err(ParseError::Empty));
+        assert_eq!(parse(b" \r\n "), Err(ParseError::Empty));
+    }
+
+    #[test]
+    fn latin1_body_without_charset_is_read_as_windows_1252() {
+        let raw = b"From: a@b.se\r\nSubject: Upps\xe4gning\r\nContent-Type: text/plain\r\n\r\nVi s\xe4ger upp fr\xe5n 1 januari.\r\n";
+        let m = parse(raw).unwrap();
+        assert_eq!(m.subject, "Uppsägning");
+        assert_eq!(m.new_text(), "Vi säger upp från 1 januari.");
+    }
+}

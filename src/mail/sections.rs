@@ -1,0 +1,300 @@
+//! Splits a body's text into what the sender wrote now and what came before.
+//!
+//! Officers see everything; extraction reads only the new text, because quoted
+//! history (our own earlier answer, the authority's earlier mail, a colleague's
+//! question) carries numbers and dates that are not this mail's statement.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionKind {
+    /// Written by the sender of this mail (signature included).
+    New,
+    /// Quoted history of a reply.
+    Quoted,
+    /// A forwarded mail, from its header block on.
+    Forwarded,
+    /// Legal or environmental boilerplate.
+    Disclaimer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section {
+    pub kind: SectionKind,
+    pub text: String,
+}
+
+/// Splits `text` into consecutive sections. `is_forward` says whether the mail's
+/// subject marks it as a forward, which decides how an Outlook header block
+/// ("Från: … Skickat: …") is read: Outlook writes replies and forwards alike.
+pub fn split(text: &str, is_forward: bool) -> Vec<Section> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kinds = vec![SectionKind::New; lines.len()];
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i].trim();
+        if let Some(kind) = history_marker(&lines, i, is_forward) {
+            // Everything from a history marker on is history: Outlook and forwards
+            // do not prefix the old text.
+            for k in &mut kinds[i..] {
+                *k = kind;
+            }
+            break;
+        }
+        if line.starts_with('>') {
+            kinds[i] = SectionKind::Quoted;
+        } else if let Some(len) = attribution_len(&lines, i) {
+            for k in &mut kinds[i..i + len] {
+                *k = SectionKind::Quoted;
+            }
+            i += len;
+            continue;
+        } else if is_disclaimer_start(line) {
+            // The disclaimer runs to the end of its paragraph.
+            while i < lines.len() && !lines[i].trim().is_empty() {
+                if history_marker(&lines, i, is_forward).is_some() {
+                    break;
+                }
+                kinds[i] = SectionKind::Disclaimer;
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    group(&lines, &kinds)
+}
+
+fn group(lines: &[&str], kinds: &[SectionKind]) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    for (line, kind) in lines.iter().zip(kinds) {
+        // Blank lines belong to the section around them.
+        let kind = if line.trim().is_empty() { sections.last().map_or(*kind, |s| s.kind) } else { *kind };
+        match sections.last_mut() {
+            Some(s) if s.kind == kind => {
+                s.text.push('\n');
+                s.text.push_str(line);
+            }
+            _ => sections.push(Section { kind, text: (*line).to_string() }),
+        }
+    }
+    for s in &mut sections {
+        let trimmed = s.text.trim_matches('\n');
+        if trimmed.len() != s.text.len() {
+            s.text = trimmed.to_string();
+        }
+    }
+    sections.retain(|s| !s.text.trim().is_empty());
+    sections
+}
+
+/// Separator lines that begin quoted or forwarded history.
+fn history_marker(lines: &[&str], i: usize, is_forward: bool) -> Option<SectionKind> {
+    let line = lines[i].trim().trim_matches('*').trim();
+    let lower = line.to_lowercase();
+    let dashed = lower.trim_matches(|c: char| c == '-' || c == '_' || c == ' ');
+    if line.starts_with("---") || line.starts_with("___") {
+        if FORWARD_SEPARATORS.contains(&dashed) {
+            return Some(SectionKind::Forwarded);
+        }
+        if REPLY_SEPARATORS.contains(&dashed) {
+            return Some(SectionKind::Quoted);
+        }
+        // Outlook's line of underscores before a header block.
+        if dashed.is_empty() && line.len() >= 10 && header_block_at(lines, i + 1) {
+            return Some(block_kind(is_forward));
+        }
+    }
+    if FORWARD_INTRO.iter().any(|m| lower == *m) {
+        return Some(SectionKind::Forwarded);
+    }
+    if header_block_at(lines, i) {
+        return Some(block_kind(is_forward));
+    }
+    None
+}
+
+fn block_kind(is_forward: bool) -> SectionKind {
+    if is_forward { SectionKind::Forwarded } else { SectionKind::Quoted }
+}
+
+const FORWARD_SEPARATORS: &[&str] = &[
+    "forwarded message",
+    "forwarded message follows",
+    "vidarebefordrat meddelande",
+    "vidarebefordrat brev",
+    "videresendt meddelelse",
+];
+const REPLY_SEPARATORS: &[&str] = &["ursprungligt meddelande", "original message", "originalmeddelande"];
+const FORWARD_INTRO: &[&str] =
+    &["begin forwarded message:", "början av vidarebefordrat meddelande:", "vidarebefordrat meddelande:"];
+
+/// An Outlook/Exchange header block: "Från:" followed within a few lines by at
+/// least two of "Skickat:", "Datum:", "Till:", "Ämne:" (or the English names).
+fn header_block_at(lines: &[&str], i: usize) -> bool {
+    let Some(first) = lines.get(i) else { return false };
+    if !has_label(first, &["från", "from", "fra"]) {
+        return false;
+    }
+    let following = lines[i + 1..]
+        .iter()
+        .take(6)
+        .filter(|l| has_label(l, &["skickat", "sent", "datum", "date", "till", "to", "kopia", "cc", "ämne", "subject"]))
+        .count();
+    following >= 2
+}
+
+fn has_label(line: &str, labels: &[&str]) -> bool {
+    let line = line.trim().trim_start_matches('*').trim_start();
+    let Some((label, value)) = line.split_once(':') else { return false };
+    let label = label.trim().trim_end_matches('*').trim().to_lowercase();
+    labels.contains(&label.as_str()) && !value.trim().is_empty()
+}
+
+/// "Den 26 nov. 2026 kl. 10:02 skrev Anna <anna@example.se>:" and "On Thu, 26 Nov
+/// 2026, Anna wrote:", possibly wrapped over two lines. Returns the lines it spans.
+fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
+    let first = lines[i].trim();
+    if first.len() > 300 {
+        return None;
+    }
+    let single = first.to_lowercase();
+    if is_attribution(&single) {
+        return Some(1);
+    }
+    let next = lines.get(i + 1)?.trim();
+    if next.is_empty() || next.len() > 200 {
+        return None;
+    }
+    let joined = format!("{single} {}", next.to_lowercase());
+    is_attribution(&joined).then_some(2)
+}
+
+fn is_attribution(lower: &str) -> bool {
+    if !lower.ends_with(':') {
+        return false;
+    }
+    let writes = lower.contains(" skrev ") || lower.ends_with(" skrev:") || lower.contains(" wrote");
+    let starts = lower.starts_with("den ")
+        || lower.starts_with("on ")
+        || lower.starts_with(|c: char| c.is_ascii_digit())
+        || ["mån", "tis", "ons", "tor", "fre", "lör", "sön", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .any(|d| lower.starts_with(d));
+    writes && starts
+}
+
+const DISCLAIMER_STARTS: &[&str] = &[
+    "detta e-postmeddelande",
+    "detta e-post",
+    "detta e-brev",
+    "detta mejl",
+    "detta mail",
+    "detta meddelande",
+    "det här e-postmeddelandet",
+    "det här mejlet",
+    "det här meddelandet",
+    "informationen i detta",
+    "innehållet i detta",
+    "när du skickar e-post",
+    "när du skickar mejl",
+    "när du mejlar",
+    "när du har kontakt med",
+    "när du kontaktar",
+    "om du har fått detta",
+    "om du fått detta",
+    "vi behandlar dina personuppgifter",
+    "läs mer om hur",
+    "sekretess",
+    "konfidentiell",
+    "tänk på miljön",
+    "this e-mail",
+    "this email",
+    "this message",
+    "the information contained",
+    "the information in this",
+    "confidentiality notice",
+    "confidential:",
+    "disclaimer",
+    "if you have received this",
+    "if you are not the intended",
+    "please consider the environment",
+    "please note that",
+];
+
+const DISCLAIMER_WORDS: &[&str] = &[
+    "konfidentiell",
+    "sekretess",
+    "personuppgift",
+    "avsedd",
+    "mottagare",
+    "dataskydd",
+    "gdpr",
+    "miljön",
+    "skriv inte ut",
+    "confidential",
+    "intended",
+    "recipient",
+    "privileged",
+    "environment",
+    "personal data",
+    "data protection",
+];
+
+fn is_disclaimer_start(line: &str) -> bool {
+    if line.len() < 20 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    DISCLAIMER_STARTS.iter().any(|s| lower.starts_with(s)) && DISCLAIMER_WORDS.iter().any(|w| lower.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str, fwd: bool) -> Vec<(SectionKind, String)> {
+        split(text, fwd).into_iter().map(|s| (s.kind, s.text)).collect()
+    }
+
+    #[test]
+    fn outlook_header_block_starts_the_history() {
+        let text = "Vi säger upp.\n\nFrån: Anna <a@x.se>\nSkickat: den 2 nov\nTill: oss\nÄmne: Fråga\n\nGammalt";
+        let k = kinds(text, false);
+        assert_eq!(k[0], (SectionKind::New, "Vi säger upp.".into()));
+        assert_eq!(k[1].0, SectionKind::Quoted);
+        assert!(k[1].1.ends_with("Gammalt"));
+        assert_eq!(kinds(text, true)[1].0, SectionKind::Forwarded);
+    }
+
+    #[test]
+    fn a_label_line_alone_is_not_a_header_block() {
+        let k = kinds("Från: 1 januari 2027\nOrganisationsnummer: 212000-0142", false);
+        assert_eq!(k.len(), 1);
+        assert_eq!(k[0].0, SectionKind::New);
+    }
+
+    #[test]
+    fn replies_below_quotes_are_new_text() {
+        let text = "Den 2 nov. 2026 kl. 10:00 skrev Registeruttag\n<registeruttag@fk.se>:\n> Vilket datum?\n\nFrån 1 januari 2027.";
+        let k = kinds(text, false);
+        assert_eq!(k.len(), 2);
+        assert_eq!(k[0].0, SectionKind::Quoted);
+        assert_eq!(k[1], (SectionKind::New, "Från 1 januari 2027.".into()));
+    }
+
+    #[test]
+    fn disclaimers_need_both_a_start_and_a_keyword() {
+        let text = "Detta e-postmeddelande gäller uppsägning.\n\nDetta e-postmeddelande kan innehålla konfidentiell information.";
+        let k = kinds(text, false);
+        assert_eq!(k[0].0, SectionKind::New);
+        assert_eq!(k[1].0, SectionKind::Disclaimer);
+    }
+
+    #[test]
+    fn forward_separator_marks_the_rest_forwarded() {
+        let k = kinds("FYI\n\n---------- Forwarded message ---------\nFrom: X\nText", false);
+        assert_eq!(k[1].0, SectionKind::Forwarded);
+    }
+}
