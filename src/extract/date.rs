@@ -14,6 +14,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::intent::IntentFinding;
+use super::pattern;
 use super::text::Text;
 use super::{Evidence, Found};
 
@@ -43,25 +44,24 @@ const MONTHS: &str = "januari|februari|mars|april|maj|juni|juli|augusti|septembe
 |jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|oct|nov|dec";
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    pattern::compile(&format!(
         r"(?x)
-        \b(?P<iy>\d{{4}})[-/.](?P<im>\d{{1,2}})[-/.](?P<id>\d{{1,2}})\b
-        | \b(?P<nd>\d{{1,2}})\.(?P<nm>\d{{1,2}})\.(?P<ny>\d{{4}})\b
-        | \b(?P<sd>\d{{1,2}})/(?P<sm>\d{{1,2}})(?:(?:\s*-\s*|\s+|/)(?P<sy>\d{{4}}))?\b
-        | \b(?P<td>\d{{1,2}})(?::[ae]|st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<tm>{MONTHS})\.?(?:,?\s+(?P<ty>\d{{4}}))?\b
-        | \b(?P<em>{MONTHS})\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<ey>\d{{4}})\b
-        | \b(?P<ny_word>årsskiftet|nyår|nyåret|new\s+year)(?:\s+(?:\d{{4}}\s*/\s*)?(?P<nyy>\d{{4}}))?
+        \b(?P<iy>[0-9]{{4}})[-/.](?P<im>[0-9]{{1,2}})[-/.](?P<id>[0-9]{{1,2}})\b
+        | \b(?P<nd>[0-9]{{1,2}})\.(?P<nm>[0-9]{{1,2}})\.(?P<ny>[0-9]{{4}})\b
+        | \b(?P<sd>[0-9]{{1,2}})/(?P<sm>[0-9]{{1,2}})(?:(?:\s*-\s*|\s+|/)(?P<sy>[0-9]{{4}}))?\b
+        | \b(?P<td>[0-9]{{1,2}})(?::[ae]|st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<tm>{MONTHS})\.?(?:,?\s+(?P<ty>[0-9]{{4}}))?\b
+        | \b(?P<em>{MONTHS})\.?\s+(?P<ed>[0-9]{{1,2}})(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<ey>[0-9]{{4}})\b
+        | (?P<ny_word>årsskiftet|\bnyåret|\bnyår|\bnew\s+year)(?:\s+(?:[0-9]{{4}}\s*/\s*)?(?P<nyy>[0-9]{{4}}))?
         | \b(?P<ms_word>månadsskiftet)
         | \b(?P<today>idag|i\s+dag|today|dags\s+dato)\b
         "
     ))
-    .expect("date regex")
 });
 
 /// Phrases that make the following date the effective date. `until` marks the
 /// last day of service: the termination applies from the next day.
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?x)
         (?:
           (?P<from>från\s+och\s+med|fr\.?\s?o\.?\s?m\.?|f\.?\s?o\.?\s?m\.?|fom|from\s+and\s+including|from|med\s+start|per|från|gäller\s+från
@@ -73,15 +73,13 @@ static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
         )
         \s*(?:[:=\-–]\s*)?(?:den\s+|the\s+|on\s+|at\s+|dagen\s+)?$",
     )
-    .expect("anchor regex")
 });
 
 static NOT_A_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?x)\b(?:omgående|snarast(?:\s+möjligt)?|med\s+omedelbar\s+verkan|omedelbart|så\s+snart\s+som\s+möjligt|så\s+fort\s+som\s+möjligt
         |asap|as\s+soon\s+as\s+possible|immediately|with\s+immediate\s+effect|effective\s+immediately|inom\s+kort|snart)\b",
     )
-    .expect("not-a-date regex")
 });
 
 enum Parsed {

@@ -7,6 +7,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::Evidence;
+use super::pattern;
 use super::text::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -35,7 +36,7 @@ pub struct IntentFinding {
 
 /// Words that terminate, in Swedish and English, on lower-case text.
 static TERMINATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?x)
         \buppsägning\w*
         | \buppsäg\w*
@@ -52,17 +53,15 @@ static TERMINATION: LazyLock<Regex> = LazyLock::new(|| {
         | \bend\s+(?:our|the)\s+(?:subscription|agreement|service)
         ",
     )
-    .expect("termination regex")
 });
 
 /// Withdrawing an earlier termination.
 static WITHDRAWAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?x)
-        \båterkalla\w*
-        | \båtertag\w* | \båterta\b
-        | \b(?:ta|tar|tog|dra|drar|drog)\s+(?:\S+\s+){0,3}?tillbaka\b
-        | \bångra\w*
+        återkalla\w*
+        | återtag\w* | återta\b
+        | ångra\w*
         | \bannuller\w*
         | \bmakuler\w*
         | \bwithdraw\w*
@@ -73,12 +72,14 @@ static WITHDRAWAL: LazyLock<Regex> = LazyLock::new(|| {
         | \bbortse\s+från\s+(?:\S+\s+){0,2}?(?:tidigare|förra)
         ",
     )
-    .expect("withdrawal regex")
 });
+
+static TAKE_BACK: LazyLock<Regex> =
+    LazyLock::new(|| pattern::compile(r"\b(?:ta|tar|tog|dra|drar|drog)\s+(?:\S+\s+){0,3}?tillbaka\b"));
 
 /// A question about terminating (in the sentence that mentions it).
 static QUESTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?x)
         ^(?:\S+\s+){0,2}?(?:hur|vad|vilka|vilken|vilket|när|var|varför|kan\s+vi|kan\s+man|går\s+det|måste\s+vi|behöver\s+vi|ska\s+vi|bör\s+vi|får\s+vi|gäller\s+det
           |how|what|which|when|where|why|can\s+we|do\s+we|should\s+we|is\s+it|are\s+we|must\s+we)\b
@@ -86,82 +87,86 @@ static QUESTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         | \bhur\s+(?:\S+\s+){0,4}?(?:säg|avslut|gör)
         ",
     )
-    .expect("question regex")
 });
 
 /// A question that is a polite request ("Kan ni avsluta ...?") still terminates.
-static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:kan ni|skulle ni|vill ni|vänligen|could you|can you|would you|please)\b").expect("request regex")
-});
+static REQUEST: LazyLock<Regex> =
+    LazyLock::new(|| pattern::compile(r"\b(?:kan ni|skulle ni|vill ni|vänligen|could you|can you|would you|please)\b"));
 
 /// LEFI Prenumeration, named.
 static LEFI: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\blefi\b[\s\-]*(online|prenumeration\w*)?|\bleverera förmånsinformation\b|\bprenumeration(?:en|er)?\b")
-        .expect("lefi regex")
+    pattern::compile(
+        r"\blefi\b[\s\-]*(online|prenumeration\w*)?|\bleverera förmånsinformation\b|\bprenumeration(?:en|er)?\b",
+    )
 });
 
 /// Other services whose termination is not ours to record.
 static OTHER_SERVICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?x)
         \bnyhetsbrev\w* | \bnewsletter\w* | \bunsubscribe\b | \bavprenumerer\w* | \bklicka\s+här\b
         | \bssbtek\b | \bmina\s+sidor\b | \be-tjänst\w* | \bnavet\b
         | \bprenumeration\s+på\s+(?:vårt|vår|våra|ert|er|era|nyhet\w*|pressmeddelande\w*|tidning\w*)
         ",
     )
-    .expect("other service regex")
 });
 
 pub fn find(text: &Text) -> IntentFinding {
     let lower = &text.lower;
     let mut stated = Vec::new();
     let mut asked = Vec::new();
+    // Several termination words often share a sentence: judge each sentence once.
+    let mut last_sentence: Option<((usize, usize), bool)> = None;
     for m in TERMINATION.find_iter(lower) {
-        let (sentence, start) = text.sentence_lower(m.start(), m.end());
-        let before = &sentence[..m.start() - start];
-        if is_question(sentence, before) {
+        let bounds = text.sentence_bounds(m.start(), m.end());
+        let question = match last_sentence {
+            Some((b, q)) if b == bounds => q,
+            _ => {
+                let q = is_question(&lower[bounds.0..bounds.1]);
+                last_sentence = Some((bounds, q));
+                q
+            }
+        };
+        if question {
             asked.push((m.start(), m.end()));
         } else {
             stated.push((m.start(), m.end()));
         }
     }
 
-    if let Some(w) = WITHDRAWAL.find(lower) {
-        return finding(text, Intent::Withdrawal, w.start(), w.end(), Vec::new());
+    if let Some((s, e)) = withdrawal(lower) {
+        return finding(text, Intent::Withdrawal, s, e, Vec::new());
     }
+    let others: Vec<(usize, usize)> = OTHER_SERVICE.find_iter(lower).map(|m| (m.start(), m.end())).collect();
     let Some(&(first_start, first_end)) = stated.first() else {
-        return match (asked.first(), OTHER_SERVICE.find(lower)) {
+        return match (asked.first(), others.first()) {
             // "Vill du avsluta prenumerationen på nyhetsbrevet?" is a newsletter.
-            (Some(_), Some(m)) => finding(text, Intent::OtherService, m.start(), m.end(), Vec::new()),
+            (Some(_), Some(&(s, e))) => finding(text, Intent::OtherService, s, e, Vec::new()),
             (Some(&(s, e)), None) => finding(text, Intent::Question, s, e, Vec::new()),
             (None, _) => IntentFinding { intent: Intent::None, evidence: None, sentences: Vec::new() },
         };
     };
-    let sentences: Vec<(usize, usize)> = stated.iter().map(|(s, e)| text.sentence_bounds(*s, *e)).collect();
+    let mut sentences: Vec<(usize, usize)> = stated.iter().map(|(s, e)| text.sentence_bounds(*s, *e)).collect();
+    sentences.dedup();
+    let in_statement = |at: usize| sentences.iter().any(|(s, e)| *s <= at && at < *e);
 
-    // Which service is being terminated: look in the stating sentences first,
-    // then anywhere in the text. "prenumerationen" alone names no service.
+    // Which service is being terminated: named in a stating sentence, or (for
+    // newsletter footers, far from the word "avsluta") anywhere in the text.
+    // "prenumerationen" alone names no service.
     let mut names_lefi = false;
     let mut other: Option<(usize, usize)> = None;
-    for &(s, e) in &sentences {
-        for m in LEFI.captures_iter(&lower[s..e]) {
-            if m.get(1).is_some_and(|g| g.as_str() == "online") {
-                let g = m.get(0).expect("whole match");
-                other.get_or_insert((s + g.start(), s + g.end()));
-            } else if !m.get(0).expect("whole match").as_str().starts_with("prenumeration") {
-                names_lefi = true;
-            }
-        }
-        if let Some(m) = OTHER_SERVICE.find(&lower[s..e]) {
-            other.get_or_insert((s + m.start(), s + m.end()));
+    for m in LEFI.find_iter(lower).filter(|m| in_statement(m.start())) {
+        if m.as_str().ends_with("online") {
+            other.get_or_insert((m.start(), m.end()));
+        } else if !m.as_str().starts_with("prenumeration") {
+            names_lefi = true;
         }
     }
-    // Newsletter footers put the unsubscribe link far from the word "avsluta".
-    if other.is_none()
-        && !names_lefi
-        && let Some(m) = OTHER_SERVICE.find(lower)
-    {
-        other = Some((m.start(), m.end()));
+    if let Some(&found) = others.iter().find(|(s, _)| in_statement(*s)) {
+        other.get_or_insert(found);
+    }
+    if other.is_none() && !names_lefi {
+        other = others.first().copied();
     }
     if let Some((s, e)) = other {
         return finding(text, Intent::OtherService, s, e, sentences);
@@ -169,14 +174,23 @@ pub fn find(text: &Text) -> IntentFinding {
     finding(text, Intent::Terminate, first_start, first_end, sentences)
 }
 
-fn is_question(sentence: &str, before_match: &str) -> bool {
-    let trimmed = sentence.trim_start();
+/// The first phrase withdrawing a termination. "ta/dra tillbaka" has no useful
+/// literal at its start, so it is only looked for when "tillbaka" occurs.
+fn withdrawal(lower: &str) -> Option<(usize, usize)> {
+    let word = WITHDRAWAL.find(lower).map(|m| (m.start(), m.end()));
+    let take_back = if lower.contains("tillbaka") { TAKE_BACK.find(lower).map(|m| (m.start(), m.end())) } else { None };
+    match (word, take_back) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn is_question(sentence: &str) -> bool {
+    let trimmed = sentence.trim();
     if REQUEST.is_match(trimmed) {
         return false;
     }
-    let ends_with_question = sentence.trim_end().ends_with('?');
-    let asks = QUESTION_WORDS.is_match(trimmed) || QUESTION_WORDS.is_match(before_match.trim_start());
-    asks || (ends_with_question && !trimmed.starts_with("vi "))
+    QUESTION_WORDS.is_match(trimmed) || (trimmed.ends_with('?') && !trimmed.starts_with("vi "))
 }
 
 fn finding(text: &Text, intent: Intent, start: usize, end: usize, sentences: Vec<(usize, usize)>) -> IntentFinding {

@@ -6,6 +6,7 @@ mod date;
 mod intent;
 mod org_name;
 mod org_number;
+mod pattern;
 mod text;
 
 use chrono::NaiveDate;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::Found;
 use super::intent::IntentFinding;
 use super::org_number::OrgNumberFinding;
+use super::pattern;
 use super::text::Text;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,33 +39,42 @@ impl NameFinding {
 const MAX_NAME_CHARS: usize = 120;
 
 static LABELED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?imx)^[\ \t>*]*
         (organisationens\s+namn|organisationsnamn|myndighetens\s+namn|myndighetsnamn|myndighet|namn\s+på\s+(?:organisationen|myndigheten)
          |organisation\s+name|organization\s+name|name\s+of\s+(?:the\s+)?organi[sz]ation|company\s+name|organisation|organization
          |namn|name)
         \*?\s*[:：]\s*\**(.+?)\s*$",
     )
-    .expect("labeled name regex")
 });
 
-/// Names of public bodies (and insurers, to recognise them) in running text.
-static PUBLIC_BODY: LazyLock<Regex> = LazyLock::new(|| {
-    // Verbose mode ignores spaces, even in names: spell them as \x20.
-    let agencies = AGENCIES.join("|").replace(' ', r"\x20");
-    Regex::new(&format!(
-        r"(?x)
-        \b(?:[A-ZÅÄÖ][\wåäöéü]*(?:-[A-ZÅÄÖ][\wåäöéü]*)?[\ \t]+){{1,3}}(?:[Kk]ommun|[Ss]tad|kommunalförbund|kommunförbund|samordningsförbund)s?\b
-        | \bRegion[\ \t]+[A-ZÅÄÖ][\wåäöé\-]+(?:[\ \t]+[A-ZÅÄÖ][\wåäöé\-]+)?(?:[\ \t]+län\b)?
-        | \b(?:[A-ZÅÄÖ][\wåäö]+[\ \t]+)?[A-ZÅÄÖ][\wåäö]+regionen\b
-        | \b[A-ZÅÄÖ][\wåäö]+[\ \t]+läns[\ \t]+landsting\b
-        | \bLänsstyrelsen[\ \t]+i[\ \t]+[A-ZÅÄÖ][\wåäö]+(?:[\ \t]+[A-ZÅÄÖ][\wåäö]+)?[\ \t]+län\b
-        | \bLänsstyrelsen[\ \t]+[A-ZÅÄÖ][\wåäö]+
-        | \b(?:{agencies})\b
-        | {INSURER}
-        "
-    ))
-    .expect("public body regex")
+/// Names of public bodies (and insurers, to recognise them) in running text,
+/// one expression per form. Each form is only searched for when its key word
+/// occurs in the text: a cheap substring test spares most expressions most of
+/// the time. Names may start with Å, Ä or Ö, so the word start is checked by
+/// the caller.
+static PUBLIC_BODY: LazyLock<Vec<(&'static [&'static str], Regex)>> = LazyLock::new(|| {
+    let agencies = AGENCIES.join("|");
+    let capitalised = r"[A-ZÅÄÖ][\wéü]*(?:-[A-ZÅÄÖ][\wéü]*)?";
+    let forms: Vec<(&'static [&'static str], String)> = vec![
+        (
+            &["ommun", "tad", "förbund"],
+            format!(
+                r"(?:{capitalised}[ \t]+){{1,3}}(?:[Kk]ommun|[Ss]tad|kommunalförbund|kommunförbund|samordningsförbund)s?\b"
+            ),
+        ),
+        (&["Region "], r"\bRegion[ \t]+[A-ZÅÄÖ][\w\-]+(?:[ \t]+[A-ZÅÄÖ][\w\-]+)?(?:[ \t]+län\b)?".to_string()),
+        (&["regionen"], r"(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+regionen\b".to_string()),
+        (&["landsting"], r"[A-ZÅÄÖ]\w+[ \t]+läns[ \t]+landsting\b".to_string()),
+        (
+            &["Länsstyrelsen"],
+            r"\bLänsstyrelsen[ \t]+(?:i[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?[ \t]+län\b|[A-ZÅÄÖ]\w+)".to_string(),
+        ),
+        (&[], format!(r"(?:{agencies})\b")),
+        (&["örsäkring", "ension"], INSURER_GENERIC.to_string()),
+        (&[], INSURER_BRAND.to_string()),
+    ];
+    forms.into_iter().map(|(keys, p)| (keys, pattern::compile(&p))).collect()
 });
 
 /// "Härmed säger X upp", "X säger härmed upp", "X hereby terminates". Separate
@@ -75,14 +85,15 @@ static TERMINATING_PARTY: LazyLock<[Regex; 3]> = LazyLock::new(|| {
         r"(?:^|[.!?][ \t]+|\n)((?:[A-ZÅÄÖ][\wåäöé\-]*[ \t]+){1,5})(?:säger|avslutar)[ \t]+",
         r"(?:^|[.!?][ \t]+|\n)((?:[A-Z][\w\-]*[ \t]+){1,5})(?:hereby[ \t]+)?(?:terminates|cancels)\b",
     ]
-    .map(|p| Regex::new(p).expect("terminating party regex"))
+    .map(pattern::compile)
 });
 
-/// Insurance companies by name. Spaces are `\x20` so that the pattern can be
-/// embedded in a verbose-mode expression.
-const INSURER: &str = r"\b(?:[A-ZÅÄÖ][\w&\-]*[\x20\t]+){1,3}(?:[Ll]ivförsäkring\w*|[Ff]örsäkring(?:ar|saktiebolag|sbolag)?|[Ss]kadeförsäkring\w*|[Pp]ension)(?:[\x20\t]+AB|[\x20\t]+ömsesidigt?)?\b|\b(?:Folksam|Skandia|Alecta|Movestic|Länsförsäkringar|Trygg-Hansa|SPP|AMF|Bliwa|KPA|Euro[\x20\t]+Accident|Afa[\x20\t]+Försäkring)(?:[\x20\t]+(?:ömsesidig|ömsesidigt|sakförsäkring|livförsäkring|försäkring|liv|pension|AB))*\b";
+/// Insurance companies by name: "<Name> Livförsäkring AB" and the known brands.
+const INSURER_GENERIC: &str = r"(?:[A-ZÅÄÖ][\w&\-]*[ \t]+){1,3}(?:[Ll]ivförsäkring\w*|[Ff]örsäkring(?:ar|saktiebolag|sbolag)?|[Ss]kadeförsäkring\w*|[Pp]ension)(?:[ \t]+AB|[ \t]+ömsesidigt?)?\b";
+const INSURER_BRAND: &str = r"\b(?:Folksam|Skandia|Alecta|Movestic|Länsförsäkringar|Trygg-Hansa|SPP|AMF|Bliwa|KPA|Euro[ \t]+Accident|Afa[ \t]+Försäkring)(?:[ \t]+(?:ömsesidig|ömsesidigt|sakförsäkring|livförsäkring|försäkring|liv|pension|AB))*\b";
 
-static INSURER_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(INSURER).expect("insurer regex"));
+static INSURER_RE: LazyLock<[Regex; 2]> =
+    LazyLock::new(|| [pattern::compile(INSURER_GENERIC), pattern::compile(INSURER_BRAND)]);
 
 /// State agencies that are likely LEFI subscribers or mentioned in such mails.
 const AGENCIES: &[&str] = &[
@@ -248,7 +259,16 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
     let number_lines: Vec<(usize, usize)> = number_line_spans(text, org_number);
     let beside_number = |start: usize| number_lines.iter().any(|(s, e)| *s <= start && start < *e);
 
-    for caps in TERMINATING_PARTY.iter().flat_map(|re| re.captures_iter(original)) {
+    // Each form needs its verb; most mails have none of them.
+    let says = text.lower.contains("säger");
+    let verbs = [
+        says,
+        says || text.lower.contains("avslutar"),
+        text.lower.contains("terminates") || text.lower.contains("cancels"),
+    ];
+    for caps in
+        TERMINATING_PARTY.iter().zip(verbs).filter(|(_, has)| *has).flat_map(|(re, _)| re.captures_iter(original))
+    {
         let g = caps.get(1).expect("party group");
         let name = clean(&strip_leading_non_names(g.as_str()));
         if name.is_empty() || is_forsakringskassan(&name) || name.split_whitespace().count() > 5 {
@@ -257,7 +277,11 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
         candidates.push(Candidate { name, start: g.start(), end: g.end(), rank: RANK_STATEMENT });
     }
 
-    for m in PUBLIC_BODY.find_iter(original) {
+    let forms = PUBLIC_BODY.iter().filter(|(keys, _)| keys.is_empty() || keys.iter().any(|k| original.contains(k)));
+    for m in forms.flat_map(|(_, re)| re.find_iter(original)) {
+        if !pattern::starts_word(original, m.start()) {
+            continue;
+        }
         let name = clean(&strip_leading_non_names(m.as_str()));
         if name.is_empty() || is_forsakringskassan(&name) || !name.chars().next().is_some_and(char::is_uppercase) {
             continue;
@@ -277,20 +301,22 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
 
 fn choose(text: &Text, candidates: Vec<Candidate>) -> NameFinding {
     let Some(top) = candidates.iter().map(|c| c.rank).max() else { return NameFinding::None };
-    let mut distinct: Vec<Found<String>> = Vec::new();
+    // (comparable key, found) per distinct name at the top rank.
+    let mut distinct: Vec<(String, Found<String>)> = Vec::new();
     for c in candidates.iter().filter(|c| c.rank == top) {
         let key = comparable(&c.name);
-        match distinct.iter_mut().find(|f| comparable(&f.value) == key || contains_name(&f.value, &c.name)) {
-            Some(existing) => {
+        match distinct.iter_mut().find(|(k, _)| *k == key || same_but_genitive(k, &key)) {
+            Some((existing_key, existing)) => {
                 // Prefer the fuller form ("Region Västra Götaland" over "Region Västra").
-                if c.name.len() > existing.value.len() && comparable(&c.name).starts_with(&comparable(&existing.value))
-                {
+                if key.len() > existing_key.len() && key.starts_with(existing_key.as_str()) {
                     existing.value = c.name.clone();
+                    *existing_key = key;
                 }
             }
-            None => distinct.push(Found { value: c.name.clone(), evidence: text.evidence(c.start, c.end) }),
+            None => distinct.push((key, Found { value: c.name.clone(), evidence: text.evidence(c.start, c.end) })),
         }
     }
+    let mut distinct: Vec<Found<String>> = distinct.into_iter().map(|(_, f)| f).collect();
     if distinct.len() == 1 {
         NameFinding::Found(distinct.remove(0))
     } else {
@@ -301,31 +327,25 @@ fn choose(text: &Text, candidates: Vec<Candidate>) -> NameFinding {
 /// Lines that carry a found organisation number, and the lines around them: a
 /// signature block puts the name just above the number.
 fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, usize)> {
-    let evidence: Vec<&str> = match org_number {
-        OrgNumberFinding::Found(f) => vec![f.evidence.text.as_str()],
-        _ => Vec::new(),
-    };
-    let mut spans = Vec::new();
-    for ev in evidence {
-        let Some(at) = text.original.find(ev) else { continue };
-        let mut start = at;
-        for _ in 0..3 {
-            start = text.original[..start.saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
-        }
-        let mut end = at + ev.len();
-        for _ in 0..2 {
-            end = text.original[(end + 1).min(text.original.len())..]
-                .find('\n')
-                .map_or(text.original.len(), |i| end + 1 + i);
-        }
-        spans.push((start, end));
+    let OrgNumberFinding::Found(found) = org_number else { return Vec::new() };
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for line in text.original.split('\n') {
+        lines.push((offset, offset + line.len()));
+        offset += line.len() + 1;
     }
-    spans
+    let needle = found.evidence.text.as_str();
+    let Some(at) = lines.iter().position(|(s, e)| text.original[*s..*e].contains(needle)) else {
+        return Vec::new();
+    };
+    let first = at.saturating_sub(3);
+    let last = (at + 2).min(lines.len() - 1);
+    vec![(lines[first].0, lines[last].1)]
 }
 
 /// True when `name` is an insurance company's name.
 pub fn is_insurer_name(name: &str) -> bool {
-    INSURER_RE.is_match(name)
+    INSURER_RE.iter().any(|re| re.is_match(name))
 }
 
 fn looks_like_org(name: &str) -> bool {
@@ -336,7 +356,7 @@ fn looks_like_org(name: &str) -> bool {
 }
 
 fn is_forsakringskassan(name: &str) -> bool {
-    name.to_lowercase().contains("försäkringskassan")
+    name.contains("örsäkringskassan") || name.contains("ÖRSÄKRINGSKASSAN")
 }
 
 fn strip_leading_non_names(run: &str) -> String {
@@ -362,12 +382,7 @@ fn strip_leading_non_names(run: &str) -> String {
 /// Trims quotes, brackets and punctuation, and cuts at what follows a name
 /// ("Uppsala kommun, org.nr …", "Region Skåne (Regionstyrelsen)").
 fn clean(raw: &str) -> String {
-    let mut s = raw.trim();
-    for stop in [",", ";", "(", " - ", " – ", " — ", "\t", "  ", " org", " Org", " ORG", " är ", " is "] {
-        if let Some(i) = s.find(stop) {
-            s = &s[..i];
-        }
-    }
+    let s = cut_at_stop(raw.trim());
     let quotes = |c: char| {
         matches!(c, '"' | '\'' | '«' | '»' | '“' | '”' | '‘' | '’' | '„' | '*' | '<' | '>' | '[' | ']' | ')' | '(')
             || c.is_whitespace()
@@ -393,14 +408,34 @@ fn clean(raw: &str) -> String {
     name
 }
 
+/// Cuts a name where the text after it begins: a comma, a bracket, a dash
+/// between spaces, "org.nr", "är".
+fn cut_at_stop(s: &str) -> &str {
+    for (i, c) in s.char_indices() {
+        match c {
+            ',' | ';' | '(' | '\t' => return &s[..i],
+            ' ' => {
+                let rest = &s[i + 1..];
+                let stop = rest.starts_with(' ')
+                    || ["- ", "– ", "— ", "är ", "is "].iter().any(|p| rest.starts_with(p))
+                    || rest.get(..3).is_some_and(|w| w.eq_ignore_ascii_case("org"));
+                if stop {
+                    return &s[..i];
+                }
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
 fn comparable(name: &str) -> String {
     name.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// "Region Skånes" is "Region Skåne"; "Västra Götalandsregionen" stays itself.
-fn contains_name(a: &str, b: &str) -> bool {
-    let (a, b) = (comparable(a), comparable(b));
-    a.strip_suffix('s') == Some(b.as_str()) || b.strip_suffix('s') == Some(a.as_str())
+/// "region skånes" is "region skåne" (both already comparable keys).
+fn same_but_genitive(a: &str, b: &str) -> bool {
+    a.strip_suffix('s') == Some(b) || b.strip_suffix('s') == Some(a)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+use super::pattern;
 use super::text::Text;
 use super::{Evidence, Found};
 use crate::domain::{OrgNumber, OrgNumberError};
@@ -48,26 +49,26 @@ impl OrgNumberFinding {
 }
 
 /// Ten digits with an optional separator, optionally behind a two-digit prefix
-/// (16 for legal entities, 19/20 for the long form of a personnummer).
+/// (16 for legal entities, 19/20 for the long form of a personnummer). ASCII
+/// digits only: `\d` would take other scripts' digits, which no number uses.
 static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\d{2}[ \-]?)?\d{6}[ \-\u{2010}-\u{2015}\u{2212}]?\d{4}").expect("number regex"));
+    LazyLock::new(|| pattern::compile(r"(?:[0-9]{2}[ \-]?)?[0-9]{6}[ \-\u{2010}-\u{2015}\u{2212}]?[0-9]{4}"));
 
 /// VAT numbers (SE + ten digits + 01) and Peppol ids (0007:ten digits) carry the
 /// organisation number; they are the same organisation, not a second one.
 static VAT_OR_PEPPOL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bSE\s?(\d{6}[ \-]?\d{4})\s?01\b|\b0007:(\d{10})\b").expect("vat regex"));
+    LazyLock::new(|| pattern::compile(r"(?i)\bSE\s?([0-9]{6}[ \-]?[0-9]{4})\s?01\b|\b0007:([0-9]{10})\b"));
 
 /// Labels that say "the next number is the organisation number", matched at the
 /// end of the text before a number (lower case).
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern::compile(
         r"(?x)
         (?:organisations?\s*(?:nummer|nr\.?|-?nr\.?)|organisationsnumret|org\.?\s*(?:-|\s)?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|orgnummer
           |organi[sz]ation\s+(?:number|no\.?|id)|corporate\s+identity\s+(?:number|no\.?)|company\s+(?:registration\s+)?(?:number|no\.?)
           |registration\s+(?:number|no\.?)|reg\.?\s*no\.?|identitetsnummer)
-        \s*(?:[:=.\-–]|\bär\b|\bis\b|\s)*$",
+        \s*(?:[:=.\-–]|är|is|\s)*$",
     )
-    .expect("label regex")
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,8 +163,8 @@ fn candidates(text: &Text) -> Vec<Candidate> {
         let mut start = m.start();
         let mut parsed = OrgNumber::parse(m.as_str());
         // "08 212000-0142": the regex took a phone area code as a prefix.
-        if parsed == Err(OrgNumberError::Format) && m.as_str().len() > 11 {
-            let inner = &m.as_str()[2..].trim_start_matches([' ', '-']);
+        if parsed == Err(OrgNumberError::Format) && m.as_str().chars().filter(char::is_ascii_digit).count() == 12 {
+            let inner = m.as_str()[2..].trim_start_matches([' ', '-']);
             start = m.end() - inner.len();
             parsed = OrgNumber::parse(inner);
         }
@@ -227,7 +228,7 @@ fn is_labeled(text: &Text, start: usize) -> bool {
 /// Replaces personal identity numbers in `text` with a mask, so that evidence
 /// shown to officers and written to logs never carries one.
 pub fn mask_personal_numbers(text: &str) -> String {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
+    if text.bytes().filter(u8::is_ascii_digit).count() < 10 {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());

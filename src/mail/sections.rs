@@ -92,9 +92,15 @@ fn group(lines: &[&str], kinds: &[SectionKind]) -> Vec<Section> {
 /// Separator lines that begin quoted or forwarded history.
 fn history_marker(lines: &[&str], i: usize, is_forward: bool) -> Option<SectionKind> {
     let line = lines[i].trim().trim_matches('*').trim();
-    let lower = line.to_lowercase();
-    let dashed = lower.trim_matches(|c: char| c == '-' || c == '_' || c == ' ');
+    // Every marker starts with a dash, an underscore or one of a few letters;
+    // checking that first keeps the common line free of allocations.
+    let first = line.chars().next()?;
+    if !matches!(first.to_ascii_lowercase(), '-' | '_' | 'b' | 'v' | 'f') {
+        return None;
+    }
     if line.starts_with("---") || line.starts_with("___") {
+        let lower = line.to_lowercase();
+        let dashed = lower.trim_matches(|c: char| c == '-' || c == '_' || c == ' ');
         if FORWARD_SEPARATORS.contains(&dashed) {
             return Some(SectionKind::Forwarded);
         }
@@ -105,8 +111,9 @@ fn history_marker(lines: &[&str], i: usize, is_forward: bool) -> Option<SectionK
         if dashed.is_empty() && line.len() >= 10 && header_block_at(lines, i + 1) {
             return Some(block_kind(is_forward));
         }
+        return None;
     }
-    if FORWARD_INTRO.iter().any(|m| lower == *m) {
+    if line.ends_with(':') && FORWARD_INTRO.iter().any(|m| eq_lower(line, m)) {
         return Some(SectionKind::Forwarded);
     }
     if header_block_at(lines, i) {
@@ -148,15 +155,21 @@ fn header_block_at(lines: &[&str], i: usize) -> bool {
 fn has_label(line: &str, labels: &[&str]) -> bool {
     let line = line.trim().trim_start_matches('*').trim_start();
     let Some((label, value)) = line.split_once(':') else { return false };
-    let label = label.trim().trim_end_matches('*').trim().to_lowercase();
-    labels.contains(&label.as_str()) && !value.trim().is_empty()
+    let label = label.trim().trim_end_matches('*').trim();
+    label.len() <= 8 && labels.iter().any(|l| eq_lower(label, l)) && !value.trim().is_empty()
+}
+
+/// `text` equals the lower-case `lower`, ignoring case, without allocating.
+fn eq_lower(text: &str, lower: &str) -> bool {
+    text.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
 
 /// "Den 26 nov. 2026 kl. 10:02 skrev Anna <anna@example.se>:" and "On Thu, 26 Nov
 /// 2026, Anna wrote:", possibly wrapped over two lines. Returns the lines it spans.
 fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
     let first = lines[i].trim();
-    if first.len() > 300 {
+    let next_ends_colon = lines.get(i + 1).is_some_and(|n| n.trim_end().ends_with(':'));
+    if first.len() > 300 || !(first.ends_with(':') || next_ends_colon) {
         return None;
     }
     let single = first.to_lowercase();
@@ -246,8 +259,17 @@ fn is_disclaimer_start(line: &str) -> bool {
     if line.len() < 20 {
         return false;
     }
+    // Only the opening words decide whether the whole line is worth lowering.
+    let mut head_end = 40.min(line.len());
+    while !line.is_char_boundary(head_end) {
+        head_end -= 1;
+    }
+    let head = line[..head_end].to_lowercase();
+    if !DISCLAIMER_STARTS.iter().any(|s| head.starts_with(s)) {
+        return false;
+    }
     let lower = line.to_lowercase();
-    DISCLAIMER_STARTS.iter().any(|s| lower.starts_with(s)) && DISCLAIMER_WORDS.iter().any(|w| lower.contains(w))
+    DISCLAIMER_WORDS.iter().any(|w| lower.contains(w))
 }
 
 #[cfg(test)]
