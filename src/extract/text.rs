@@ -70,11 +70,6 @@ impl Text {
         }
         (s, e)
     }
-
-    pub fn sentence_lower(&self, start: usize, end: usize) -> (&str, usize) {
-        let (s, e) = self.sentence_bounds(start, end);
-        (&self.lower[s..e], s)
-    }
 }
 
 fn is_paragraph_break(bytes: &[u8], i: usize) -> bool {
