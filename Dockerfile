@@ -1,11 +1,13 @@
 # lefi-intake container image. Built in two stages: a Rust toolchain compiles
-# the binary; the runtime image holds only that binary, its configuration and
-# CA certificates, and runs as an unprivileged user. No secrets are baked in:
-# they come from the environment or mounted files at run time.
+# the binary; the runtime image holds only that binary, the configuration and
+# reply templates, and CA certificates, and runs as an unprivileged user.
+# Migrations are compiled into the binary. No secrets are baked in: they come
+# from the environment or mounted files at run time.
 #
 # Build:  docker build -t lefi-intake .
+# Run:    docker run -e LEFI_INTAKE__DATABASE__URL_FILE=/run/secrets/db lefi-intake run
 # (This file cannot be built on the development machine, which has no Docker
-# engine; keep it simple and check it against the README's operations section.)
+# engine; keep it simple.)
 
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
@@ -18,7 +20,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/lefi-intake --create-home lefi
 COPY --from=build /src/target/release/lefi-intake /usr/local/bin/lefi-intake
+COPY config/ /etc/lefi-intake/
+COPY templates/ /usr/share/lefi-intake/templates/
+ENV LEFI_INTAKE__REPLY__TEMPLATES_DIR=/usr/share/lefi-intake/templates
 USER lefi
+# State (SQLite database, Maildir, reply files) lives under the working
+# directory, which is the volume to mount.
 WORKDIR /var/lib/lefi-intake
-ENTRYPOINT ["/usr/local/bin/lefi-intake"]
-CMD ["--help"]
+VOLUME ["/var/lib/lefi-intake"]
+ENTRYPOINT ["/usr/local/bin/lefi-intake", "--config", "/etc/lefi-intake/local.toml"]
+CMD ["run"]

@@ -1,19 +1,25 @@
-//! The command line: parse arguments, call into the library, report errors.
+//! The command line: parse arguments, load configuration, call into the
+//! library, report errors with context.
 
-use std::io::Write;
+mod commands;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand};
-
-use lefi_intake::analyse::analyse;
-use lefi_intake::report::{self, Report};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "lefi-intake", version, about = "Reads LEFI Prenumeration termination mails and decides on them")]
+#[command(
+    name = "lefi-intake",
+    version,
+    about = "Reads LEFI Prenumeration termination mails, records them and answers"
+)]
 struct Cli {
+    /// Configuration file (default: config/local.toml when it exists). Every key
+    /// can be overridden with LEFI_INTAKE__SECTION__KEY.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,6 +41,62 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run the intake daemon: read the mailbox, record, answer.
+    Run {
+        /// Process every mail waiting, send the replies due, and exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Terminations on file.
+    Terminations {
+        #[command(subcommand)]
+        command: TerminationsCommand,
+    },
+    /// Replies: queued, sent and failed.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+    /// Run the whole intake once on the example mails in a scratch directory
+    /// and print what it recorded, quarantined and answered.
+    Demo {
+        /// Where the example mails are.
+        #[arg(long, default_value = "fixtures")]
+        fixtures: PathBuf,
+        /// Scratch directory (emptied first).
+        #[arg(long, default_value = "data/demo")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TerminationsCommand {
+    /// List the active terminations.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List replies.
+    List {
+        /// Only replies in this status.
+        #[arg(long, value_parser = ["pending", "sent", "failed"])]
+        status: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
 }
 
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
@@ -43,51 +105,24 @@ fn parse_day(s: &str) -> Result<NaiveDate, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("lefi-intake: {e:#}");
+            eprintln!("lefi-intake: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Extract { json, received, explain, files } => extract(json, explain, received, &files),
-    }
-}
-
-fn extract(json: bool, explain: bool, received: Option<NaiveDate>, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let own = vec![lefi_intake::MAILBOX_ADDRESS.to_string()];
-    let mut all_read = true;
-    let mut reports = Vec::with_capacity(files.len());
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for path in files {
-        let name = path.display().to_string();
-        let report = match std::fs::read(path) {
-            Ok(raw) => {
-                let analysis = analyse(&raw, received, &own);
-                if explain {
-                    write!(out, "{}", report::table(&[Report::from_analysis(&name, &analysis)]))?;
-                    write!(out, "{}", report::explain(&analysis))?;
-                }
-                Report::from_analysis(&name, &analysis)
-            }
-            Err(e) => {
-                all_read = false;
-                Report::unreadable(&name, format!("reading {name}: {e}"))
-            }
-        };
-        if json {
-            writeln!(out, "{}", report.to_json_line()).context("writing to stdout")?;
-        } else {
-            reports.push(report);
+/// The error and its causes on one line. Library errors often repeat their
+/// cause in their own message; a cause already shown is not shown again.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|prev| prev.contains(&text)) {
+            parts.push(text);
         }
     }
-    if !json && !explain {
-        write!(out, "{}", report::table(&reports)).context("writing to stdout")?;
-    }
-    Ok(if all_read { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    parts.join(": ")
 }

@@ -11,14 +11,14 @@ use std::sync::LazyLock;
 
 use chrono::{Datelike, Days, NaiveDate};
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::intent::IntentFinding;
 use super::pattern;
 use super::text::Text;
 use super::{Evidence, Found};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum DateFinding {
     None,

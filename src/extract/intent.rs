@@ -4,13 +4,13 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Evidence;
 use super::pattern;
 use super::text::Text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     /// A termination stated as such (LEFI Prenumeration named or implied).
@@ -24,13 +24,13 @@ pub enum Intent {
     None,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntentFinding {
     pub intent: Intent,
     pub evidence: Option<Evidence>,
     /// Byte ranges (in the extraction text) of the sentences stating the
     /// termination; other extractors prefer values found inside them.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub sentences: Vec<(usize, usize)>,
 }
 

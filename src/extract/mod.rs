@@ -10,7 +10,7 @@ mod pattern;
 mod text;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::OrgNumber;
 use crate::mail::Inbound;
@@ -22,7 +22,7 @@ pub use org_number::{OrgNumberFinding, OrgNumberProblem};
 use text::Text;
 
 /// Where a value was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Subject,
@@ -33,7 +33,7 @@ pub enum Source {
 
 /// The text a value came from: the whole line, bounded, with any personal
 /// identity number masked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub text: String,
     pub source: Source,
@@ -49,14 +49,14 @@ impl Evidence {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Found<T> {
     pub value: T,
     pub evidence: Evidence,
 }
 
 /// Everything extracted from one mail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extraction {
     pub intent: IntentFinding,
     pub org_number: OrgNumberFinding,

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Found;
 use super::intent::IntentFinding;
@@ -13,7 +13,7 @@ use super::org_number::OrgNumberFinding;
 use super::pattern;
 use super::text::Text;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum NameFinding {
     None,

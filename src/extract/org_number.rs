@@ -4,14 +4,14 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::pattern;
 use super::text::Text;
 use super::{Evidence, Found};
 use crate::domain::{OrgNumber, OrgNumberError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgNumberProblem {
     /// Labeled (or written as NNNNNN-NNNN) but the check digit is wrong.
@@ -20,7 +20,7 @@ pub enum OrgNumberProblem {
     Personal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum OrgNumberFinding {
     None,

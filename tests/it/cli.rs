@@ -67,3 +67,93 @@ fn a_bad_received_date_is_a_clear_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
 }
+
+/// The daemon commands, configured by environment variables alone.
+mod daemon_commands {
+    use std::process::Command;
+
+    use serde_json::Value;
+
+    use crate::support::intake::env_for;
+    use crate::support::mails::{org_number, termination};
+    use lefi_intake::source::maildir::Maildir;
+
+    fn lefi(root: &std::path::Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lefi-intake"));
+        cmd.current_dir(root).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+        let url = format!("sqlite://{}/lefi.db", root.display());
+        for (k, v) in env_for(&url, root) {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    #[test]
+    fn run_once_then_list_terminations_as_json_and_csv() {
+        let root = tempfile::tempdir().unwrap();
+        let maildir = root.path().join("maildir");
+        Maildir::open(&maildir, 1 << 20).unwrap();
+        Maildir::deliver(&maildir, "1795000000.M1P1.cli", &termination(11, "2027-01-01", "cli-11@kommun11.se"))
+            .unwrap();
+        Maildir::deliver(&maildir, "1795000001.M2P1.cli", &termination(12, "2027-02-01", "cli-12@kommun12.se"))
+            .unwrap();
+
+        let run = lefi(root.path()).args(["run", "--once"]).output().unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(String::from_utf8_lossy(&run.stdout).contains("recorded 2 mail(s)"));
+
+        let json = lefi(root.path()).args(["terminations", "list", "--format", "json"]).output().unwrap();
+        assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+        let rows: Value = serde_json::from_slice(&json.stdout).unwrap();
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        for key in ["org_number", "org_name", "effective_date", "received_at", "message_id"] {
+            assert!(rows[0].get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(rows[0]["org_number"], org_number(11));
+        assert_eq!(rows[0]["message_id"], "cli-11@kommun11.se");
+
+        let csv = lefi(root.path()).args(["terminations", "list", "--format", "csv"]).output().unwrap();
+        let csv = String::from_utf8(csv.stdout).unwrap();
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().starts_with("org_number,org_name,effective_date,received_at,message_id"));
+        assert!(lines.next().unwrap().starts_with(&format!("{},Testby11 kommun,2027-01-01,", org_number(11))));
+
+        let outbox = lefi(root.path()).args(["outbox", "list", "--format", "json"]).output().unwrap();
+        let items: Value = serde_json::from_slice(&outbox.stdout).unwrap();
+        assert_eq!(items.as_array().unwrap().len(), 2);
+        assert!(items.as_array().unwrap().iter().all(|i| i["status"] == "sent"));
+    }
+
+    #[test]
+    fn migrate_creates_the_database_and_bad_configuration_names_the_key() {
+        let root = tempfile::tempdir().unwrap();
+        let ok = lefi(root.path()).arg("migrate").output().unwrap();
+        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(root.path().join("lefi.db").exists());
+
+        let bad =
+            lefi(root.path()).arg("migrate").env("LEFI_INTAKE__DATABASE__MAX_CONNECTIONS", "many").output().unwrap();
+        assert_eq!(bad.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(err.contains("max_connections"), "{err}");
+
+        let unknown = lefi(root.path()).arg("migrate").env("LEFI_INTAKE__SOURCE__KIND", "pop3").output().unwrap();
+        assert_eq!(unknown.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("pop3"));
+    }
+
+    #[test]
+    fn the_demo_runs_the_main_job_in_a_scratch_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let fixtures = crate::fixtures::fixture_dir();
+        let out = lefi(root.path()).args(["demo", "--dir", "scratch", "--fixtures"]).arg(&fixtures).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("Terminations on file"), "{stdout}");
+        assert!(stdout.contains("In quarantine for an officer"));
+        let replies = std::fs::read_dir(root.path().join("scratch/outbox")).unwrap().count();
+        assert!(replies > 50, "{replies} reply files");
+        assert_eq!(std::fs::read_dir(root.path().join("scratch/maildir/new")).unwrap().count(), 0);
+    }
+}

@@ -2,6 +2,10 @@
 //! module is one area.
 
 mod cli;
+mod crash;
 mod fixtures;
+mod pipeline;
 mod properties;
 mod readme;
+mod store;
+mod support;

@@ -1,0 +1,266 @@
+//! Typed configuration: compiled-in defaults (`config/default.toml`), then a
+//! TOML file, then `LEFI_INTAKE__SECTION__KEY` environment variables. Loaded
+//! once at start; a bad value is reported with the key that holds it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+pub const ENV_PREFIX: &str = "LEFI_INTAKE";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration key {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+    #[error("configuration key {key}: reading {path}: {source}")]
+    SecretFile { key: &'static str, path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub source: SourceSettings,
+    pub reply: ReplySettings,
+    pub outbox: OutboxSettings,
+    pub intake: IntakeSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    #[serde(default)]
+    pub url_file: Option<PathBuf>,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Maildir,
+    Imap,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSettings {
+    pub kind: SourceKind,
+    pub maildir: PathBuf,
+    pub poll_interval_secs: u64,
+    pub batch_size: usize,
+    pub max_message_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplySettings {
+    pub transport: TransportKind,
+    pub dir: PathBuf,
+    pub from: String,
+    pub from_name: String,
+    pub answer_quarantine: bool,
+    pub templates_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    pub max_attempts: u32,
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    pub lease_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSettings {
+    pub own_addresses: Vec<String>,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Settings {
+    /// Loads the defaults, then `file` (which must exist when given), then the
+    /// environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_with_env(file, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given (for tests).
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(true));
+        }
+        let env: config::Map<String, String> =
+            env.into_iter().filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__"))).collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix(ENV_PREFIX)
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("intake.own_addresses")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        settings.read_secret_files()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn read_secret_files(&mut self) -> Result<(), ConfigError> {
+        if let Some(path) = &self.database.url_file {
+            self.database.url = read_secret("database.url_file", path)?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_string() });
+        if !(self.database.url.starts_with("sqlite:") || self.database.url.starts_with("postgres")) {
+            return invalid("database.url", "expected sqlite://… or postgres://…");
+        }
+        if self.database.max_connections == 0 {
+            return invalid("database.max_connections", "must be at least 1");
+        }
+        if self.reply.from.parse::<lettre::Address>().is_err() {
+            return invalid("reply.from", &format!("{:?} is not a mail address", self.reply.from));
+        }
+        for a in &self.intake.own_addresses {
+            if a.parse::<lettre::Address>().is_err() {
+                return invalid("intake.own_addresses", &format!("{a:?} is not a mail address"));
+            }
+        }
+        if self.intake.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return invalid("intake.timezone", &format!("unknown time zone {:?}", self.intake.timezone));
+        }
+        if self.source.batch_size == 0 {
+            return invalid("source.batch_size", "must be at least 1");
+        }
+        if self.source.poll_interval_secs == 0 {
+            return invalid("source.poll_interval_secs", "must be at least 1");
+        }
+        if self.outbox.max_attempts == 0 {
+            return invalid("outbox.max_attempts", "must be at least 1");
+        }
+        if self.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
+            return invalid("log.level", &format!("not a tracing filter: {:?}", self.log.level));
+        }
+        Ok(())
+    }
+
+    /// Our addresses: the reply address and its aliases.
+    pub fn own_addresses(&self) -> Vec<String> {
+        let mut own = vec![self.reply.from.clone()];
+        own.extend(self.intake.own_addresses.iter().cloned());
+        own
+    }
+
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.intake.timezone.parse().expect("validated at load")
+    }
+}
+
+/// Reads a secret from a file, without its trailing newline.
+pub fn read_secret(key: &'static str, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim_end_matches(['\r', '\n']).to_string())
+        .map_err(|source| ConfigError::SecretFile { key, path: path.to_path_buf(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_defaults_are_the_embedded_default() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.database.url, "sqlite://data/lefi-intake.db");
+        assert_eq!(s.source.kind, SourceKind::Maildir);
+        assert_eq!(s.reply.transport, TransportKind::File);
+        assert_eq!(s.reply.from, "registeruttag@forsakringskassan.se");
+    }
+
+    #[test]
+    fn environment_variables_override_every_key() {
+        let s = Settings::load_with_env(
+            None,
+            env(&[
+                ("LEFI_INTAKE__DATABASE__URL", "postgres://lefi@db/lefi"),
+                ("LEFI_INTAKE__SOURCE__POLL_INTERVAL_SECS", "7"),
+                ("LEFI_INTAKE__SOURCE__MAILDIR", "/var/mail/lefi"),
+                ("LEFI_INTAKE__REPLY__DIR", "/var/spool/replies"),
+                ("LEFI_INTAKE__INTAKE__OWN_ADDRESSES", "a@fk.se,b@fk.se"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://lefi@db/lefi");
+        assert_eq!(s.source.poll_interval_secs, 7);
+        assert_eq!(s.source.maildir, PathBuf::from("/var/mail/lefi"));
+        assert_eq!(s.reply.dir, PathBuf::from("/var/spool/replies"));
+        assert_eq!(s.intake.own_addresses, vec!["a@fk.se", "b@fk.se"]);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let e = Settings::load_with_env(None, env(&[("LEFI_INTAKE__SOURCE__POLL_INTERVAL_SECS", "soon")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("poll_interval_secs"), "{e}");
+        let e = Settings::load_with_env(None, env(&[("LEFI_INTAKE__REPLY__FROM", "not an address")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("reply.from"), "{e}");
+        let e = Settings::load_with_env(None, env(&[("LEFI_INTAKE__SOURCE__KIND", "pop3")])).unwrap_err().to_string();
+        assert!(e.contains("kind") && e.contains("pop3"), "{e}");
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("url");
+        std::fs::write(&file, "postgres://lefi:secret@db/lefi\n").unwrap();
+        let s =
+            Settings::load_with_env(None, env(&[("LEFI_INTAKE__DATABASE__URL_FILE", file.to_str().unwrap())])).unwrap();
+        assert_eq!(s.database.url, "postgres://lefi:secret@db/lefi");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        assert!(Settings::load_with_env(Some(Path::new("/nonexistent/lefi.toml")), env(&[])).is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! Wires the pieces: the store, the mail source, the intake and the outbox
+//! worker, and runs them until shutdown (or, with `once`, until the inbox and
+//! the outbox are empty).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Settings, SourceKind, TransportKind};
+use crate::domain::Verdict;
+use crate::intake::{Intake, IntakeError};
+use crate::reply::outbox::{OutboxWorker, SendSummary};
+use crate::reply::templates::{TemplateError, Templates};
+use crate::reply::transport::{Deliver, MessageIdFileTransport};
+use crate::source::maildir::Maildir;
+use crate::source::{MailSource, SourceError};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    #[error(transparent)]
+    Templates(#[from] TemplateError),
+    #[error("reply transport: {0}")]
+    Transport(String),
+    #[error("{0}")]
+    Unsupported(&'static str),
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub recorded: BTreeMap<&'static str, usize>,
+    pub duplicates: usize,
+    pub replies: SendSummary,
+    /// Replies still waiting when the run ended (retrying later).
+    pub pending_replies: i64,
+}
+
+impl RunSummary {
+    fn count(&mut self, verdict: Verdict) {
+        *self.recorded.entry(verdict.as_str()).or_default() += 1;
+    }
+
+    pub fn total(&self) -> usize {
+        self.recorded.values().sum()
+    }
+}
+
+/// Connects to the database and applies pending migrations.
+pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
+    let store = Store::connect(&settings.database.url, settings.database.max_connections).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub fn templates(settings: &Settings) -> Result<Templates, TemplateError> {
+    if settings.reply.templates_dir.as_os_str().is_empty() {
+        Ok(Templates::builtin())
+    } else {
+        Templates::load(&settings.reply.templates_dir)
+    }
+}
+
+pub fn reply_from(settings: &Settings) -> Mailbox {
+    let address = settings.reply.from.parse().expect("validated at load");
+    Mailbox::new(Some(settings.reply.from_name.clone()), address)
+}
+
+/// Runs the daemon with the configured source and transport.
+pub async fn run(settings: &Settings, once: bool, shutdown: CancellationToken) -> Result<RunSummary, DaemonError> {
+    let store = open_store(settings).await?;
+    let deliver = match settings.reply.transport {
+        TransportKind::File => MessageIdFileTransport::new(&settings.reply.dir)
+            .map_err(|e| DaemonError::Transport(format!("creating {}: {e}", settings.reply.dir.display())))?,
+        TransportKind::Smtp => {
+            return Err(DaemonError::Unsupported("reply.transport = \"smtp\" is not available in this version"));
+        }
+    };
+    let source = match settings.source.kind {
+        SourceKind::Maildir => Maildir::open(&settings.source.maildir, settings.source.max_message_bytes)?,
+        SourceKind::Imap => {
+            return Err(DaemonError::Unsupported("source.kind = \"imap\" is not available in this version"));
+        }
+    };
+    run_with(settings, store, source, deliver, once, shutdown).await
+}
+
+/// Runs with a given source and transport (tests use this with their own).
+pub async fn run_with<S: MailSource, D: Deliver>(
+    settings: &Settings,
+    store: Store,
+    mut source: S,
+    deliver: D,
+    once: bool,
+    shutdown: CancellationToken,
+) -> Result<RunSummary, DaemonError> {
+    let intake = Intake::new(
+        store.clone(),
+        templates(settings)?,
+        settings.own_addresses(),
+        settings.reply.from.clone(),
+        settings.timezone(),
+        settings.reply.answer_quarantine,
+    );
+    let outbox = OutboxWorker::new(store.clone(), deliver, reply_from(settings), settings.outbox.clone());
+    tracing::info!(source = %source.describe(), replies = %outbox.deliver().describe(), once, "intake started");
+
+    let mut summary = RunSummary::default();
+    let poll = Duration::from_secs(settings.source.poll_interval_secs);
+    let mut failures: u32 = 0;
+    loop {
+        if shutdown.is_cancelled() {
+            break;
+        }
+        match pass(&intake, &mut source, settings.source.batch_size, &shutdown, &mut summary).await {
+            Ok(handled) => {
+                failures = 0;
+                send_replies(&outbox, &mut summary, once).await?;
+                if handled == 0 {
+                    if once {
+                        break;
+                    }
+                    source.wait(poll, &shutdown).await;
+                }
+            }
+            Err(e) if once => return Err(e),
+            Err(e) => {
+                // The database or the source is away: wait and try again, never exit.
+                failures += 1;
+                let delay = Duration::from_secs(1u64 << failures.min(6));
+                tracing::error!(error = %e, retry_in_secs = delay.as_secs(), "intake pass failed");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = shutdown.cancelled() => {}
+                }
+            }
+        }
+    }
+    if once && !shutdown.is_cancelled() {
+        wait_out_stale_leases(&store, &outbox, settings.outbox.lease_secs, &mut summary, &shutdown).await?;
+    }
+    summary.pending_replies = store.pending_replies().await?;
+    if summary.pending_replies > 0 {
+        tracing::warn!(pending = summary.pending_replies, "replies still waiting; they go out on the next run");
+    }
+    source.close().await;
+    tracing::info!(recorded = summary.total(), duplicates = summary.duplicates, "intake stopped");
+    Ok(summary)
+}
+
+/// One pass over the waiting mail. Returns how many mails were handled.
+async fn pass<S: MailSource>(
+    intake: &Intake,
+    source: &mut S,
+    batch: usize,
+    shutdown: &CancellationToken,
+    summary: &mut RunSummary,
+) -> Result<usize, DaemonError> {
+    let mails = source.fetch(batch).await?;
+    let mut handled = 0;
+    for mail in &mails {
+        // Finish the mail in hand, but start no new one after shutdown was asked.
+        if shutdown.is_cancelled() {
+            break;
+        }
+        let outcome = intake.process(mail).await?;
+        if outcome.duplicate {
+            summary.duplicates += 1;
+        } else {
+            summary.count(outcome.verdict);
+        }
+        // Filed only after the commit. If this fails the mail stays in the
+        // inbox and the next pass recognises it as already recorded.
+        if let Err(e) = source.file(&mail.key, outcome.folder).await {
+            tracing::warn!(key = %mail.key, error = %e, "could not file a recorded mail; it will be filed on a later pass");
+        }
+        handled += 1;
+    }
+    Ok(handled)
+}
+
+/// After a crash, replies a dead worker had claimed stay leased for up to
+/// `lease_secs`; a run that promises to drain the outbox waits that out.
+async fn wait_out_stale_leases<D: Deliver>(
+    store: &Store,
+    outbox: &OutboxWorker<D>,
+    lease_secs: u64,
+    summary: &mut RunSummary,
+    shutdown: &CancellationToken,
+) -> Result<(), DaemonError> {
+    let give_up = chrono::Utc::now() + chrono::Duration::seconds(lease_secs as i64 + 1);
+    while let Some(expiry) = store.earliest_lease_expiry(chrono::Utc::now()).await? {
+        if expiry > give_up {
+            break;
+        }
+        let wait = (expiry - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(20);
+        tracing::info!(wait_ms = wait.as_millis() as u64, "waiting for a reply claimed by a stopped worker");
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.cancelled() => return Ok(()),
+        }
+        send_replies(outbox, summary, true).await?;
+    }
+    Ok(())
+}
+
+async fn send_replies<D: Deliver>(
+    outbox: &OutboxWorker<D>,
+    summary: &mut RunSummary,
+    once: bool,
+) -> Result<(), DaemonError> {
+    match outbox.send_due().await {
+        Ok(s) => {
+            summary.replies.sent += s.sent;
+            summary.replies.retrying += s.retrying;
+            summary.replies.failed += s.failed;
+            Ok(())
+        }
+        Err(e) if once => Err(e.into()),
+        // Sending never blocks intake: the replies wait in the outbox.
+        Err(e) => {
+            tracing::error!(error = %e, "outbox pass failed");
+            Ok(())
+        }
+    }
+}

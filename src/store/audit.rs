@@ -1,0 +1,66 @@
+//! Who did what, when: every change to a termination, quarantine item or
+//! reply leaves a row here.
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+use super::{Result, Store, timestamp};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    pub details: Option<String>,
+}
+
+/// Appends an entry. `details` is free text or JSON; never a mail body or a
+/// personal identity number.
+pub async fn record(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    object: (&str, i64),
+    details: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, object_type, object_id, details) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(timestamp(now))
+    .bind(actor)
+    .bind(action)
+    .bind(object.0)
+    .bind(object.1)
+    .bind(details)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, object_type, object_id, details FROM audit_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    object_type: row.try_get("object_type")?,
+                    object_id: row.try_get("object_id")?,
+                    details: row.try_get("details")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,220 @@
+//! Mails as recorded: one row per distinct mail.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{AnyConnection, Row};
+
+use super::{Result, Store, StoreError, join_codes, parse_timestamp, split_codes, timestamp};
+use crate::domain::{Field, Reason, Verdict};
+
+/// Where a recorded mail stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    /// Nothing more to do (accepted, ignored, answered as already registered).
+    Done,
+    /// We asked the sender for missing facts; a reply completes it.
+    AwaitingReply,
+    /// In the quarantine queue.
+    InReview,
+    /// A reply in the thread completed it; the reply's row carries the outcome.
+    CompletedByReply,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Done => "done",
+            MessageStatus::AwaitingReply => "awaiting_reply",
+            MessageStatus::InReview => "in_review",
+            MessageStatus::CompletedByReply => "completed_by_reply",
+        }
+    }
+}
+
+/// A mail to record, with its decision.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub source_key: String,
+    pub message_id: Option<String>,
+    pub sha256: String,
+    pub body_sha256: String,
+    pub received_at: DateTime<Utc>,
+    pub from_address: Option<String>,
+    pub reply_address: Option<String>,
+    pub subject: String,
+    pub raw: Vec<u8>,
+    pub verdict: Verdict,
+    pub reasons: Vec<Reason>,
+    pub missing: Vec<Field>,
+    pub org_number: Option<String>,
+    pub org_name: Option<String>,
+    pub effective_date: Option<NaiveDate>,
+    /// JSON of the (merged) extraction with its evidence.
+    pub extraction: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub thread_parent_id: Option<i64>,
+    pub status: MessageStatus,
+}
+
+/// A recorded mail, as intake and officers read it back.
+#[derive(Debug, Clone)]
+pub struct RecordedMessage {
+    pub id: i64,
+    pub source_key: String,
+    pub message_id: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub from_address: Option<String>,
+    pub subject: String,
+    pub verdict: Verdict,
+    pub reasons: Vec<Reason>,
+    pub missing: Vec<Field>,
+    pub org_number: Option<String>,
+    pub org_name: Option<String>,
+    pub effective_date: Option<String>,
+    pub status: String,
+}
+
+/// The earlier mail of a thread that a reply may complete.
+#[derive(Debug, Clone)]
+pub struct ThreadParent {
+    pub id: i64,
+    pub status: String,
+    pub extraction: Option<String>,
+    pub reply_address: Option<String>,
+}
+
+const COLUMNS: &str = "id, source_key, message_id, received_at, from_address, subject, verdict, reasons, missing, \
+                       org_number, org_name, effective_date, status";
+
+fn read_message(row: &sqlx::any::AnyRow) -> Result<RecordedMessage> {
+    let verdict: String = row.try_get("verdict")?;
+    Ok(RecordedMessage {
+        id: row.try_get("id")?,
+        source_key: row.try_get("source_key")?,
+        message_id: row.try_get("message_id")?,
+        received_at: parse_timestamp(&row.try_get::<String, _>("received_at")?)?,
+        from_address: row.try_get("from_address")?,
+        subject: row.try_get("subject")?,
+        verdict: Verdict::parse(&verdict).ok_or_else(|| StoreError::Corrupt(format!("verdict {verdict:?}")))?,
+        reasons: split_codes(&row.try_get::<String, _>("reasons")?).filter_map(Reason::parse).collect(),
+        missing: split_codes(&row.try_get::<String, _>("missing")?).filter_map(Field::parse).collect(),
+        org_number: row.try_get("org_number")?,
+        org_name: row.try_get("org_name")?,
+        effective_date: row.try_get("effective_date")?,
+        status: row.try_get("status")?,
+    })
+}
+
+/// Inserts the mail; returns its id, or `None` when the same mail (same source
+/// key or same bytes) is already recorded.
+pub async fn insert(conn: &mut AnyConnection, m: &NewMessage, now: DateTime<Utc>) -> Result<Option<i64>> {
+    let result = sqlx::query(
+        "INSERT INTO messages (source_key, message_id, sha256, body_sha256, received_at, recorded_at, from_address, \
+         reply_address, subject, raw, size_bytes, verdict, reasons, missing, org_number, org_name, effective_date, \
+         extraction, in_reply_to, refs, thread_parent_id, status) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(&m.source_key)
+    .bind(&m.message_id)
+    .bind(&m.sha256)
+    .bind(&m.body_sha256)
+    .bind(timestamp(m.received_at))
+    .bind(timestamp(now))
+    .bind(&m.from_address)
+    .bind(&m.reply_address)
+    .bind(&m.subject)
+    .bind(m.raw.clone())
+    .bind(m.raw.len() as i64)
+    .bind(m.verdict.as_str())
+    .bind(join_codes(&m.reasons, |r| r.as_str()))
+    .bind(join_codes(&m.missing, |f| f.as_str()))
+    .bind(&m.org_number)
+    .bind(&m.org_name)
+    .bind(m.effective_date.map(|d| d.to_string()))
+    .bind(&m.extraction)
+    .bind(m.in_reply_to.first().cloned())
+    .bind((!m.references.is_empty()).then(|| m.references.join(" ")))
+    .bind(m.thread_parent_id)
+    .bind(m.status.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    // A conflict (the same key or bytes, perhaps from a concurrent intake)
+    // inserts nothing and returns no row; PostgreSQL would abort the whole
+    // transaction on a plain unique violation, so it is never raised.
+    result.map(|row| row.try_get("id")).transpose().map_err(Into::into)
+}
+
+pub async fn set_status(conn: &mut AnyConnection, id: i64, status: MessageStatus) -> Result<()> {
+    sqlx::query("UPDATE messages SET status = $1 WHERE id = $2").bind(status.as_str()).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+impl Store {
+    /// The recorded mail that this one duplicates: the same mailbox key, the
+    /// same bytes, or (a re-delivery with other trace headers) the same
+    /// Message-ID with the same body.
+    pub async fn find_duplicate(
+        &self,
+        source_key: &str,
+        sha256: &str,
+        message_id: Option<&str>,
+        body_sha256: &str,
+    ) -> Result<Option<RecordedMessage>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM messages WHERE source_key = $1 OR sha256 = $2 \
+             OR (message_id = $3 AND body_sha256 = $4) ORDER BY id LIMIT 1"
+        )))
+        .bind(source_key)
+        .bind(sha256)
+        .bind(message_id)
+        .bind(body_sha256)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(read_message).transpose()
+    }
+
+    /// The mail that one of our replies (by its Message-ID) answered.
+    pub async fn thread_parent(&self, our_message_ids: &[String]) -> Result<Option<ThreadParent>> {
+        for id in our_message_ids {
+            let row = sqlx::query(
+                "SELECT m.id, m.status, m.extraction, m.reply_address FROM outbox o \
+                 JOIN messages m ON m.id = o.message_id WHERE o.our_message_id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(row) = row {
+                return Ok(Some(ThreadParent {
+                    id: row.try_get("id")?,
+                    status: row.try_get("status")?,
+                    extraction: row.try_get("extraction")?,
+                    reply_address: row.try_get("reply_address")?,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn message(&self, id: i64) -> Result<Option<RecordedMessage>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(read_message).transpose()
+    }
+
+    /// All recorded mails, oldest first.
+    pub async fn messages(&self) -> Result<Vec<RecordedMessage>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages ORDER BY id")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(read_message).collect()
+    }
+
+    /// The raw bytes of a recorded mail, for audit.
+    pub async fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT raw FROM messages WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| r.try_get::<Vec<u8>, _>("raw")).transpose().map_err(Into::into)
+    }
+}

@@ -1,0 +1,197 @@
+//! The database: one repository over SQLite (the embedded default) and
+//! PostgreSQL (production), chosen by the URL.
+//!
+//! Queries go through sqlx's `Any` driver with `$N` placeholders, which both
+//! backends accept, so each query is written once. Timestamps are stored as
+//! RFC 3339 UTC text with milliseconds (fixed width, so text order is time
+//! order) and dates as `YYYY-MM-DD`, because `Any` carries no date types.
+
+pub mod audit;
+pub mod messages;
+pub mod outbox;
+pub mod quarantine;
+pub mod terminations;
+
+use std::str::FromStr;
+use std::sync::Once;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Connection};
+
+pub use audit::AuditEntry;
+pub use messages::{MessageStatus, NewMessage, RecordedMessage, ThreadParent};
+pub use outbox::{NewReply, OutboxItem, OutboxStatus};
+pub use quarantine::QuarantineItem;
+pub use terminations::TerminationRecord;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("connecting to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("applying migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored data is not what this version expects: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The repository. Cheap to clone (a pool handle).
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static DRIVERS: Once = Once::new();
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`). A SQLite file and
+    /// its directory are created when missing; the database is put in WAL mode.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::BadUrl {
+                url: redact(url), reason: "expected sqlite://… or postgres://…".into()
+            });
+        };
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StoreError::BadUrl { url: redact(&url), reason: e.to_string() })?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
+        // One direct connection first: a pool reports a refused or rejected
+        // connection only as a timeout, long after the real cause.
+        let probe = options.connect().await.map_err(StoreError::Connect)?;
+        probe.close().await.map_err(StoreError::Connect)?;
+        let pool = AnyPoolOptions::new()
+            // SQLite serialises writers anyway; a few readers are enough.
+            .max_connections(if backend == Backend::Sqlite { max_connections.min(4) } else { max_connections })
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Connect)?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers (officers, the outbox) work while intake writes;
+            // the setting is stored in the database file.
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        Ok(Store { pool, backend })
+    }
+
+    /// Applies the migrations of this backend that are not applied yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Adds `mode=rwc` (create when missing) and creates the file's directory.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Ok(url.to_string());
+    }
+    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::BadUrl {
+            url: url.to_string(),
+            reason: format!("creating directory {}: {e}", dir.display()),
+        })?;
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// How timestamps are written: fixed-width RFC 3339 UTC with milliseconds.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn parse_timestamp(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
+}
+
+fn join_codes<T>(items: &[T], code: impl Fn(&T) -> &'static str) -> String {
+    items.iter().map(code).collect::<Vec<_>>().join(",")
+}
+
+fn split_codes(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').map(str::trim).filter(|c| !c.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/lefi"), "postgres://app:***@db:5432/lefi");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn timestamps_sort_as_text() {
+        let a = timestamp(DateTime::parse_from_rfc3339("2026-11-28T09:00:00Z").unwrap().with_timezone(&Utc));
+        let b = timestamp(DateTime::parse_from_rfc3339("2026-11-28T10:00:00.5Z").unwrap().with_timezone(&Utc));
+        assert_eq!(a, "2026-11-28T09:00:00.000Z");
+        assert!(a < b);
+        assert_eq!(parse_timestamp(&a).unwrap().to_rfc3339(), "2026-11-28T09:00:00+00:00");
+    }
+}

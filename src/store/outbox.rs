@@ -1,0 +1,196 @@
+//! The outbox: replies are queued in the same transaction as the decision that
+//! causes them, and sent afterwards by the outbox worker.
+//!
+//! A worker claims one reply at a time with a lease (a single UPDATE, atomic on
+//! both backends, with the conditions re-checked in the outer WHERE so that two
+//! PostgreSQL workers never claim the same row). No transaction is held open
+//! while the reply is being sent. If a worker dies after sending but before
+//! marking the reply sent, the lease expires and the reply is sent again: the
+//! outbox delivers at least once. The file transport makes that exactly once
+//! (the file is named by the reply's Message-ID); for SMTP the recipient sees
+//! the same Message-ID twice, which mail clients treat as one message.
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+use super::{Result, Store, timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A reply to queue.
+#[derive(Debug, Clone)]
+pub struct NewReply {
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub our_message_id: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub message_id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub in_reply_to: Option<String>,
+    pub references: Option<String>,
+    pub our_message_id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub sent_at: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+const COLUMNS: &str = "id, message_id, kind, recipient, subject, body, in_reply_to, refs, our_message_id, status, \
+                       attempts, next_attempt_at, sent_at, last_error, created_at";
+
+fn read(row: &sqlx::any::AnyRow) -> Result<OutboxItem> {
+    Ok(OutboxItem {
+        id: row.try_get("id")?,
+        message_id: row.try_get("message_id")?,
+        kind: row.try_get("kind")?,
+        recipient: row.try_get("recipient")?,
+        subject: row.try_get("subject")?,
+        body: row.try_get("body")?,
+        in_reply_to: row.try_get("in_reply_to")?,
+        references: row.try_get("refs")?,
+        our_message_id: row.try_get("our_message_id")?,
+        status: row.try_get("status")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        sent_at: row.try_get("sent_at")?,
+        last_error: row.try_get("last_error")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, message: i64, reply: &NewReply, now: DateTime<Utc>) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO outbox (message_id, kind, recipient, subject, body, in_reply_to, refs, our_message_id, status, \
+         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) \
+         RETURNING id",
+    )
+    .bind(message)
+    .bind(reply.kind)
+    .bind(&reply.recipient)
+    .bind(&reply.subject)
+    .bind(&reply.body)
+    .bind(&reply.in_reply_to)
+    .bind((!reply.references.is_empty()).then(|| reply.references.join(" ")))
+    .bind(&reply.our_message_id)
+    .bind(timestamp(now))
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+impl Store {
+    /// Claims the oldest reply that is due, for `lease` seconds.
+    pub async fn claim_due_reply(&self, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Option<OutboxItem>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+                         AND (lease_until IS NULL OR lease_until < $2) ORDER BY id LIMIT 1) \
+               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $2) \
+             RETURNING {COLUMNS}"
+        )))
+        .bind(timestamp(now + lease))
+        .bind(timestamp(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(read).transpose()
+    }
+
+    pub async fn mark_reply_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2",
+        )
+        .bind(timestamp(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A temporary failure: try again at `next`.
+    pub async fn retry_reply_later(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
+            .bind(timestamp(next))
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A permanent failure (or too many attempts): never tried again by itself.
+    pub async fn mark_reply_failed(&self, id: i64, error: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = $1 WHERE id = $2")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Replies in a status (all when `None`), oldest first.
+    pub async fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxItem>> {
+        let rows = match status {
+            Some(s) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM outbox WHERE status = $1 ORDER BY id")))
+                    .bind(s.as_str())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM outbox ORDER BY id")))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(read).collect()
+    }
+
+    /// When the earliest reply that is due but leased by a worker becomes
+    /// claimable again (a worker that died mid-send leaves such a lease).
+    pub async fn earliest_lease_expiry(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query(
+            "SELECT MIN(lease_until) AS t FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+             AND lease_until IS NOT NULL AND lease_until >= $1",
+        )
+        .bind(timestamp(now))
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_get::<Option<String>, _>("t")?.map(|t| super::parse_timestamp(&t)).transpose()
+    }
+
+    /// How many replies are waiting (pending), for `run --once` and health.
+    pub async fn pending_replies(&self) -> Result<i64> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
+    }
+}

@@ -1,0 +1,94 @@
+//! Terminations on file.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{AnyConnection, Row};
+
+use super::{Result, Store, StoreError, parse_timestamp, timestamp};
+use crate::domain::{OrgNumber, Termination};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TerminationRecord {
+    pub id: i64,
+    pub org_number: String,
+    pub org_name: String,
+    pub effective_date: String,
+    pub received_at: String,
+    pub recorded_at: String,
+    pub recorded_by: String,
+    /// The Message-ID of the mail that terminated.
+    pub message_id: Option<String>,
+    pub source_message: i64,
+}
+
+/// Records an active termination. Returns `false` when the organisation
+/// already has one (the unique index decides, so concurrent intakes agree).
+pub async fn insert(
+    conn: &mut AnyConnection,
+    t: &Termination,
+    message: i64,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let result = sqlx::query(
+        "INSERT INTO terminations (org_number, org_name, effective_date, message_id, recorded_at, recorded_by, status) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active') ON CONFLICT DO NOTHING",
+    )
+    .bind(t.org_number.to_string())
+    .bind(&t.org_name)
+    .bind(t.effective_date.to_string())
+    .bind(message)
+    .bind(timestamp(now))
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+const SELECT: &str = "SELECT t.id, t.org_number, t.org_name, t.effective_date, t.recorded_at, t.recorded_by, \
+                      t.message_id AS source_message, m.message_id, m.received_at \
+                      FROM terminations t JOIN messages m ON m.id = t.message_id";
+
+fn read(row: &sqlx::any::AnyRow) -> Result<TerminationRecord> {
+    Ok(TerminationRecord {
+        id: row.try_get("id")?,
+        org_number: row.try_get("org_number")?,
+        org_name: row.try_get("org_name")?,
+        effective_date: row.try_get("effective_date")?,
+        received_at: row.try_get("received_at")?,
+        recorded_at: row.try_get("recorded_at")?,
+        recorded_by: row.try_get("recorded_by")?,
+        message_id: row.try_get("message_id")?,
+        source_message: row.try_get("source_message")?,
+    })
+}
+
+impl Store {
+    /// The active termination of an organisation, if one is on file.
+    pub async fn active_termination(&self, org: OrgNumber) -> Result<Option<TerminationRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.org_number = $1 AND t.status = 'active'")))
+            .bind(org.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(read).transpose()
+    }
+
+    /// Active terminations, by organisation number.
+    pub async fn terminations(&self) -> Result<Vec<TerminationRecord>> {
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.status = 'active' ORDER BY t.org_number")))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(read).collect()
+    }
+}
+
+impl TerminationRecord {
+    pub fn effective(&self) -> Result<NaiveDate> {
+        NaiveDate::parse_from_str(&self.effective_date, "%Y-%m-%d")
+            .map_err(|e| StoreError::Corrupt(format!("effective date {:?}: {e}", self.effective_date)))
+    }
+
+    pub fn received(&self) -> Result<DateTime<Utc>> {
+        parse_timestamp(&self.received_at)
+    }
+}

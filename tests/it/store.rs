@@ -1,0 +1,171 @@
+//! The repository on both backends.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use lefi_intake::domain::{Field, OrgNumber, Reason, Termination, Verdict};
+use lefi_intake::store::{self, MessageStatus, NewMessage, NewReply};
+
+use crate::support::db::TestDb;
+
+fn message(key: &str, sha: &str) -> NewMessage {
+    NewMessage {
+        source_key: key.into(),
+        message_id: Some(format!("{key}@example.se")),
+        sha256: sha.into(),
+        body_sha256: format!("body-{sha}"),
+        received_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
+        from_address: Some("lefi@uppsala.se".into()),
+        reply_address: Some("lefi@uppsala.se".into()),
+        subject: "Uppsägning".into(),
+        raw: b"From: lefi@uppsala.se\r\n\r\nbody".to_vec(),
+        verdict: Verdict::Incomplete,
+        reasons: vec![Reason::EffectiveDateInPast],
+        missing: vec![Field::EffectiveDate],
+        org_number: Some("212000-3005".into()),
+        org_name: Some("Uppsala kommun".into()),
+        effective_date: None,
+        extraction: Some("{}".into()),
+        in_reply_to: vec![],
+        references: vec![],
+        thread_parent_id: None,
+        status: MessageStatus::AwaitingReply,
+    }
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 1).unwrap()
+}
+
+#[tokio::test]
+async fn a_mail_is_recorded_once_and_found_again_by_key_bytes_or_message_id_and_body() {
+    for db in TestDb::both().await {
+        let s = &db.store;
+        let mut tx = s.pool().begin().await.unwrap();
+        let id = store::messages::insert(&mut tx, &message("k1", "h1"), now()).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(id.is_some(), "{}", db.name);
+
+        // The same bytes under another key are refused by the unique index.
+        let mut tx = s.pool().begin().await.unwrap();
+        assert_eq!(store::messages::insert(&mut tx, &message("k2", "h1"), now()).await.unwrap(), None, "{}", db.name);
+        tx.rollback().await.unwrap();
+
+        let by_key = s.find_duplicate("k1", "other", None, "x").await.unwrap();
+        let by_hash = s.find_duplicate("other", "h1", None, "x").await.unwrap();
+        let by_id_and_body = s.find_duplicate("other", "other", Some("k1@example.se"), "body-h1").await.unwrap();
+        let same_id_other_body = s.find_duplicate("other", "other", Some("k1@example.se"), "different").await.unwrap();
+        assert_eq!(by_key.map(|m| m.id), id, "{}", db.name);
+        assert_eq!(by_hash.map(|m| m.id), id, "{}", db.name);
+        assert_eq!(by_id_and_body.map(|m| m.id), id, "{}", db.name);
+        assert!(same_id_other_body.is_none(), "{}", db.name);
+
+        let back = s.message(id.unwrap()).await.unwrap().unwrap();
+        assert_eq!(back.reasons, vec![Reason::EffectiveDateInPast]);
+        assert_eq!(back.missing, vec![Field::EffectiveDate]);
+        assert_eq!(back.status, "awaiting_reply");
+        assert_eq!(s.raw_message(id.unwrap()).await.unwrap().unwrap(), b"From: lefi@uppsala.se\r\n\r\nbody");
+        db.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn an_organisation_has_at_most_one_active_termination() {
+    for db in TestDb::both().await {
+        let s = &db.store;
+        let mut tx = s.pool().begin().await.unwrap();
+        let m = store::messages::insert(&mut tx, &message("k1", "h1"), now()).await.unwrap().unwrap();
+        let t = Termination {
+            org_number: OrgNumber::parse("212000-3005").unwrap(),
+            org_name: "Uppsala kommun".into(),
+            effective_date: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+        };
+        assert!(store::terminations::insert(&mut tx, &t, m, "intake", now()).await.unwrap());
+        assert!(!store::terminations::insert(&mut tx, &t, m, "intake", now()).await.unwrap(), "{}", db.name);
+        tx.commit().await.unwrap();
+        let on_file = s.active_termination(t.org_number).await.unwrap().expect("on file");
+        assert_eq!(on_file.effective_date, "2027-01-01");
+        assert_eq!(on_file.message_id.as_deref(), Some("k1@example.se"));
+        assert_eq!(s.terminations().await.unwrap().len(), 1, "{}", db.name);
+        db.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn a_claimed_reply_is_not_claimed_again_until_its_lease_runs_out() {
+    for db in TestDb::both().await {
+        let s = &db.store;
+        let mut tx = s.pool().begin().await.unwrap();
+        let m = store::messages::insert(&mut tx, &message("k1", "h1"), now()).await.unwrap().unwrap();
+        let reply = NewReply {
+            kind: "incomplete",
+            recipient: "lefi@uppsala.se".into(),
+            subject: "Re: Uppsägning".into(),
+            body: "Hej".into(),
+            in_reply_to: Some("k1@example.se".into()),
+            references: vec!["k1@example.se".into()],
+            our_message_id: "lefi-intake.1.incomplete@forsakringskassan.se".into(),
+        };
+        store::outbox::insert(&mut tx, m, &reply, now()).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let lease = Duration::seconds(60);
+        let first = s.claim_due_reply(now(), lease).await.unwrap().expect("due");
+        assert_eq!(first.attempts, 1);
+        assert!(s.claim_due_reply(now(), lease).await.unwrap().is_none(), "{}: leased", db.name);
+        // A worker that died: the lease runs out and the reply is due again.
+        let again = s.claim_due_reply(now() + Duration::seconds(61), lease).await.unwrap().expect("lease expired");
+        assert_eq!(again.id, first.id);
+        assert_eq!(again.attempts, 2);
+
+        s.retry_reply_later(again.id, now() + Duration::seconds(300), "421 try later").await.unwrap();
+        assert!(s.claim_due_reply(now() + Duration::seconds(120), lease).await.unwrap().is_none());
+        let third = s.claim_due_reply(now() + Duration::seconds(301), lease).await.unwrap().expect("due again");
+        s.mark_reply_sent(third.id, now() + Duration::seconds(302)).await.unwrap();
+        assert!(s.claim_due_reply(now() + Duration::days(1), lease).await.unwrap().is_none(), "{}: sent", db.name);
+        let all = s.outbox(None).await.unwrap();
+        assert_eq!(all[0].status, "sent");
+        assert_eq!(all[0].last_error, None);
+        db.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_workers_on_postgres_never_claim_the_same_reply() {
+    let Some(db) = TestDb::postgres().await else { return };
+    let s = db.store.clone();
+    let mut tx = s.pool().begin().await.unwrap();
+    let m = store::messages::insert(&mut tx, &message("k1", "h1"), now()).await.unwrap().unwrap();
+    for i in 0..40 {
+        let reply = NewReply {
+            kind: "confirmation",
+            recipient: "lefi@uppsala.se".into(),
+            subject: "Re".into(),
+            body: "b".into(),
+            in_reply_to: None,
+            references: vec![],
+            our_message_id: format!("r{i}@x"),
+        };
+        store::outbox::insert(&mut tx, m, &reply, now()).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let s = s.clone();
+        workers.push(tokio::spawn(async move {
+            let mut claimed = Vec::new();
+            while let Some(item) = s.claim_due_reply(now(), Duration::seconds(600)).await.unwrap() {
+                claimed.push(item.id);
+            }
+            claimed
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, 40);
+    assert_eq!(all.len(), 40, "a reply was claimed twice");
+    db.drop_schema().await;
+}

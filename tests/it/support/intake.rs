@@ -1,0 +1,136 @@
+//! An intake on a temporary Maildir and reply directory, over a test database.
+
+use std::path::{Path, PathBuf};
+
+use lefi_intake::config::Settings;
+use lefi_intake::daemon::{self, RunSummary};
+use lefi_intake::reply::transport::MessageIdFileTransport;
+use lefi_intake::source::maildir::Maildir;
+use tokio_util::sync::CancellationToken;
+
+use super::db::TestDb;
+
+pub struct TestIntake {
+    pub db: TestDb,
+    pub root: tempfile::TempDir,
+    pub settings: Settings,
+    delivered: usize,
+}
+
+impl TestIntake {
+    pub async fn on(db: TestDb) -> TestIntake {
+        let root = tempfile::tempdir().expect("temp dir");
+        let settings = Settings::load_with_env(None, env_for(&db.url, root.path())).expect("settings");
+        Maildir::open(maildir(root.path()), settings.source.max_message_bytes).expect("maildir");
+        TestIntake { db, root, settings, delivered: 0 }
+    }
+
+    pub fn maildir(&self) -> PathBuf {
+        maildir(self.root.path())
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.root.path().join("outbox")
+    }
+
+    /// Delivers a mail into the inbox, received on `day` (YYYY-MM-DD, noon UTC).
+    pub fn deliver(&mut self, raw: &[u8], day: &str) -> String {
+        let t = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("day").and_hms_opt(12, 0, 0).unwrap();
+        self.delivered += 1;
+        let name = format!("{}.M{}P1.test", t.and_utc().timestamp() + self.delivered as i64, self.delivered);
+        Maildir::deliver(&self.maildir(), &name, raw).expect("deliver");
+        format!("maildir:{name}")
+    }
+
+    pub async fn run_once(&self) -> RunSummary {
+        let source = Maildir::open(self.maildir(), self.settings.source.max_message_bytes).expect("maildir");
+        let deliver = MessageIdFileTransport::new(self.outbox_dir()).expect("outbox dir");
+        daemon::run_with(&self.settings, self.db.store.clone(), source, deliver, true, CancellationToken::new())
+            .await
+            .expect("run once")
+    }
+
+    /// The reply files written, parsed.
+    pub fn replies(&self) -> Vec<Reply> {
+        let mut out = Vec::new();
+        let Ok(entries) = std::fs::read_dir(self.outbox_dir()) else { return out };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.extension().is_some_and(|x| x == "eml") {
+                out.push(Reply::read(&path));
+            }
+        }
+        out.sort_by(|a, b| a.message_id.cmp(&b.message_id));
+        out
+    }
+
+    pub fn filed(&self, folder: &str) -> usize {
+        std::fs::read_dir(self.maildir().join(format!(".{folder}")).join("cur")).map(|d| d.count()).unwrap_or(0)
+    }
+
+    pub fn inbox(&self) -> usize {
+        ["new", "cur"].iter().map(|d| std::fs::read_dir(self.maildir().join(d)).map(|d| d.count()).unwrap_or(0)).sum()
+    }
+}
+
+fn maildir(root: &Path) -> PathBuf {
+    root.join("maildir")
+}
+
+/// The configuration a test intake (or a spawned daemon) runs with.
+pub fn env_for(db_url: &str, root: &Path) -> Vec<(String, String)> {
+    vec![
+        ("LEFI_INTAKE__DATABASE__URL".into(), db_url.into()),
+        ("LEFI_INTAKE__SOURCE__MAILDIR".into(), maildir(root).display().to_string()),
+        ("LEFI_INTAKE__REPLY__DIR".into(), root.join("outbox").display().to_string()),
+        ("LEFI_INTAKE__LOG__LEVEL".into(), "warn".into()),
+    ]
+}
+
+/// A reply as the sender would receive it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub message_id: String,
+    pub to: String,
+    pub subject: String,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub auto_submitted: Option<String>,
+    pub kind: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn read(path: &Path) -> Reply {
+        let raw = std::fs::read(path).expect("reply file");
+        Self::parse(&raw)
+    }
+
+    pub fn parse(raw: &[u8]) -> Reply {
+        let m = mail_parser::MessageParser::default().parse(raw).expect("a reply parses");
+        let header = |name: &str| {
+            m.root_part()
+                .headers()
+                .iter()
+                .find(|h| h.name().eq_ignore_ascii_case(name))
+                .and_then(|h| std::str::from_utf8(&raw[h.offset_start as usize..h.offset_end as usize]).ok())
+                .map(|s| s.trim().to_string())
+        };
+        let ids = |v: &mail_parser::HeaderValue| match v {
+            mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+            mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+            _ => vec![],
+        };
+        let marker = header("X-Lefi-Intake").unwrap_or_default();
+        Reply {
+            message_id: m.message_id().unwrap_or_default().to_string(),
+            to: m.to().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).unwrap_or_default().to_string(),
+            subject: m.subject().unwrap_or_default().to_string(),
+            in_reply_to: ids(m.in_reply_to()),
+            references: ids(m.references()),
+            auto_submitted: header("Auto-Submitted"),
+            kind: marker.split("kind=").nth(1).and_then(|k| k.split(';').next()).unwrap_or("").to_string(),
+            body: m.body_text(0).map(|b| b.to_string()).unwrap_or_default(),
+        }
+    }
+}

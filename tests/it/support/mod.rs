@@ -1,0 +1,5 @@
+//! Set-up shared by the integration tests.
+
+pub mod db;
+pub mod intake;
+pub mod mails;
