@@ -66,6 +66,17 @@ pub struct Outcome {
     pub duplicate: bool,
 }
 
+impl Outcome {
+    fn already_recorded(existing: &store::RecordedMessage) -> Outcome {
+        Outcome {
+            message_row: existing.id,
+            verdict: existing.verdict,
+            folder: Folder::for_verdict(existing.verdict),
+            duplicate: true,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
     #[error(transparent)]
@@ -116,12 +127,7 @@ impl Intake {
             self.store.find_duplicate(&mail.key, &sha256, message_id.as_deref(), &body_sha256).await?
         {
             tracing::info!(key = %mail.key, message = existing.id, "mail already recorded");
-            return Ok(Outcome {
-                message_row: existing.id,
-                verdict: existing.verdict,
-                folder: Folder::for_verdict(existing.verdict),
-                duplicate: true,
-            });
+            return Ok(Outcome::already_recorded(&existing));
         }
 
         let ctx = Context { received: Some(received_day), own_addresses: self.own_addresses.clone() };
@@ -225,12 +231,7 @@ impl Intake {
                 .find_duplicate(&mail.key, sha256, new.message_id.as_deref(), body_sha256)
                 .await?
                 .ok_or_else(|| StoreError::Corrupt("a conflicting mail vanished".into()))?;
-            return Ok(Outcome {
-                message_row: existing.id,
-                verdict: existing.verdict,
-                folder: Folder::for_verdict(existing.verdict),
-                duplicate: true,
-            });
+            return Ok(Outcome::already_recorded(&existing));
         };
         let actor = "intake";
         store::audit::record(&mut tx, now, actor, "recorded", ("message", row), Some(&audit_details(decision))).await?;
