@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -24,6 +25,7 @@ pub enum ConfigError {
 pub struct Settings {
     pub database: DatabaseSettings,
     pub source: SourceSettings,
+    pub imap: ImapSettings,
     pub reply: ReplySettings,
     pub outbox: OutboxSettings,
     pub intake: IntakeSettings,
@@ -54,6 +56,49 @@ pub struct SourceSettings {
     pub poll_interval_secs: u64,
     pub batch_size: usize,
     pub max_message_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    Tls,
+    Starttls,
+    Plain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapAuth {
+    Login,
+    Plain,
+    Xoauth2,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub tls_ca_file: PathBuf,
+    pub username: String,
+    pub password: SecretString,
+    pub password_file: PathBuf,
+    pub auth: ImapAuth,
+    pub oauth2_token_file: PathBuf,
+    pub oauth2_token_command: String,
+    pub mailbox: String,
+    pub processed_folder: String,
+    pub quarantine_folder: String,
+    pub ignored_folder: String,
+    pub idle: bool,
+    pub idle_timeout_secs: u64,
+    pub poll_interval_secs: u64,
+    pub batch_size: usize,
+    pub batch_max_bytes: usize,
+    pub max_message_bytes: usize,
+    pub timeout_secs: u64,
+    pub reconnect_max_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -142,6 +187,9 @@ impl Settings {
         if let Some(path) = &self.database.url_file {
             self.database.url = read_secret("database.url_file", path)?;
         }
+        if !self.imap.password_file.as_os_str().is_empty() {
+            self.imap.password = read_secret("imap.password_file", &self.imap.password_file)?.into();
+        }
         Ok(())
     }
 
@@ -173,8 +221,57 @@ impl Settings {
         if self.outbox.max_attempts == 0 {
             return invalid("outbox.max_attempts", "must be at least 1");
         }
+        if self.source.kind == SourceKind::Imap {
+            self.validate_imap()?;
+        }
         if self.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
             return invalid("log.level", &format!("not a tracing filter: {:?}", self.log.level));
+        }
+        Ok(())
+    }
+
+    fn validate_imap(&self) -> Result<(), ConfigError> {
+        let imap = &self.imap;
+        let invalid = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_string() });
+        if imap.host.trim().is_empty() {
+            return invalid("imap.host", "must name the IMAP server");
+        }
+        if imap.username.trim().is_empty() {
+            return invalid("imap.username", "must be set");
+        }
+        match imap.auth {
+            ImapAuth::Login | ImapAuth::Plain if imap.password.expose_secret().is_empty() => {
+                return invalid("imap.password", "must be set (or imap.password_file)");
+            }
+            ImapAuth::Xoauth2
+                if imap.oauth2_token_file.as_os_str().is_empty() && imap.oauth2_token_command.trim().is_empty() =>
+            {
+                return invalid("imap.oauth2_token_file", "xoauth2 needs a token file or imap.oauth2_token_command");
+            }
+            _ => {}
+        }
+        if !(1..=1740).contains(&imap.idle_timeout_secs) {
+            return invalid("imap.idle_timeout_secs", "must be between 1 and 1740 (29 minutes, RFC 2177)");
+        }
+        for (key, value) in [
+            ("imap.poll_interval_secs", imap.poll_interval_secs),
+            ("imap.timeout_secs", imap.timeout_secs),
+            ("imap.reconnect_max_secs", imap.reconnect_max_secs),
+            ("imap.batch_size", imap.batch_size as u64),
+        ] {
+            if value == 0 {
+                return invalid(key, "must be at least 1");
+            }
+        }
+        let folders = [&imap.mailbox, &imap.processed_folder, &imap.quarantine_folder, &imap.ignored_folder];
+        if folders.iter().any(|f| f.trim().is_empty() || f.contains(['"', '\\', '\r', '\n'])) {
+            return invalid(
+                "imap.mailbox",
+                "mailbox and folder names must be non-empty, without quotes or line breaks",
+            );
+        }
+        if imap.security == Security::Plain && !is_loopback(&imap.host) {
+            tracing::warn!(host = %imap.host, "imap.security = plain: the password crosses the network unencrypted");
         }
         Ok(())
     }
@@ -189,6 +286,10 @@ impl Settings {
     pub fn timezone(&self) -> chrono_tz::Tz {
         self.intake.timezone.parse().expect("validated at load")
     }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Reads a secret from a file, without its trailing newline.
@@ -257,6 +358,39 @@ mod tests {
         let s =
             Settings::load_with_env(None, env(&[("LEFI_INTAKE__DATABASE__URL_FILE", file.to_str().unwrap())])).unwrap();
         assert_eq!(s.database.url, "postgres://lefi:secret@db/lefi");
+    }
+
+    #[test]
+    fn the_imap_source_needs_its_server_and_credentials() {
+        let base = [("LEFI_INTAKE__SOURCE__KIND", "imap")];
+        let e = Settings::load_with_env(None, env(&base)).unwrap_err().to_string();
+        assert!(e.contains("imap.username"), "{e}");
+        let ok = Settings::load_with_env(
+            None,
+            env(&[
+                ("LEFI_INTAKE__SOURCE__KIND", "imap"),
+                ("LEFI_INTAKE__IMAP__USERNAME", "registeruttag"),
+                ("LEFI_INTAKE__IMAP__PASSWORD", "secret"),
+                ("LEFI_INTAKE__IMAP__PORT", "143"),
+                ("LEFI_INTAKE__IMAP__SECURITY", "starttls"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(ok.imap.port, 143);
+        assert_eq!(ok.imap.security, Security::Starttls);
+        assert!(!format!("{:?}", ok.imap).contains("secret"), "the password never shows in debug output");
+        let e = Settings::load_with_env(
+            None,
+            env(&[
+                ("LEFI_INTAKE__SOURCE__KIND", "imap"),
+                ("LEFI_INTAKE__IMAP__USERNAME", "u"),
+                ("LEFI_INTAKE__IMAP__PASSWORD", "p"),
+                ("LEFI_INTAKE__IMAP__IDLE_TIMEOUT_SECS", "3600"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("imap.idle_timeout_secs"), "{e}");
     }
 
     #[test]

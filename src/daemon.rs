@@ -14,6 +14,7 @@ use crate::intake::{Intake, IntakeError};
 use crate::reply::outbox::{OutboxWorker, SendSummary};
 use crate::reply::templates::{TemplateError, Templates};
 use crate::reply::transport::{Deliver, MessageIdFileTransport};
+use crate::source::imap::Imap;
 use crate::source::maildir::Maildir;
 use crate::source::{MailSource, SourceError};
 use crate::store::{Store, StoreError};
@@ -84,13 +85,17 @@ pub async fn run(settings: &Settings, once: bool, shutdown: CancellationToken) -
             return Err(DaemonError::Unsupported("reply.transport = \"smtp\" is not available in this version"));
         }
     };
-    let source = match settings.source.kind {
-        SourceKind::Maildir => Maildir::open(&settings.source.maildir, settings.source.max_message_bytes)?,
-        SourceKind::Imap => {
-            return Err(DaemonError::Unsupported("source.kind = \"imap\" is not available in this version"));
+    match settings.source.kind {
+        SourceKind::Maildir => {
+            let source = Maildir::open(&settings.source.maildir, settings.source.max_message_bytes)?
+                .with_poll_interval(Duration::from_secs(settings.source.poll_interval_secs));
+            run_with(settings, store, source, deliver, once, shutdown).await
         }
-    };
-    run_with(settings, store, source, deliver, once, shutdown).await
+        SourceKind::Imap => {
+            let source = Imap::new(settings.imap.clone())?;
+            run_with(settings, store, source, deliver, once, shutdown).await
+        }
+    }
 }
 
 /// Runs with a given source and transport (tests use this with their own).
@@ -114,7 +119,10 @@ pub async fn run_with<S: MailSource, D: Deliver>(
     tracing::info!(source = %source.describe(), replies = %outbox.deliver().describe(), once, "intake started");
 
     let mut summary = RunSummary::default();
-    let poll = Duration::from_secs(settings.source.poll_interval_secs);
+    let max_backoff = Duration::from_secs(match settings.source.kind {
+        SourceKind::Imap => settings.imap.reconnect_max_secs,
+        SourceKind::Maildir => 60,
+    });
     let mut failures: u32 = 0;
     loop {
         if shutdown.is_cancelled() {
@@ -128,15 +136,16 @@ pub async fn run_with<S: MailSource, D: Deliver>(
                     if once {
                         break;
                     }
-                    source.wait(poll, &shutdown).await;
+                    source.wait(&shutdown).await;
                 }
             }
-            Err(e) if once => return Err(e),
+            // A run that should end gives up after a few attempts; the daemon never does.
+            Err(e) if once && failures >= ONCE_RETRIES => return Err(e),
             Err(e) => {
-                // The database or the source is away: wait and try again, never exit.
+                // The database or the mail server is away: wait, reconnect, carry on.
                 failures += 1;
-                let delay = Duration::from_secs(1u64 << failures.min(6));
-                tracing::error!(error = %e, retry_in_secs = delay.as_secs(), "intake pass failed");
+                let delay = reconnect_delay(failures, max_backoff);
+                tracing::error!(error = %e, attempt = failures, retry_in_ms = delay.as_millis() as u64, "intake pass failed");
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = shutdown.cancelled() => {}
@@ -154,6 +163,19 @@ pub async fn run_with<S: MailSource, D: Deliver>(
     source.close().await;
     tracing::info!(recorded = summary.total(), duplicates = summary.duplicates, "intake stopped");
     Ok(summary)
+}
+
+/// How many failed passes in a row `run --once` tolerates (about a minute of
+/// backoff) before it reports the error.
+const ONCE_RETRIES: u32 = 6;
+
+/// Exponential backoff from one second, capped, with jitter (±25 %) so that
+/// many instances do not reconnect in step.
+fn reconnect_delay(failures: u32, max: Duration) -> Duration {
+    let base = Duration::from_secs(1u64 << failures.saturating_sub(1).min(16)).min(max);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let factor = 0.75 + f64::from(nanos % 1000) / 2000.0;
+    base.mul_f64(factor)
 }
 
 /// One pass over the waiting mail. Returns how many mails were handled.

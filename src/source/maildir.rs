@@ -21,6 +21,7 @@ use crate::intake::{Folder, SourceMail};
 pub struct Maildir {
     root: PathBuf,
     max_bytes: usize,
+    poll_interval: Duration,
     /// Where each handed-out mail currently is.
     paths: HashMap<String, PathBuf>,
 }
@@ -40,7 +41,13 @@ impl Maildir {
                 std::fs::create_dir_all(&path).map_err(io(format!("creating {}", path.display())))?;
             }
         }
-        Ok(Maildir { root, max_bytes, paths: HashMap::new() })
+        Ok(Maildir { root, max_bytes, poll_interval: Duration::from_secs(2), paths: HashMap::new() })
+    }
+
+    /// How often `wait` looks again.
+    pub fn with_poll_interval(mut self, every: Duration) -> Self {
+        self.poll_interval = every;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -153,9 +160,9 @@ impl MailSource for Maildir {
         }
     }
 
-    async fn wait(&mut self, timeout: Duration, shutdown: &CancellationToken) {
+    async fn wait(&mut self, shutdown: &CancellationToken) {
         tokio::select! {
-            _ = tokio::time::sleep(timeout) => {}
+            _ = tokio::time::sleep(self.poll_interval) => {}
             _ = shutdown.cancelled() => {}
         }
     }

@@ -2,9 +2,8 @@
 //! hands out mails; the daemon records each one and only then asks the source
 //! to file it, so nothing leaves the inbox before its outcome is committed.
 
+pub mod imap;
 pub mod maildir;
-
-use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
@@ -28,9 +27,9 @@ pub trait MailSource: Send {
     /// already gone (filed by an earlier run) is not an error.
     async fn file(&mut self, key: &str, folder: Folder) -> Result<(), SourceError>;
 
-    /// Waits until new mail may have arrived, at most `timeout`, or until
-    /// shutdown is asked for.
-    async fn wait(&mut self, timeout: Duration, shutdown: &CancellationToken);
+    /// Waits until new mail may have arrived (IDLE, or the source's poll
+    /// interval), or until shutdown is asked for.
+    async fn wait(&mut self, shutdown: &CancellationToken);
 
     /// Closes connections (IMAP logout); nothing for local folders.
     async fn close(&mut self) {}

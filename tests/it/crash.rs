@@ -12,7 +12,7 @@ use tokio::process::Command;
 
 use crate::support::db::TestDb;
 use crate::support::intake::{Reply, env_for};
-use crate::support::mails::{Mail, termination};
+use crate::support::mails::drill_mail as mail;
 
 const MAILS: u32 = 200;
 
@@ -33,42 +33,6 @@ fn daemon(db_url: &str, root: &Path, once: bool) -> Command {
         .env("LEFI_INTAKE__OUTBOX__LEASE_SECS", "2");
     cmd.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
     cmd
-}
-
-/// What mail number `i` is: 7 in 10 complete terminations, then one each of
-/// incomplete, out-of-office and question.
-fn mail(i: u32) -> Vec<u8> {
-    let id = format!("drill-{i}@kommun{i}.se");
-    match i % 10 {
-        7 => Mail {
-            from: &format!("lena@kommun{i}.se"),
-            subject: "Uppsägning",
-            body: "Vi säger upp LEFI Prenumeration.",
-            message_id: &id,
-            date: "Mon, 16 Nov 2026 10:00:00 +0100",
-            extra_headers: "",
-        }
-        .raw(),
-        8 => Mail {
-            from: &format!("per@kommun{i}.se"),
-            subject: "Automatiskt svar: Uppsägning",
-            body: "Jag är ledig.",
-            message_id: &id,
-            date: "Mon, 16 Nov 2026 10:00:00 +0100",
-            extra_headers: "Auto-Submitted: auto-replied\r\n",
-        }
-        .raw(),
-        9 => Mail {
-            from: &format!("bo@kommun{i}.se"),
-            subject: "Fråga",
-            body: "Hur säger vi upp LEFI Prenumeration?",
-            message_id: &id,
-            date: "Mon, 16 Nov 2026 10:00:00 +0100",
-            extra_headers: "",
-        }
-        .raw(),
-        _ => termination(i, "2027-01-01", &id),
-    }
 }
 
 fn count(dir: &Path) -> usize {

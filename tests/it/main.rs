@@ -4,6 +4,7 @@
 mod cli;
 mod crash;
 mod fixtures;
+mod imap;
 mod pipeline;
 mod properties;
 mod readme;

@@ -52,3 +52,39 @@ pub fn termination(n: u32, effective: &str, message_id: &str) -> Vec<u8> {
     }
     .raw()
 }
+
+/// What mail number `i` is: 7 in 10 complete terminations, then one each of
+/// incomplete, out-of-office and question.
+pub fn drill_mail(i: u32) -> Vec<u8> {
+    let id = format!("drill-{i}@kommun{i}.se");
+    match i % 10 {
+        7 => Mail {
+            from: &format!("lena@kommun{i}.se"),
+            subject: "Uppsägning",
+            body: "Vi säger upp LEFI Prenumeration.",
+            message_id: &id,
+            date: "Mon, 16 Nov 2026 10:00:00 +0100",
+            extra_headers: "",
+        }
+        .raw(),
+        8 => Mail {
+            from: &format!("per@kommun{i}.se"),
+            subject: "Automatiskt svar: Uppsägning",
+            body: "Jag är ledig.",
+            message_id: &id,
+            date: "Mon, 16 Nov 2026 10:00:00 +0100",
+            extra_headers: "Auto-Submitted: auto-replied\r\n",
+        }
+        .raw(),
+        9 => Mail {
+            from: &format!("bo@kommun{i}.se"),
+            subject: "Fråga",
+            body: "Hur säger vi upp LEFI Prenumeration?",
+            message_id: &id,
+            date: "Mon, 16 Nov 2026 10:00:00 +0100",
+            extra_headers: "",
+        }
+        .raw(),
+        _ => termination(i, "2027-01-01", &id),
+    }
+}

@@ -1,0 +1,211 @@
+//! Opening an authenticated IMAP session: TCP, then implicit TLS, STARTTLS or
+//! (only when configured, for loopback) nothing; then LOGIN, AUTHENTICATE PLAIN
+//! or AUTHENTICATE XOAUTH2. Every step is bounded by the configured timeout.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_imap::{Authenticator, Client, Session};
+use secrecy::ExposeSecret;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+use crate::config::{ImapAuth, ImapSettings, Security};
+
+/// Any byte stream an IMAP session can run over (TCP, or TLS over TCP).
+pub trait ImapIo: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> ImapIo for T {}
+
+pub type ImapStream = Box<dyn ImapIo>;
+pub type ImapSession = Session<ImapStream>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{step} timed out after {secs} s")]
+    Timeout { step: &'static str, secs: u64 },
+    #[error("connecting to {host}:{port}: {source}")]
+    Tcp { host: String, port: u16, source: std::io::Error },
+    #[error("TLS with {host}: {source}")]
+    Tls { host: String, source: std::io::Error },
+    #[error("TLS configuration: {0}")]
+    TlsConfig(String),
+    #[error("the server refused the connection: {0}")]
+    Greeting(String),
+    #[error("STARTTLS: {0}")]
+    StartTls(async_imap::error::Error),
+    #[error("authenticating as {user}: {source}")]
+    Auth { user: String, source: async_imap::error::Error },
+    #[error("reading the OAuth2 token: {0}")]
+    Token(String),
+}
+
+/// Runs one network step within the timeout.
+pub async fn step<T>(
+    secs: u64,
+    what: &'static str,
+    fut: impl std::future::Future<Output = T>,
+) -> Result<T, ConnectError> {
+    tokio::time::timeout(Duration::from_secs(secs), fut).await.map_err(|_| ConnectError::Timeout { step: what, secs })
+}
+
+pub fn tls_config(ca_file: &std::path::Path) -> Result<Arc<ClientConfig>, ConnectError> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if !ca_file.as_os_str().is_empty() {
+        let pem = std::fs::read(ca_file)
+            .map_err(|e| ConnectError::TlsConfig(format!("reading {}: {e}", ca_file.display())))?;
+        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+            let cert = cert.map_err(|e| ConnectError::TlsConfig(format!("{}: {e}", ca_file.display())))?;
+            roots.add(cert).map_err(|e| ConnectError::TlsConfig(format!("{}: {e}", ca_file.display())))?;
+        }
+    }
+    let config = ClientConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConnectError::TlsConfig(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+async fn tls_wrap(s: &ImapSettings, tls: &Arc<ClientConfig>, io: ImapStream) -> Result<ImapStream, ConnectError> {
+    let name = ServerName::try_from(s.host.clone()).map_err(|e| ConnectError::TlsConfig(format!("{}: {e}", s.host)))?;
+    let stream = step(s.timeout_secs, "TLS handshake", TlsConnector::from(tls.clone()).connect(name, io))
+        .await?
+        .map_err(|source| ConnectError::Tls { host: s.host.clone(), source })?;
+    Ok(Box::new(stream))
+}
+
+async fn greeting(s: &ImapSettings, client: &mut Client<ImapStream>) -> Result<(), ConnectError> {
+    let response = step(s.timeout_secs, "reading the greeting", client.read_response())
+        .await?
+        .map_err(|e| ConnectError::Greeting(e.to_string()))?
+        .ok_or_else(|| ConnectError::Greeting("connection closed before the greeting".into()))?;
+    match response.parsed() {
+        async_imap::imap_proto::Response::Data { status: async_imap::imap_proto::Status::Ok, .. } => Ok(()),
+        other => Err(ConnectError::Greeting(format!("{other:?}"))),
+    }
+}
+
+/// Connects and authenticates.
+pub async fn open(s: &ImapSettings, tls: &Arc<ClientConfig>) -> Result<ImapSession, ConnectError> {
+    let tcp = step(s.timeout_secs, "connecting", TcpStream::connect((s.host.as_str(), s.port)))
+        .await?
+        .map_err(|source| ConnectError::Tcp { host: s.host.clone(), port: s.port, source })?;
+    let _ = tcp.set_nodelay(true);
+    let io: ImapStream = Box::new(tcp);
+    let client = match s.security {
+        Security::Tls => {
+            let mut client = Client::new(tls_wrap(s, tls, io).await?);
+            greeting(s, &mut client).await?;
+            client
+        }
+        Security::Starttls => {
+            let mut client = Client::new(io);
+            greeting(s, &mut client).await?;
+            step(s.timeout_secs, "STARTTLS", client.run_command_and_check_ok("STARTTLS", None))
+                .await?
+                .map_err(ConnectError::StartTls)?;
+            Client::new(tls_wrap(s, tls, client.into_inner()).await?)
+        }
+        Security::Plain => {
+            let mut client = Client::new(io);
+            greeting(s, &mut client).await?;
+            client
+        }
+    };
+    authenticate(s, client).await
+}
+
+async fn authenticate(s: &ImapSettings, client: Client<ImapStream>) -> Result<ImapSession, ConnectError> {
+    let user = s.username.clone();
+    let auth_error = |source| ConnectError::Auth { user: user.clone(), source };
+    let session = match s.auth {
+        ImapAuth::Login => step(s.timeout_secs, "LOGIN", client.login(&s.username, s.password.expose_secret()))
+            .await?
+            .map_err(|(e, _)| auth_error(e))?,
+        ImapAuth::Plain => {
+            let sasl = SaslOnce(format!("\0{}\0{}", s.username, s.password.expose_secret()).into_bytes(), false);
+            step(s.timeout_secs, "AUTHENTICATE PLAIN", client.authenticate("PLAIN", sasl))
+                .await?
+                .map_err(|(e, _)| auth_error(e))?
+        }
+        ImapAuth::Xoauth2 => {
+            let token = oauth2_token(s).await?;
+            let sasl = SaslOnce(xoauth2_response(&s.username, &token).into_bytes(), false);
+            step(s.timeout_secs, "AUTHENTICATE XOAUTH2", client.authenticate("XOAUTH2", sasl))
+                .await?
+                .map_err(|(e, _)| auth_error(e))?
+        }
+    };
+    Ok(session)
+}
+
+/// The XOAUTH2 initial response (Google's and Microsoft's SASL XOAUTH2).
+pub fn xoauth2_response(user: &str, token: &str) -> String {
+    format!("user={user}\x01auth=Bearer {token}\x01\x01")
+}
+
+/// Sends its response to the first challenge; to any further challenge (a
+/// server's error details for XOAUTH2) it answers empty, which ends the exchange.
+struct SaslOnce(Vec<u8>, bool);
+
+impl Authenticator for SaslOnce {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
+        if self.1 {
+            Vec::new()
+        } else {
+            self.1 = true;
+            std::mem::take(&mut self.0)
+        }
+    }
+}
+
+/// The access token, fetched anew for every connection (tokens expire).
+async fn oauth2_token(s: &ImapSettings) -> Result<String, ConnectError> {
+    let token = if !s.oauth2_token_command.trim().is_empty() {
+        let out = step(
+            s.timeout_secs,
+            "running imap.oauth2_token_command",
+            tokio::process::Command::new("sh").arg("-c").arg(&s.oauth2_token_command).output(),
+        )
+        .await?
+        .map_err(|e| ConnectError::Token(format!("running imap.oauth2_token_command: {e}")))?;
+        if !out.status.success() {
+            return Err(ConnectError::Token(format!("imap.oauth2_token_command exited with {}", out.status)));
+        }
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    } else {
+        tokio::fs::read_to_string(&s.oauth2_token_file)
+            .await
+            .map_err(|e| ConnectError::Token(format!("{}: {e}", s.oauth2_token_file.display())))?
+            .trim()
+            .to_string()
+    };
+    if token.is_empty() {
+        return Err(ConnectError::Token("the token is empty".into()));
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xoauth2_has_the_documented_shape() {
+        assert_eq!(xoauth2_response("a@b.se", "tok"), "user=a@b.se\x01auth=Bearer tok\x01\x01");
+    }
+
+    #[test]
+    fn a_sasl_response_is_sent_once() {
+        let mut s = SaslOnce(b"x".to_vec(), false);
+        assert_eq!(s.process(b""), b"x");
+        assert_eq!(s.process(b"{\"status\":\"401\"}"), b"");
+    }
+}

@@ -1,0 +1,217 @@
+//! A private Dovecot for the tests: its own configuration, users, mail and
+//! TLS certificate in a temporary directory, listening on free loopback ports,
+//! stopped when dropped. Requires the `dovecot` binary (Debian's
+//! dovecot-imapd); without it the test is skipped with a warning on a
+//! developer machine and fails under CI (`CI=true`).
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lefi_intake::config::{ImapAuth, ImapSettings, Security};
+use lefi_intake::source::imap::connect::{self, ImapSession};
+
+pub const USER: &str = "registeruttag";
+/// With a space and a quote: the client must quote and escape it.
+pub const PASSWORD: &str = "hemligt \"losen\"";
+
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Replaces the capabilities Dovecot announces (to test servers without MOVE...).
+    pub capabilities: Option<String>,
+}
+
+pub struct Dovecot {
+    pub dir: tempfile::TempDir,
+    pub imap_port: u16,
+    pub imaps_port: u16,
+    pub ca_file: PathBuf,
+    child: Option<Child>,
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The uid and gid mail processes run as: `nobody` when we are root (Dovecot
+/// refuses root), else ourselves.
+fn mail_ids() -> (u32, u32) {
+    let uid = id_of("-u");
+    if uid == 0 { (65534, 65534) } else { (uid, id_of("-g")) }
+}
+
+fn id_of(flag: &str) -> u32 {
+    let out = Command::new("id").arg(flag).output().expect("id");
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("numeric id")
+}
+
+impl Dovecot {
+    /// Starts a Dovecot, or returns `None` when it is not installed (outside CI).
+    pub fn start(options: Options) -> Option<Dovecot> {
+        if Command::new("dovecot").arg("--version").output().is_err() {
+            assert!(!in_ci(), "dovecot is required in CI (Debian package dovecot-imapd)");
+            eprintln!("WARNING: dovecot not installed; IMAP test skipped");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for sub in ["run", "state", "mail"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        let (uid, gid) = mail_ids();
+        chown(&root.join("mail"), uid, gid);
+        std::fs::write(
+            root.join("users"),
+            format!("{USER}:{{PLAIN}}{PASSWORD}::::::\nauthority:{{PLAIN}}secret::::::\n"),
+        )
+        .unwrap();
+        let ca_file = write_certificates(root);
+        let (imap_port, imaps_port) = (free_port(), free_port());
+        let whoami = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+        let run_as = if uid == 65534 {
+            String::new()
+        } else {
+            format!("default_internal_user = {0}\ndefault_login_user = {0}\n", whoami.trim())
+        };
+        let capability = options.capabilities.map(|c| format!("imap_capability = {c}\n")).unwrap_or_default();
+        let r = root.display();
+        let config = format!(
+            "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
+             protocols = imap\nlisten = 127.0.0.1\n{run_as}\
+             ssl = yes\nssl_cert = <{r}/server.pem\nssl_key = <{r}/server.key\n\
+             disable_plaintext_auth = no\nauth_mechanisms = plain login\n\
+             first_valid_uid = 1\nmail_location = maildir:{r}/mail/%u\n{capability}\
+             imap_idle_notify_interval = 1 secs\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/users\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={r}/mail/%u\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n\
+               inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
+             service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
+        );
+        std::fs::write(root.join("dovecot.conf"), config).unwrap();
+        let mut d = Dovecot { dir, imap_port, imaps_port, ca_file, child: None };
+        d.launch();
+        Some(d)
+    }
+
+    fn launch(&mut self) {
+        let root = self.dir.path();
+        let _ = std::fs::remove_file(root.join("run/master.pid"));
+        let child = Command::new("dovecot")
+            // Its own process group, so that all its processes can be stopped at once.
+            .process_group(0)
+            .arg("-F")
+            .arg("-c")
+            .arg(root.join("dovecot.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dovecot");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", self.imap_port)).is_err() {
+            assert!(Instant::now() < deadline, "dovecot did not start: {}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-s", "TERM", "--"]).arg(format!("-{}", child.id())).status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = Command::new("kill").args(["-s", "KILL", "--"]).arg(format!("-{}", child.id())).status();
+            let _ = child.wait();
+        }
+    }
+
+    /// Kills every Dovecot process at once (SIGKILL to the group): a crash,
+    /// with open connections dropped on the spot.
+    pub fn crash(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-s", "KILL", "--"]).arg(format!("-{}", child.id())).status();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// Settings for our IMAP source against this server.
+    pub fn settings(&self, security: Security) -> ImapSettings {
+        ImapSettings {
+            host: if security == Security::Plain { "127.0.0.1".into() } else { "localhost".into() },
+            port: if security == Security::Tls { self.imaps_port } else { self.imap_port },
+            security,
+            tls_ca_file: self.ca_file.clone(),
+            username: USER.into(),
+            password: PASSWORD.to_string().into(),
+            password_file: PathBuf::new(),
+            auth: ImapAuth::Login,
+            oauth2_token_file: PathBuf::new(),
+            oauth2_token_command: String::new(),
+            mailbox: "INBOX".into(),
+            processed_folder: "Processed".into(),
+            quarantine_folder: "Quarantine".into(),
+            ignored_folder: "Ignored".into(),
+            idle: true,
+            idle_timeout_secs: 60,
+            poll_interval_secs: 1,
+            batch_size: 25,
+            batch_max_bytes: 64 << 20,
+            max_message_bytes: 25 << 20,
+            timeout_secs: 10,
+            reconnect_max_secs: 2,
+        }
+    }
+
+    /// A session of the test's own (to append mails, look at folders).
+    pub async fn session(&self) -> ImapSession {
+        let s = self.settings(Security::Plain);
+        connect::open(&s, &connect::tls_config(Path::new("")).unwrap()).await.expect("test session")
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn chown(path: &Path, uid: u32, gid: u32) {
+    let status = Command::new("chown").arg("-R").arg(format!("{uid}:{gid}")).arg(path).status().expect("chown");
+    assert!(status.success());
+}
+
+/// A CA and a certificate for "localhost" signed by it; returns the CA file.
+fn write_certificates(root: &Path) -> PathBuf {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "lefi-intake test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    std::fs::write(root.join("server.pem"), cert.pem()).unwrap();
+    std::fs::write(root.join("server.key"), key.serialize_pem()).unwrap();
+    let ca_file = root.join("ca.pem");
+    std::fs::write(&ca_file, ca_cert.pem()).unwrap();
+    ca_file
+}
