@@ -300,7 +300,7 @@ async fn a_server_without_move_still_gets_the_mails_moved() {
     for (caps, expunge) in
         [("IMAP4rev1 SASL-IR LITERAL+ IDLE UIDPLUS", "UID EXPUNGE"), ("IMAP4rev1 SASL-IR LITERAL+ IDLE", "EXPUNGE")]
     {
-        let options = Options { capabilities: Some(caps.into()) };
+        let options = Options { capabilities: Some(caps.into()), ..Options::default() };
         let Some(mut h) = Harness::new(options, Security::Plain).await else { return };
         h.append("INBOX", drill(20)).await;
         let proxy = Proxy::start(h.dovecot.imap_port, None).await;
@@ -382,4 +382,69 @@ async fn run_once_with_the_imap_source_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("recorded 10 mail(s)"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("logged out"), "the session is closed with LOGOUT");
     assert_eq!(h.count("INBOX").await, 0);
+}
+
+/// Plays the identity provider for Dovecot's OAuth2 passdb (RFC 7662 token
+/// introspection): "good-token" is active for our user, anything else is not.
+/// A stand-in only for the provider, which cannot run here; the SASL XOAUTH2
+/// exchange itself is between our client and the real Dovecot.
+async fn introspection_endpoint() -> String {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut conn, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers and the small form body arrive together or nearly so.
+                while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(200), conn.read(&mut buf)).await {
+                    if n == 0 {
+                        break;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if String::from_utf8_lossy(&request).contains("token=") {
+                        break;
+                    }
+                }
+                let active = String::from_utf8_lossy(&request).contains("token=good-token&")
+                    || String::from_utf8_lossy(&request).ends_with("token=good-token");
+                let body = if active {
+                    format!(r#"{{"active":true,"username":"{}"}}"#, crate::support::dovecot::USER)
+                } else {
+                    r#"{"active":false}"#.to_string()
+                };
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = conn.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}/introspect")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xoauth2_with_a_token_from_a_file_or_a_command() {
+    let url = introspection_endpoint().await;
+    let options = Options { oauth2_introspection: Some(url), ..Options::default() };
+    let Some(mut h) = Harness::new(options, Security::Starttls).await else { return };
+    let token_file = h.outbox.path().join("token");
+    std::fs::write(&token_file, "good-token\n").unwrap();
+    h.settings.imap.auth = ImapAuth::Xoauth2;
+    h.settings.imap.password = String::new().into();
+    h.settings.imap.oauth2_token_file = token_file.clone();
+    h.append("INBOX", [termination(10, "2027-01-01", "oauth-10@kommun10.se")]).await;
+    assert_eq!(h.run_once().await.total(), 1, "token from a file");
+
+    h.settings.imap.oauth2_token_command = "printf good-token".into();
+    std::fs::write(&token_file, "stale-token").unwrap();
+    h.append("INBOX", [termination(11, "2027-01-01", "oauth-11@kommun11.se")]).await;
+    assert_eq!(h.run_once().await.total(), 1, "the command wins over the file");
+
+    h.settings.imap.oauth2_token_command = "printf expired-token".into();
+    let mut source = Imap::new(h.settings.imap.clone()).unwrap();
+    let err = lefi_intake::source::MailSource::fetch(&mut source, 10).await.unwrap_err().to_string();
+    assert!(err.contains("authenticating as registeruttag"), "{err}");
 }

@@ -21,6 +21,8 @@ pub const PASSWORD: &str = "hemligt \"losen\"";
 pub struct Options {
     /// Replaces the capabilities Dovecot announces (to test servers without MOVE...).
     pub capabilities: Option<String>,
+    /// Accept XOAUTH2, checking tokens at this OAuth2 introspection URL.
+    pub oauth2_introspection: Option<String>,
 }
 
 pub struct Dovecot {
@@ -80,12 +82,32 @@ impl Dovecot {
             format!("default_internal_user = {0}\ndefault_login_user = {0}\n", whoami.trim())
         };
         let capability = options.capabilities.map(|c| format!("imap_capability = {c}\n")).unwrap_or_default();
+        let (mechanisms, oauth2_passdb) = match &options.oauth2_introspection {
+            Some(url) => {
+                std::fs::write(
+                    root.join("oauth2.conf.ext"),
+                    format!(
+                        "introspection_url = {url}\nintrospection_mode = post\nusername_attribute = username\n\
+                         active_attribute = active\nactive_value = true\n"
+                    ),
+                )
+                .unwrap();
+                (
+                    "plain login xoauth2 oauthbearer",
+                    format!(
+                        "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {}/oauth2.conf.ext\n}}\n",
+                        root.display()
+                    ),
+                )
+            }
+            None => ("plain login", String::new()),
+        };
         let r = root.display();
         let config = format!(
             "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
              protocols = imap\nlisten = 127.0.0.1\n{run_as}\
              ssl = yes\nssl_cert = <{r}/server.pem\nssl_key = <{r}/server.key\n\
-             disable_plaintext_auth = no\nauth_mechanisms = plain login\n\
+             disable_plaintext_auth = no\nauth_mechanisms = {mechanisms}\n{oauth2_passdb}\
              first_valid_uid = 1\nmail_location = maildir:{r}/mail/%u\n{capability}\
              imap_idle_notify_interval = 1 secs\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/users\n}}\n\
