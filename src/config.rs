@@ -26,6 +26,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub source: SourceSettings,
     pub imap: ImapSettings,
+    pub smtp: SmtpSettings,
     pub reply: ReplySettings,
     pub outbox: OutboxSettings,
     pub intake: IntakeSettings,
@@ -101,6 +102,21 @@ pub struct ImapSettings {
     pub reconnect_max_secs: u64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub tls_ca_file: PathBuf,
+    pub username: String,
+    pub password: SecretString,
+    pub password_file: PathBuf,
+    pub timeout_secs: u64,
+    pub pool_size: u32,
+    pub hello_name: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TransportKind {
@@ -116,6 +132,7 @@ pub struct ReplySettings {
     pub from: String,
     pub from_name: String,
     pub answer_quarantine: bool,
+    pub answer_period_hours: u64,
     pub templates_dir: PathBuf,
 }
 
@@ -187,6 +204,9 @@ impl Settings {
         if let Some(path) = &self.database.url_file {
             self.database.url = read_secret("database.url_file", path)?;
         }
+        if !self.smtp.password_file.as_os_str().is_empty() {
+            self.smtp.password = read_secret("smtp.password_file", &self.smtp.password_file)?.into();
+        }
         if !self.imap.password_file.as_os_str().is_empty() {
             self.imap.password = read_secret("imap.password_file", &self.imap.password_file)?.into();
         }
@@ -223,6 +243,20 @@ impl Settings {
         }
         if self.source.kind == SourceKind::Imap {
             self.validate_imap()?;
+        }
+        if self.reply.transport == TransportKind::Smtp {
+            if self.smtp.host.trim().is_empty() {
+                return invalid("smtp.host", "must name the SMTP server");
+            }
+            if self.smtp.timeout_secs == 0 || self.smtp.pool_size == 0 {
+                return invalid("smtp.timeout_secs", "timeout and pool size must be at least 1");
+            }
+            if !self.smtp.username.is_empty() && self.smtp.password.expose_secret().is_empty() {
+                return invalid("smtp.password", "must be set when smtp.username is (or smtp.password_file)");
+            }
+            if self.smtp.security == Security::Plain && !is_loopback(&self.smtp.host) {
+                tracing::warn!(host = %self.smtp.host, "smtp.security = plain: replies cross the network unencrypted");
+            }
         }
         if self.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
             return invalid("log.level", &format!("not a tracing filter: {:?}", self.log.level));

@@ -13,7 +13,7 @@ use crate::domain::Verdict;
 use crate::intake::{Intake, IntakeError};
 use crate::reply::outbox::{OutboxWorker, SendSummary};
 use crate::reply::templates::{TemplateError, Templates};
-use crate::reply::transport::{Deliver, MessageIdFileTransport};
+use crate::reply::transport::{Deliver, MessageIdFileTransport, SmtpDelivery};
 use crate::source::imap::Imap;
 use crate::source::maildir::Maildir;
 use crate::source::{MailSource, SourceError};
@@ -31,8 +31,6 @@ pub enum DaemonError {
     Templates(#[from] TemplateError),
     #[error("reply transport: {0}")]
     Transport(String),
-    #[error("{0}")]
-    Unsupported(&'static str),
 }
 
 /// What one run did.
@@ -78,13 +76,26 @@ pub fn reply_from(settings: &Settings) -> Mailbox {
 /// Runs the daemon with the configured source and transport.
 pub async fn run(settings: &Settings, once: bool, shutdown: CancellationToken) -> Result<RunSummary, DaemonError> {
     let store = open_store(settings).await?;
-    let deliver = match settings.reply.transport {
-        TransportKind::File => MessageIdFileTransport::new(&settings.reply.dir)
-            .map_err(|e| DaemonError::Transport(format!("creating {}: {e}", settings.reply.dir.display())))?,
-        TransportKind::Smtp => {
-            return Err(DaemonError::Unsupported("reply.transport = \"smtp\" is not available in this version"));
+    match settings.reply.transport {
+        TransportKind::File => {
+            let deliver = MessageIdFileTransport::new(&settings.reply.dir)
+                .map_err(|e| DaemonError::Transport(format!("creating {}: {e}", settings.reply.dir.display())))?;
+            run_source(settings, store, deliver, once, shutdown).await
         }
-    };
+        TransportKind::Smtp => {
+            let deliver = SmtpDelivery::new(&settings.smtp).map_err(|e| DaemonError::Transport(e.to_string()))?;
+            run_source(settings, store, deliver, once, shutdown).await
+        }
+    }
+}
+
+async fn run_source<D: Deliver>(
+    settings: &Settings,
+    store: Store,
+    deliver: D,
+    once: bool,
+    shutdown: CancellationToken,
+) -> Result<RunSummary, DaemonError> {
     match settings.source.kind {
         SourceKind::Maildir => {
             let source = Maildir::open(&settings.source.maildir, settings.source.max_message_bytes)?
@@ -114,6 +125,7 @@ pub async fn run_with<S: MailSource, D: Deliver>(
         settings.reply.from.clone(),
         settings.timezone(),
         settings.reply.answer_quarantine,
+        settings.reply.answer_period_hours,
     );
     let outbox = OutboxWorker::new(store.clone(), deliver, reply_from(settings), settings.outbox.clone());
     tracing::info!(source = %source.describe(), replies = %outbox.deliver().describe(), once, "intake started");

@@ -93,6 +93,7 @@ pub struct Intake {
     reply_from: String,
     timezone: Tz,
     answer_quarantine: bool,
+    answer_period_hours: u64,
 }
 
 impl Intake {
@@ -103,8 +104,9 @@ impl Intake {
         reply_from: String,
         timezone: Tz,
         answer_quarantine: bool,
+        answer_period_hours: u64,
     ) -> Intake {
-        Intake { store, templates, own_addresses, reply_from, timezone, answer_quarantine }
+        Intake { store, templates, own_addresses, reply_from, timezone, answer_quarantine, answer_period_hours }
     }
 
     pub fn store(&self) -> &Store {
@@ -303,9 +305,28 @@ impl Intake {
                             from: &self.reply_from,
                         },
                     );
-                    let id = store::outbox::insert(&mut tx, row, &reply, now).await?;
-                    store::audit::record(&mut tx, now, actor, "reply_queued", ("outbox", id), Some(kind.as_str()))
+                    let since = now - chrono::Duration::hours(self.answer_period_hours as i64);
+                    if store::outbox::answered_since(&mut tx, &reply.answer_key, since).await? {
+                        // RFC 3834 §2: one automatic answer per sender and reason per period.
+                        store::audit::record(
+                            &mut tx,
+                            now,
+                            actor,
+                            "reply_suppressed",
+                            ("message", row),
+                            Some(kind.as_str()),
+                        )
                         .await?;
+                        tracing::info!(
+                            message = row,
+                            kind = kind.as_str(),
+                            "answer already sent to this sender recently"
+                        );
+                    } else {
+                        let id = store::outbox::insert(&mut tx, row, &reply, now).await?;
+                        store::audit::record(&mut tx, now, actor, "reply_queued", ("outbox", id), Some(kind.as_str()))
+                            .await?;
+                    }
                 }
                 None => tracing::info!(message = row, "no answer: the sender is not one we answer"),
             }

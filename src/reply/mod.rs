@@ -76,6 +76,18 @@ pub fn recipient(mail: &Inbound, own_addresses: &[String]) -> Option<String> {
     Some(address)
 }
 
+/// What "the same answer to the same sender" means for the answer limit: the
+/// recipient and the kind, and for confirmations and "already registered" also
+/// the organisation (a registrar terminating for several organisations gets a
+/// confirmation for each).
+pub fn answer_key(recipient: &str, kind: ReplyKind, org_number: &str) -> String {
+    let recipient = recipient.trim().to_lowercase();
+    match kind {
+        ReplyKind::Confirmation | ReplyKind::AlreadyRegistered => format!("{recipient}|{}|{org_number}", kind.as_str()),
+        ReplyKind::Incomplete | ReplyKind::ManualReview => format!("{recipient}|{}", kind.as_str()),
+    }
+}
+
 /// "Re: " + the original subject, on one line, bounded.
 pub fn reply_subject(original: &str) -> String {
     const MAX_CHARS: usize = 200;
@@ -173,7 +185,9 @@ pub fn compose(templates: &Templates, c: Compose<'_>) -> NewReply {
     {
         references.push(id.clone());
     }
+    let org = termination.map(|t| t.org_number.to_string()).unwrap_or_default();
     NewReply {
+        answer_key: answer_key(&c.recipient, c.kind, &org),
         kind: c.kind.as_str(),
         recipient: c.recipient,
         subject: reply_subject(&c.mail.subject),

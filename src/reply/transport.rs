@@ -94,3 +94,100 @@ impl Deliver for MessageIdFileTransport {
         format!("files in {}", self.dir.display())
     }
 }
+
+/// Replies over SMTP (lettre's async transport with rustls, a small pool).
+pub struct SmtpDelivery {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    describe: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpSetupError {
+    #[error("smtp.tls_ca_file {path}: {reason}")]
+    CaFile { path: String, reason: String },
+    #[error("SMTP TLS parameters for {host}: {source}")]
+    Tls { host: String, source: lettre::transport::smtp::Error },
+    #[error("smtp.hello_name {0:?} is not a host name")]
+    HelloName(String),
+}
+
+impl SmtpDelivery {
+    pub fn new(s: &crate::config::SmtpSettings) -> Result<SmtpDelivery, SmtpSetupError> {
+        use lettre::transport::smtp::PoolConfig;
+        use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+        use lettre::transport::smtp::extension::ClientId;
+        use secrecy::ExposeSecret;
+
+        use crate::config::Security;
+
+        let tls_parameters = || -> Result<TlsParameters, SmtpSetupError> {
+            let mut builder = TlsParameters::builder(s.host.clone());
+            if !s.tls_ca_file.as_os_str().is_empty() {
+                let path = s.tls_ca_file.display().to_string();
+                let pem = std::fs::read(&s.tls_ca_file)
+                    .map_err(|e| SmtpSetupError::CaFile { path: path.clone(), reason: e.to_string() })?;
+                let cert =
+                    Certificate::from_pem(&pem).map_err(|e| SmtpSetupError::CaFile { path, reason: e.to_string() })?;
+                builder = builder.add_root_certificate(cert);
+            }
+            builder.build_rustls().map_err(|source| SmtpSetupError::Tls { host: s.host.clone(), source })
+        };
+        let tls = match s.security {
+            Security::Tls => Tls::Wrapper(tls_parameters()?),
+            Security::Starttls => Tls::Required(tls_parameters()?),
+            Security::Plain => Tls::None,
+        };
+        let mut builder = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(s.host.clone())
+            .port(s.port)
+            .tls(tls)
+            .timeout(Some(std::time::Duration::from_secs(s.timeout_secs)))
+            .pool_config(PoolConfig::new().max_size(s.pool_size));
+        if !s.hello_name.trim().is_empty() {
+            let name = s.hello_name.trim();
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')) {
+                return Err(SmtpSetupError::HelloName(name.to_string()));
+            }
+            builder = builder.hello_name(ClientId::Domain(name.to_string()));
+        }
+        if !s.username.is_empty() {
+            builder = builder
+                .credentials(Credentials::new(s.username.clone(), s.password.expose_secret().to_string()))
+                .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+        }
+        Ok(SmtpDelivery {
+            transport: builder.build(),
+            describe: format!("smtp {}:{} ({:?})", s.host, s.port, s.security),
+        })
+    }
+}
+
+/// 4xx answers, timeouts and network errors are worth retrying; 5xx answers
+/// are not — except authentication failures, which are our configuration and
+/// must not throw replies away while an operator fixes it.
+pub fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
+    let code = e.status().map(|c| c.to_string());
+    let text = match &code {
+        Some(code) => format!("{code} {e}"),
+        None => e.to_string(),
+    };
+    let auth = code.as_deref().is_some_and(|c| matches!(c, "530" | "534" | "535" | "538"));
+    if e.is_permanent() && !auth {
+        DeliveryError::Permanent(text)
+    } else if auth {
+        DeliveryError::Temporary(format!("{text} (check smtp.username and smtp.password)"))
+    } else {
+        DeliveryError::Temporary(text)
+    }
+}
+
+#[async_trait]
+impl Deliver for SmtpDelivery {
+    async fn deliver(&self, message: lettre::Message) -> Result<(), DeliveryError> {
+        self.transport.send(message).await.map(|_| ()).map_err(|e| classify(&e))
+    }
+
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+}

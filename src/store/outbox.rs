@@ -43,6 +43,8 @@ pub struct NewReply {
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     pub our_message_id: String,
+    /// Answers with the same key are sent at most once per period.
+    pub answer_key: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -90,8 +92,8 @@ fn read(row: &sqlx::any::AnyRow) -> Result<OutboxItem> {
 pub async fn insert(conn: &mut AnyConnection, message: i64, reply: &NewReply, now: DateTime<Utc>) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO outbox (message_id, kind, recipient, subject, body, in_reply_to, refs, our_message_id, status, \
-         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) \
-         RETURNING id",
+         attempts, next_attempt_at, created_at, answer_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10) RETURNING id",
     )
     .bind(message)
     .bind(reply.kind)
@@ -102,9 +104,23 @@ pub async fn insert(conn: &mut AnyConnection, message: i64, reply: &NewReply, no
     .bind((!reply.references.is_empty()).then(|| reply.references.join(" ")))
     .bind(&reply.our_message_id)
     .bind(timestamp(now))
+    .bind(&reply.answer_key)
     .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
+}
+
+/// True when an answer with this key was queued after `since` (and did not
+/// fail): the sender has had this answer recently.
+pub async fn answered_since(conn: &mut AnyConnection, answer_key: &str, since: DateTime<Utc>) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM outbox WHERE answer_key = $1 AND created_at > $2 AND status <> 'failed'",
+    )
+    .bind(answer_key)
+    .bind(timestamp(since))
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
 impl Store {

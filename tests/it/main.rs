@@ -8,5 +8,6 @@ mod imap;
 mod pipeline;
 mod properties;
 mod readme;
+mod smtp;
 mod store;
 mod support;

@@ -103,6 +103,7 @@ async fn a_claimed_reply_is_not_claimed_again_until_its_lease_runs_out() {
             in_reply_to: Some("k1@example.se".into()),
             references: vec!["k1@example.se".into()],
             our_message_id: "lefi-intake.1.incomplete@forsakringskassan.se".into(),
+            answer_key: "lefi@uppsala.se|incomplete".into(),
         };
         store::outbox::insert(&mut tx, m, &reply, now()).await.unwrap();
         tx.commit().await.unwrap();
@@ -143,6 +144,7 @@ async fn concurrent_workers_on_postgres_never_claim_the_same_reply() {
             in_reply_to: None,
             references: vec![],
             our_message_id: format!("r{i}@x"),
+            answer_key: format!("lefi@uppsala.se|confirmation|{i}"),
         };
         store::outbox::insert(&mut tx, m, &reply, now()).await.unwrap();
     }

@@ -23,11 +23,16 @@ pub struct Options {
     pub capabilities: Option<String>,
     /// Accept XOAUTH2, checking tokens at this OAuth2 introspection URL.
     pub oauth2_introspection: Option<String>,
+    /// Also accept mail over LMTP (for a Postfix in front), on `lmtp_port`,
+    /// and offer Postfix SASL authentication on `auth_port`.
+    pub lmtp: bool,
 }
 
 pub struct Dovecot {
     pub dir: tempfile::TempDir,
     pub imap_port: u16,
+    pub lmtp_port: u16,
+    pub auth_port: u16,
     pub imaps_port: u16,
     pub ca_file: PathBuf,
     child: Option<Child>,
@@ -70,11 +75,23 @@ impl Dovecot {
         chown(&root.join("mail"), uid, gid);
         std::fs::write(
             root.join("users"),
-            format!("{USER}:{{PLAIN}}{PASSWORD}::::::\nauthority:{{PLAIN}}secret::::::\n"),
+            format!("{USER}:{{PLAIN}}{PASSWORD}::::::\nauthority:{{PLAIN}}secret::::::\nvictim:{{PLAIN}}secret::::::\nregistrator:{{PLAIN}}secret::::::\nblocked:{{PLAIN}}secret::::::\n"),
         )
         .unwrap();
         let ca_file = write_certificates(root);
-        let (imap_port, imaps_port) = (free_port(), free_port());
+        let (imap_port, imaps_port, lmtp_port, auth_port) = (free_port(), free_port(), free_port(), free_port());
+        let (protocols, lmtp_service) = if options.lmtp {
+            (
+                "imap lmtp",
+                format!(
+                    "service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp_port}\n  }}\n}}\n\
+                     service auth {{\n  inet_listener {{\n    address = 127.0.0.1\n    port = {auth_port}\n  }}\n}}\n\
+                     postmaster_address = postmaster@test.invalid\nlmtp_save_to_detail_mailbox = no\n"
+                ),
+            )
+        } else {
+            ("imap", String::new())
+        };
         let whoami = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
         let run_as = if uid == 65534 {
             String::new()
@@ -105,7 +122,8 @@ impl Dovecot {
         let r = root.display();
         let config = format!(
             "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
-             protocols = imap\nlisten = 127.0.0.1\n{run_as}\
+             protocols = {protocols}\nlisten = 127.0.0.1\n{run_as}{lmtp_service}\
+             auth_username_format = %Ln\n\
              ssl = yes\nssl_cert = <{r}/server.pem\nssl_key = <{r}/server.key\n\
              disable_plaintext_auth = no\nauth_mechanisms = {mechanisms}\n{oauth2_passdb}\
              first_valid_uid = 1\nmail_location = maildir:{r}/mail/%u\n{capability}\
@@ -117,7 +135,7 @@ impl Dovecot {
              service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
         );
         std::fs::write(root.join("dovecot.conf"), config).unwrap();
-        let mut d = Dovecot { dir, imap_port, imaps_port, ca_file, child: None };
+        let mut d = Dovecot { dir, imap_port, imaps_port, lmtp_port, auth_port, ca_file, child: None };
         d.launch();
         Some(d)
     }
@@ -145,12 +163,22 @@ impl Dovecot {
 
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-s", "TERM", "--"]).arg(format!("-{}", child.id())).status();
+            let _ = Command::new("kill")
+                .args(["-s", "TERM", "--"])
+                .arg(format!("-{}", child.id()))
+                .stderr(Stdio::null())
+                .status();
             let deadline = Instant::now() + Duration::from_secs(10);
             while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let _ = Command::new("kill").args(["-s", "KILL", "--"]).arg(format!("-{}", child.id())).status();
+            if child.try_wait().ok().flatten().is_none() {
+                let _ = Command::new("kill")
+                    .args(["-s", "KILL", "--"])
+                    .arg(format!("-{}", child.id()))
+                    .stderr(Stdio::null())
+                    .status();
+            }
             let _ = child.wait();
         }
     }
@@ -159,7 +187,11 @@ impl Dovecot {
     /// with open connections dropped on the spot.
     pub fn crash(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-s", "KILL", "--"]).arg(format!("-{}", child.id())).status();
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--"])
+                .arg(format!("-{}", child.id()))
+                .stderr(Stdio::null())
+                .status();
             let _ = child.wait();
         }
     }
@@ -201,9 +233,21 @@ impl Dovecot {
         }
     }
 
+    /// The server certificate and key (for "localhost", signed by `ca_file`).
+    pub fn server_certificate(&self) -> (PathBuf, PathBuf) {
+        (self.dir.path().join("server.pem"), self.dir.path().join("server.key"))
+    }
+
     /// A session of the test's own (to append mails, look at folders).
     pub async fn session(&self) -> ImapSession {
-        let s = self.settings(Security::Plain);
+        self.session_as(USER, PASSWORD).await
+    }
+
+    /// A session as another user (the authorities that receive our replies).
+    pub async fn session_as(&self, user: &str, password: &str) -> ImapSession {
+        let mut s = self.settings(Security::Plain);
+        s.username = user.into();
+        s.password = password.to_string().into();
         connect::open(&s, &connect::tls_config(Path::new("")).unwrap()).await.expect("test session")
     }
 }

@@ -4,3 +4,4 @@ pub mod db;
 pub mod dovecot;
 pub mod intake;
 pub mod mails;
+pub mod postfix;
