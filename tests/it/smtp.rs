@@ -29,19 +29,37 @@ struct Servers {
 
 impl Servers {
     async fn start() -> Option<Servers> {
+        Self::start_with(false).await
+    }
+
+    /// With `secure`, Postfix offers STARTTLS and implicit TLS (the Dovecot test
+    /// CA's certificate) and SASL AUTH through Dovecot; the settings trust that
+    /// CA and carry credentials, but still name the plain port.
+    async fn start_with(secure: bool) -> Option<Servers> {
         let dovecot = Dovecot::start(Options { lmtp: true, ..Options::default() })?;
-        let postfix = Postfix::start(dovecot.lmtp_port)?;
+        let (cert, key) = dovecot.server_certificate();
+        let extras = if secure {
+            Extras { tls: Some((&cert, &key)), sasl_port: Some(dovecot.auth_port) }
+        } else {
+            Extras { tls: None, sasl_port: None }
+        };
+        let postfix = Postfix::start_with(dovecot.lmtp_port, extras)?;
         let db = TestDb::sqlite().await;
         let mut settings = Settings::load_with_env(None, Vec::new()).unwrap();
         settings.source.kind = SourceKind::Imap;
         settings.imap = dovecot.settings(Security::Plain);
         settings.reply.transport = TransportKind::Smtp;
-        settings.smtp.host = "127.0.0.1".into();
+        settings.smtp.host = if secure { "localhost".into() } else { "127.0.0.1".into() };
         settings.smtp.port = postfix.port;
         settings.smtp.security = Security::Plain;
         settings.smtp.timeout_secs = 5;
         settings.outbox.retry_base_secs = 1;
         settings.outbox.retry_max_secs = 1;
+        if secure {
+            settings.smtp.tls_ca_file = dovecot.ca_file.clone();
+            settings.smtp.username = crate::support::dovecot::USER.into();
+            settings.smtp.password = crate::support::dovecot::PASSWORD.to_string().into();
+        }
         Some(Servers { dovecot, postfix, db, settings })
     }
 
@@ -312,21 +330,7 @@ async fn a_5xx_rejection_is_recorded_and_shown_by_outbox_list() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starttls_and_implicit_tls_with_authentication() {
-    let Some(dovecot) = Dovecot::start(Options { lmtp: true, ..Options::default() }) else { return };
-    let (cert, key) = dovecot.server_certificate();
-    let extras = Extras { tls: Some((&cert, &key)), sasl_port: Some(dovecot.auth_port) };
-    let Some(postfix) = Postfix::start_with(dovecot.lmtp_port, extras) else { return };
-    let db = TestDb::sqlite().await;
-    let mut settings = Settings::load_with_env(None, Vec::new()).unwrap();
-    settings.source.kind = SourceKind::Imap;
-    settings.imap = dovecot.settings(Security::Plain);
-    settings.reply.transport = TransportKind::Smtp;
-    settings.smtp.host = "localhost".into();
-    settings.smtp.tls_ca_file = dovecot.ca_file.clone();
-    settings.smtp.username = crate::support::dovecot::USER.into();
-    settings.smtp.password = crate::support::dovecot::PASSWORD.to_string().into();
-    settings.smtp.timeout_secs = 5;
-    let s = Servers { dovecot, postfix, db, settings };
+    let Some(s) = Servers::start_with(true).await else { return };
 
     for (i, (security, port)) in
         [(Security::Starttls, s.postfix.port), (Security::Tls, s.postfix.tls_port)].into_iter().enumerate()
