@@ -34,10 +34,6 @@ fn in_ci() -> bool {
 }
 
 impl Postfix {
-    pub fn start(lmtp_port: u16) -> Option<Postfix> {
-        Self::start_with(lmtp_port, Extras { tls: None, sasl_port: None })
-    }
-
     pub fn start_with(lmtp_port: u16, extras: Extras<'_>) -> Option<Postfix> {
         let usable = Command::new("postconf").arg("mail_version").output().is_ok_and(|o| o.status.success())
             && String::from_utf8_lossy(&Command::new("id").arg("-u").output().unwrap().stdout).trim() == "0";
