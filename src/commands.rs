@@ -15,7 +15,7 @@ use lefi_intake::source::maildir::Maildir;
 use lefi_intake::store::{OutboxStatus, Store};
 use tokio_util::sync::CancellationToken;
 
-use crate::{Cli, Command, Format, OutboxCommand, TerminationsCommand};
+use crate::{Cli, Command, Format, OfficerCommand, OutboxCommand, QuarantineCommand, TerminationsCommand};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -34,6 +34,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             with_runtime(async { list_outbox(&load(cli.config.as_deref())?, status.as_deref(), format).await })
         }
         Command::Demo { fixtures, dir } => with_runtime(demo(fixtures, dir)),
+        Command::Web => with_runtime(async { web_only(&load(cli.config.as_deref())?).await }),
+        Command::Officer { command } => with_runtime(async { officer(&load(cli.config.as_deref())?, command).await }),
+        Command::Quarantine { command } => {
+            with_runtime(async { quarantine(&load(cli.config.as_deref())?, command).await })
+        }
     }
 }
 
@@ -116,7 +121,19 @@ fn on_signals(token: CancellationToken) {
 async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
     let token = CancellationToken::new();
     on_signals(token.clone());
-    let summary = daemon::run(settings, once, token).await.context("running the intake")?;
+    // The review pages run beside the daemon (not for a single pass).
+    let web = if once || settings.web.listen.is_empty() {
+        None
+    } else {
+        let listener = bind(settings).await?;
+        let state = std::sync::Arc::new(web_state(settings).await?);
+        Some(tokio::spawn(lefi_intake::web::serve(listener, state, token.clone())))
+    };
+    let summary = daemon::run(settings, once, token.clone()).await.context("running the intake")?;
+    token.cancel();
+    if let Some(web) = web {
+        web.await.context("the review pages")?.context("serving the review pages")?;
+    }
     if once {
         println!(
             "recorded {} mail(s) ({}), {} already recorded; {} repl(ies) sent, {} waiting, {} failed",
@@ -143,21 +160,7 @@ async fn list_terminations(settings: &Settings, format: Format) -> Result<ExitCo
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
-        Format::Csv => {
-            writeln!(out, "org_number,org_name,effective_date,received_at,message_id,recorded_at,recorded_by")?;
-            for r in &rows {
-                let fields = [
-                    &r.org_number,
-                    &r.org_name,
-                    &r.effective_date,
-                    &r.received_at,
-                    r.message_id.as_deref().unwrap_or(""),
-                    &r.recorded_at,
-                    &r.recorded_by,
-                ];
-                writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
-            }
-        }
+        Format::Csv => write!(out, "{}", report::terminations_csv(&rows))?,
         Format::Table => {
             let table: Vec<[String; 4]> = rows
                 .iter()
@@ -198,10 +201,6 @@ async fn list_outbox(settings: &Settings, status: Option<&str>, format: Format) 
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 fn text_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
@@ -297,4 +296,190 @@ fn collect_eml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn bind(settings: &Settings) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(&settings.web.listen)
+        .await
+        .with_context(|| format!("listening on web.listen = {}", settings.web.listen))
+}
+
+async fn web_state(settings: &Settings) -> Result<lefi_intake::web::AppState> {
+    let store = open(settings).await?;
+    lefi_intake::web::AppState::new(settings, store).context("loading the reply templates")
+}
+
+async fn web_only(settings: &Settings) -> Result<ExitCode> {
+    anyhow::ensure!(!settings.web.listen.is_empty(), "web.listen is empty: set the address to serve on");
+    let token = CancellationToken::new();
+    on_signals(token.clone());
+    let listener = bind(settings).await?;
+    let state = std::sync::Arc::new(web_state(settings).await?);
+    lefi_intake::web::serve(listener, state, token).await.context("serving the review pages")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn password_from_stdin() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    Ok(password)
+}
+
+async fn officer(settings: &Settings, command: OfficerCommand) -> Result<ExitCode> {
+    let store = open(settings).await?;
+    match command {
+        OfficerCommand::Add { name, display_name, password_stdin, sso_only } => {
+            anyhow::ensure!(
+                password_stdin || sso_only,
+                "give the password on standard input with --password-stdin (or --sso-only for SSO sign-in)"
+            );
+            anyhow::ensure!(
+                !name.trim().is_empty()
+                    && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@')),
+                "an officer name is letters, digits and . - _ @"
+            );
+            let hash =
+                if password_stdin { Some(lefi_intake::auth::hash_password(&password_from_stdin()?)?) } else { None };
+            let display = display_name.unwrap_or_else(|| name.clone());
+            anyhow::ensure!(
+                store.add_officer(&name, &display, hash.as_deref()).await?,
+                "an officer named {name} exists already"
+            );
+            println!("officer {name} added");
+        }
+        OfficerCommand::Password { name } => {
+            let hash = lefi_intake::auth::hash_password(&password_from_stdin()?)?;
+            anyhow::ensure!(store.set_officer_password(&name, &hash).await?, "no officer named {name}");
+            println!("password of {name} set");
+        }
+        OfficerCommand::Disable { name } => {
+            anyhow::ensure!(store.disable_officer(&name).await?, "no officer named {name}");
+            println!("officer {name} disabled");
+        }
+        OfficerCommand::List => {
+            let rows: Vec<[String; 4]> = store
+                .officers()
+                .await?
+                .into_iter()
+                .map(|o| {
+                    [
+                        o.name,
+                        o.display_name,
+                        if o.active { "active".into() } else { "disabled".into() },
+                        if o.password_hash.is_some() { "password".into() } else { "sso".into() },
+                    ]
+                })
+                .collect();
+            print!("{}", text_table(&["NAME", "DISPLAY NAME", "STATUS", "SIGN-IN"], &rows));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn acting_officer(store: &Store, name: &str) -> Result<lefi_intake::store::Officer> {
+    match store.officer(name).await? {
+        Some(o) if o.active => Ok(o),
+        Some(_) => anyhow::bail!("officer {name} is disabled"),
+        None => anyhow::bail!("no officer named {name} (add one with `lefi-intake officer add`)"),
+    }
+}
+
+async fn quarantine(settings: &Settings, command: QuarantineCommand) -> Result<ExitCode> {
+    let state = web_state(settings).await?;
+    let reviewer = &state.reviewer;
+    let store = &reviewer.store;
+    match command {
+        QuarantineCommand::List { status, format } => {
+            let items = store.quarantine(&status).await?;
+            let mut rows = Vec::new();
+            for item in &items {
+                let m = store.message(item.message_id).await?.context("a quarantine item without its mail")?;
+                rows.push((item, m));
+            }
+            if format == Format::Json {
+                let json: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(i, m)| {
+                        serde_json::json!({
+                            "id": i.id,
+                            "status": i.status,
+                            "reasons": i.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                            "created_at": i.created_at,
+                            "received_at": lefi_intake::store::timestamp(m.received_at),
+                            "from": m.from_address,
+                            "subject": m.subject,
+                            "org_number": m.org_number,
+                            "org_name": m.org_name,
+                            "effective_date": m.effective_date,
+                            "decided_by": i.decided_by,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&json)?);
+            } else {
+                let table: Vec<[String; 5]> = rows
+                    .iter()
+                    .map(|(i, m)| {
+                        [
+                            i.id.to_string(),
+                            i.created_at.clone(),
+                            m.from_address.clone().unwrap_or_default(),
+                            m.subject.chars().take(50).collect(),
+                            i.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+                        ]
+                    })
+                    .collect();
+                print!("{}", text_table(&["ID", "QUEUED", "FROM", "SUBJECT", "REASONS"], &table));
+            }
+        }
+        QuarantineCommand::Show { id } => {
+            let view = reviewer.item(id).await?;
+            println!("item {id}: {} (mail {})", view.item.status, view.message.id);
+            println!("reasons: {}", view.item.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
+            if let Some(by) = &view.item.decided_by {
+                println!(
+                    "decided by {by} at {}: {}",
+                    view.item.decided_at.as_deref().unwrap_or(""),
+                    view.item.decision_note.as_deref().unwrap_or("")
+                );
+            }
+            println!("from: {}", view.message.from_address.as_deref().unwrap_or("-"));
+            println!("subject: {}", view.message.subject);
+            println!("received: {}", view.message.received_at.to_rfc3339());
+            if let Some(ex) = &view.extraction {
+                println!("org number: {}", ex.org_number().map(|n| n.to_string()).unwrap_or("-".into()));
+                println!("org name: {}", ex.org_name().unwrap_or("-"));
+                println!("effective date: {}", ex.effective_date().map(|d| d.to_string()).unwrap_or("-".into()));
+            }
+            if let Some(mail) = &view.mail {
+                for s in &mail.sections {
+                    println!("--- {:?}\n{}", s.kind, s.text);
+                }
+                for a in &mail.attachments {
+                    println!("attachment: {} ({}, {} bytes)", a.name, a.content_type, a.size);
+                }
+            }
+        }
+        QuarantineCommand::Approve { id, org_number, org_name, effective_date, officer } => {
+            let officer = acting_officer(store, &officer).await?;
+            let corrections = lefi_intake::review::Corrections { org_number, org_name, effective_date };
+            let t = reviewer.approve(id, &officer, &corrections).await?;
+            println!(
+                "item {id} approved: {} {} from {}; confirmation queued",
+                t.org_number, t.org_name, t.effective_date
+            );
+        }
+        QuarantineCommand::Reject { id, reason, reply, officer } => {
+            let officer = acting_officer(store, &officer).await?;
+            reviewer.reject(id, &officer, &reason, reply).await?;
+            println!("item {id} rejected{}", if reply { "; answer queued" } else { "" });
+        }
+        QuarantineCommand::Reopen { id, officer } => {
+            let officer = acting_officer(store, &officer).await?;
+            reviewer.reopen(id, &officer).await?;
+            println!("item {id} reopened");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

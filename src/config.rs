@@ -29,6 +29,7 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     pub reply: ReplySettings,
     pub outbox: OutboxSettings,
+    pub web: WebSettings,
     pub intake: IntakeSettings,
     pub log: LogSettings,
 }
@@ -147,6 +148,15 @@ pub struct OutboxSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    pub listen: String,
+    pub secure_cookies: bool,
+    pub session_hours: u64,
+    pub trusted_user_header: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IntakeSettings {
     pub own_addresses: Vec<String>,
     pub timezone: String,
@@ -257,6 +267,17 @@ impl Settings {
             if self.smtp.security == Security::Plain && !is_loopback(&self.smtp.host) {
                 tracing::warn!(host = %self.smtp.host, "smtp.security = plain: replies cross the network unencrypted");
             }
+        }
+        if !self.web.listen.is_empty() && self.web.listen.parse::<std::net::SocketAddr>().is_err() {
+            return invalid("web.listen", &format!("{:?} is not an address:port", self.web.listen));
+        }
+        if self.web.session_hours == 0 {
+            return invalid("web.session_hours", "must be at least 1");
+        }
+        if !self.web.trusted_user_header.is_empty()
+            && axum::http::HeaderName::from_bytes(self.web.trusted_user_header.as_bytes()).is_err()
+        {
+            return invalid("web.trusted_user_header", "not a valid header name");
         }
         if self.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
             return invalid("log.level", &format!("not a tracing filter: {:?}", self.log.level));

@@ -303,6 +303,7 @@ impl Intake {
                             on_file_date,
                             recipient,
                             from: &self.reply_from,
+                            note: None,
                         },
                     );
                     let since = now - chrono::Duration::hours(self.answer_period_hours as i64);

@@ -16,10 +16,13 @@ pub mod report;
 
 /// The mailbox authorities write to; replies come from it.
 pub const MAILBOX_ADDRESS: &str = "registeruttag@forsakringskassan.se";
+pub mod auth;
 pub mod config;
 pub mod daemon;
 pub mod intake;
 pub mod reply;
+pub mod review;
 pub mod source;
 pub mod store;
 pub mod telemetry;
+pub mod web;

@@ -59,6 +59,18 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Serve the officers' review pages alone (on web.listen).
+    Web,
+    /// Officer accounts for the review pages and commands.
+    Officer {
+        #[command(subcommand)]
+        command: OfficerCommand,
+    },
+    /// The quarantine queue, as officers work it.
+    Quarantine {
+        #[command(subcommand)]
+        command: QuarantineCommand,
+    },
     /// Run the whole intake once on the example mails in a scratch directory
     /// and print what it recorded, quarantined and answered.
     Demo {
@@ -68,6 +80,72 @@ enum Command {
         /// Scratch directory (emptied first).
         #[arg(long, default_value = "data/demo")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficerCommand {
+    /// Add an officer. The password is read from standard input (one line).
+    Add {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long, conflicts_with = "sso_only")]
+        password_stdin: bool,
+        /// No password: the officer signs in through the SSO header only.
+        #[arg(long)]
+        sso_only: bool,
+    },
+    /// Set a new password (read from standard input) and enable the officer.
+    Password { name: String },
+    /// Disable an officer and end their sessions.
+    Disable { name: String },
+    /// List officers.
+    List,
+}
+
+#[derive(Subcommand)]
+enum QuarantineCommand {
+    /// Items waiting for a decision (or in another status), oldest first.
+    List {
+        #[arg(long, default_value = "open", value_parser = ["open", "approved", "rejected"])]
+        status: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// One item: why it is there, what was found, the mail's text.
+    Show { id: i64 },
+    /// Record the termination (with corrected values) and queue the confirmation.
+    Approve {
+        id: i64,
+        #[arg(long)]
+        org_number: Option<String>,
+        #[arg(long)]
+        org_name: Option<String>,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        effective_date: Option<String>,
+        /// The officer taking the decision (an active officer's name).
+        #[arg(long = "as", value_name = "NAME")]
+        officer: String,
+    },
+    /// Close the item without a termination.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        /// Tell the sender the reason.
+        #[arg(long)]
+        reply: bool,
+        #[arg(long = "as", value_name = "NAME")]
+        officer: String,
+    },
+    /// Open a decided item again (an approval's termination is revoked).
+    Reopen {
+        id: i64,
+        #[arg(long = "as", value_name = "NAME")]
+        officer: String,
     },
 }
 

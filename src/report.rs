@@ -136,3 +136,29 @@ pub fn explain(analysis: &Analysis) -> String {
     }
     out
 }
+
+/// Terminations as CSV (RFC 4180 quoting), for spreadsheets: the CLI's
+/// `terminations list --format csv` and the officers' export.
+pub fn terminations_csv(rows: &[crate::store::TerminationRecord]) -> String {
+    let mut out = String::from("org_number,org_name,effective_date,received_at,message_id,recorded_at,recorded_by\r\n");
+    for r in rows {
+        let fields = [
+            r.org_number.as_str(),
+            r.org_name.as_str(),
+            r.effective_date.as_str(),
+            r.received_at.as_str(),
+            r.message_id.as_deref().unwrap_or(""),
+            r.recorded_at.as_str(),
+            r.recorded_by.as_str(),
+        ];
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    // A leading = + - @ would be a formula to a spreadsheet: neutralised.
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}

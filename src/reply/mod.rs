@@ -21,11 +21,18 @@ pub enum ReplyKind {
     Incomplete,
     AlreadyRegistered,
     ManualReview,
+    /// An officer rejected the mail and chose to tell the sender why.
+    Rejected,
 }
 
 impl ReplyKind {
-    pub const ALL: &'static [ReplyKind] =
-        &[ReplyKind::Confirmation, ReplyKind::Incomplete, ReplyKind::AlreadyRegistered, ReplyKind::ManualReview];
+    pub const ALL: &'static [ReplyKind] = &[
+        ReplyKind::Confirmation,
+        ReplyKind::Incomplete,
+        ReplyKind::AlreadyRegistered,
+        ReplyKind::ManualReview,
+        ReplyKind::Rejected,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +40,7 @@ impl ReplyKind {
             ReplyKind::Incomplete => "incomplete",
             ReplyKind::AlreadyRegistered => "already_registered",
             ReplyKind::ManualReview => "manual_review",
+            ReplyKind::Rejected => "rejected",
         }
     }
 
@@ -84,7 +92,9 @@ pub fn answer_key(recipient: &str, kind: ReplyKind, org_number: &str) -> String 
     let recipient = recipient.trim().to_lowercase();
     match kind {
         ReplyKind::Confirmation | ReplyKind::AlreadyRegistered => format!("{recipient}|{}|{org_number}", kind.as_str()),
-        ReplyKind::Incomplete | ReplyKind::ManualReview => format!("{recipient}|{}", kind.as_str()),
+        ReplyKind::Incomplete | ReplyKind::ManualReview | ReplyKind::Rejected => {
+            format!("{recipient}|{}", kind.as_str())
+        }
     }
 }
 
@@ -147,6 +157,8 @@ pub struct Compose<'a> {
     pub on_file_date: Option<String>,
     pub recipient: String,
     pub from: &'a str,
+    /// For "rejected": the officer's words to the sender.
+    pub note: Option<&'a str>,
 }
 
 pub fn compose(templates: &Templates, c: Compose<'_>) -> NewReply {
@@ -175,6 +187,7 @@ pub fn compose(templates: &Templates, c: Compose<'_>) -> NewReply {
         "missing_list",
         c.decision.missing.iter().map(|f| missing_line(*f, &c.decision.reasons)).collect::<Vec<_>>().join("\n"),
     );
+    values.insert("note", c.note.unwrap_or_default().to_string());
     let body = templates.render(c.kind, &values);
 
     // Thread it: In-Reply-To the mail, References = its references + the mail.

@@ -16,7 +16,7 @@ pub enum TemplateError {
     UnknownPlaceholder { name: &'static str, placeholder: String },
 }
 
-const PLACEHOLDERS: &[&str] = &["reference", "org_number", "org_name", "effective_date", "missing_list"];
+const PLACEHOLDERS: &[&str] = &["reference", "org_number", "org_name", "effective_date", "missing_list", "note"];
 
 #[derive(Debug, Clone)]
 pub struct Templates {
@@ -77,6 +77,7 @@ fn builtin_text(kind: ReplyKind) -> &'static str {
         ReplyKind::Incomplete => include_str!("../../templates/incomplete.txt"),
         ReplyKind::AlreadyRegistered => include_str!("../../templates/already_registered.txt"),
         ReplyKind::ManualReview => include_str!("../../templates/manual_review.txt"),
+        ReplyKind::Rejected => include_str!("../../templates/rejected.txt"),
     }
 }
 

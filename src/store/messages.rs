@@ -212,6 +212,13 @@ impl Store {
         rows.iter().map(read_message).collect()
     }
 
+    /// The stored extraction (JSON, with evidence) of a recorded mail.
+    pub async fn extraction(&self, id: i64) -> Result<Option<String>> {
+        let row =
+            sqlx::query("SELECT extraction FROM messages WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.try_get::<Option<String>, _>("extraction")).transpose()?.flatten())
+    }
+
     /// The raw bytes of a recorded mail, for audit.
     pub async fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>> {
         let row = sqlx::query("SELECT raw FROM messages WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod messages;
+pub mod officers;
 pub mod outbox;
 pub mod quarantine;
 pub mod terminations;
@@ -22,6 +23,7 @@ use sqlx::{AnyPool, ConnectOptions, Connection};
 
 pub use audit::AuditEntry;
 pub use messages::{MessageStatus, NewMessage, RecordedMessage, ThreadParent};
+pub use officers::{Officer, Session};
 pub use outbox::{NewReply, OutboxItem, OutboxStatus};
 pub use quarantine::QuarantineItem;
 pub use terminations::TerminationRecord;

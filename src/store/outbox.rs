@@ -123,6 +123,14 @@ pub async fn answered_since(conn: &mut AnyConnection, answer_key: &str, since: D
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
+/// How many answers a mail has had (a re-decided item answers again, under a
+/// Message-ID of its own).
+pub async fn count_for_message(conn: &mut AnyConnection, message: i64) -> Result<i64> {
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE message_id = $1").bind(message).fetch_one(conn).await?;
+    Ok(row.try_get("n")?)
+}
+
 impl Store {
     /// Claims the oldest reply that is due, for `lease` seconds.
     pub async fn claim_due_reply(&self, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Option<OutboxItem>> {

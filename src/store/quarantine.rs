@@ -56,3 +56,53 @@ impl Store {
         rows.iter().map(read).collect()
     }
 }
+
+/// Records an officer's decision on an open item. Returns `false` when the
+/// item is no longer open (another officer decided first).
+pub async fn decide(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    by: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE quarantine SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
+         WHERE id = $5 AND status = 'open'",
+    )
+    .bind(status)
+    .bind(by)
+    .bind(timestamp(now))
+    .bind(note)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Opens a decided item again. Returns `false` when it was open already.
+pub async fn reopen(conn: &mut AnyConnection, id: i64, expected_status: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE quarantine SET status = 'open', decided_by = NULL, decided_at = NULL, decision_note = NULL \
+         WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(expected_status)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+impl Store {
+    pub async fn quarantine_item(&self, id: i64) -> Result<Option<QuarantineItem>> {
+        let row = sqlx::query(
+            "SELECT id, message_id, reasons, status, created_at, decided_by, decided_at, decision_note \
+             FROM quarantine WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(read).transpose()
+    }
+}

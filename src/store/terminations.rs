@@ -92,3 +92,12 @@ impl TerminationRecord {
         parse_timestamp(&self.received_at)
     }
 }
+
+/// Revokes the active termination recorded from a mail (a reopened approval).
+pub async fn revoke_for_message(conn: &mut AnyConnection, message: i64) -> Result<u64> {
+    let done = sqlx::query("UPDATE terminations SET status = 'revoked' WHERE message_id = $1 AND status = 'active'")
+        .bind(message)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -157,3 +157,89 @@ mod daemon_commands {
         assert_eq!(std::fs::read_dir(root.path().join("scratch/maildir/new")).unwrap().count(), 0);
     }
 }
+
+mod officer_and_web_commands {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    fn lefi(dir: &std::path::Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lefi-intake"));
+        cmd.current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LEFI_INTAKE__DATABASE__URL", format!("sqlite://{}/lefi.db", dir.display()));
+        cmd
+    }
+
+    #[test]
+    fn officers_are_added_with_a_password_on_stdin_listed_and_disabled() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut add = lefi(dir.path())
+            .args(["officer", "add", "anna", "--display-name", "Anna Andersson", "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        add.stdin.take().unwrap().write_all("ett långt lösenord\n".as_bytes()).unwrap();
+        let out = add.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+        let short =
+            lefi(dir.path()).args(["officer", "add", "bo", "--password-stdin"]).stdin(Stdio::piped()).output().unwrap();
+        assert!(!short.status.success(), "an empty password is refused");
+        assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
+        let twice = lefi(dir.path()).args(["officer", "add", "anna", "--sso-only"]).output().unwrap();
+        assert!(String::from_utf8_lossy(&twice.stderr).contains("exists already"));
+
+        let list = String::from_utf8(lefi(dir.path()).args(["officer", "list"]).output().unwrap().stdout).unwrap();
+        assert!(list.lines().any(|l| l.starts_with("anna") && l.contains("Anna Andersson") && l.contains("active")));
+        assert!(lefi(dir.path()).args(["officer", "disable", "anna"]).output().unwrap().status.success());
+        let list = String::from_utf8(lefi(dir.path()).args(["officer", "list"]).output().unwrap().stdout).unwrap();
+        assert!(list.lines().any(|l| l.starts_with("anna") && l.contains("disabled")));
+    }
+
+    #[test]
+    fn the_web_command_serves_the_sign_in_page_and_stops_on_sigterm() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = crate::support::dovecot::free_port();
+        let mut child = lefi(dir.path())
+            .arg("web")
+            .env("LEFI_INTAKE__WEB__LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let page = loop {
+            // Until the server is up a connection may be refused or reset.
+            let attempt = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+                use std::io::Read;
+                s.write_all(b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+                let mut page = String::new();
+                s.read_to_string(&mut page)?;
+                Ok(page)
+            });
+            if let Ok(page) = attempt
+                && !page.is_empty()
+            {
+                break page;
+            }
+            assert!(Instant::now() < deadline, "the review pages were not served");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(page.contains("Logga in"));
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success());
+    }
+}

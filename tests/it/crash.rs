@@ -30,7 +30,8 @@ fn daemon(db_url: &str, root: &Path, once: bool) -> Command {
     }
     cmd.env("LEFI_INTAKE__SOURCE__BATCH_SIZE", "25")
         .env("LEFI_INTAKE__SOURCE__POLL_INTERVAL_SECS", "1")
-        .env("LEFI_INTAKE__OUTBOX__LEASE_SECS", "2");
+        .env("LEFI_INTAKE__OUTBOX__LEASE_SECS", "2")
+        .env("LEFI_INTAKE__WEB__LISTEN", "");
     cmd.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
     cmd
 }

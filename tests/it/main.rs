@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step on a small machine); each
 //! module is one area.
 
+mod browser;
 mod cli;
 mod crash;
 mod fixtures;
@@ -11,3 +12,4 @@ mod readme;
 mod smtp;
 mod store;
 mod support;
+mod web;

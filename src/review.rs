@@ -1,0 +1,251 @@
+//! What officers do with the quarantine queue: look at an item, approve it
+//! (with corrected values), reject it (with or without an answer to the
+//! sender), reopen it. The web pages and the CLI both call these, so every
+//! decision is taken the same way and lands in the audit log with the
+//! officer's name. Each decision is one transaction that only succeeds on an
+//! item in the expected state: of two officers acting at once, one wins and
+//! the other is told who decided first.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::{Decision, OrgNumber, OrgNumberError, Termination, Verdict};
+use crate::extract::Extraction;
+use crate::mail::{self, Inbound};
+use crate::reply::templates::Templates;
+use crate::reply::{self, ReplyKind};
+use crate::store::{self, MessageStatus, Officer, QuarantineItem, RecordedMessage, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("quarantine item {0} does not exist")]
+    NotFound(i64),
+    #[error("item {id} was already {status} by {by} at {at}")]
+    AlreadyDecided { id: i64, status: String, by: String, at: String },
+    #[error("item {0} is open: there is nothing to reopen")]
+    NotDecided(i64),
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{org_number} already has a termination on file, effective {effective_date}")]
+    AlreadyOnFile { org_number: String, effective_date: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ReviewError {
+    fn from(e: sqlx::Error) -> Self {
+        ReviewError::Store(e.into())
+    }
+}
+
+/// Everything an officer sees of one item.
+#[derive(Debug, Clone)]
+pub struct ItemView {
+    pub item: QuarantineItem,
+    pub message: RecordedMessage,
+    /// The mail parsed again from its stored bytes (`None` when unparseable).
+    pub mail: Option<Inbound>,
+    pub extraction: Option<Extraction>,
+    /// The day the mail was received, in the configured time zone.
+    pub received_day: NaiveDate,
+    pub raw: Vec<u8>,
+}
+
+/// What the decisions need besides the store.
+pub struct Reviewer {
+    pub store: Store,
+    pub templates: Templates,
+    pub reply_from: String,
+    pub own_addresses: Vec<String>,
+    pub timezone: Tz,
+}
+
+/// Values an officer enters when approving; empty means "as extracted".
+#[derive(Debug, Clone, Default)]
+pub struct Corrections {
+    pub org_number: Option<String>,
+    pub org_name: Option<String>,
+    pub effective_date: Option<String>,
+}
+
+impl Reviewer {
+    pub async fn item(&self, id: i64) -> Result<ItemView, ReviewError> {
+        let item = self.store.quarantine_item(id).await?.ok_or(ReviewError::NotFound(id))?;
+        let message = self.store.message(item.message_id).await?.ok_or(ReviewError::NotFound(id))?;
+        let raw = self.store.raw_message(item.message_id).await?.unwrap_or_default();
+        let extraction = self
+            .store
+            .extraction(item.message_id)
+            .await?
+            .and_then(|json| serde_json::from_str::<Extraction>(&json).ok());
+        let received_day = message.received_at.with_timezone(&self.timezone).date_naive();
+        Ok(ItemView { mail: mail::parse(&raw).ok(), item, message, extraction, received_day, raw })
+    }
+
+    /// Checks the values as strictly as extraction does: Luhn and the legal
+    /// entity rule, a public body, a name, a date not before the receipt day.
+    pub fn validate(&self, view: &ItemView, c: &Corrections) -> Result<Termination, ReviewError> {
+        let pick = |given: &Option<String>, extracted: Option<String>| {
+            given.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).or(extracted)
+        };
+        let invalid = |field, message: &str| ReviewError::Invalid { field, message: message.to_string() };
+        let ex = view.extraction.as_ref();
+        let number = pick(&c.org_number, ex.and_then(|e| e.org_number()).map(|n| n.to_string()))
+            .ok_or_else(|| invalid("org_number", "an organisation number is required"))?;
+        let org_number = OrgNumber::parse(&number).map_err(|e| {
+            let message = match e {
+                OrgNumberError::Format => "expected ten digits, NNNNNN-NNNN",
+                OrgNumberError::Personal => "this is a personal identity number, not an organisation number",
+                OrgNumberError::Checksum => "the check digit does not match",
+            };
+            invalid("org_number", message)
+        })?;
+        if !org_number.is_public_body() {
+            return Err(invalid("org_number", "not a public body (organisation numbers of authorities start with 2)"));
+        }
+        let org_name = pick(&c.org_name, ex.and_then(|e| e.org_name()).map(str::to_string))
+            .ok_or_else(|| invalid("org_name", "the organisation's name is required"))?;
+        if org_name.chars().count() > 200 || org_name.chars().any(char::is_control) {
+            return Err(invalid("org_name", "at most 200 characters on one line"));
+        }
+        let date = pick(&c.effective_date, ex.and_then(|e| e.effective_date()).map(|d| d.to_string()))
+            .ok_or_else(|| invalid("effective_date", "the effective date is required"))?;
+        let effective_date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+            .map_err(|_| invalid("effective_date", "expected a date as YYYY-MM-DD"))?;
+        if effective_date < view.received_day {
+            return Err(invalid(
+                "effective_date",
+                &format!("{effective_date} is before the mail was received ({})", view.received_day),
+            ));
+        }
+        Ok(Termination { org_number, org_name, effective_date })
+    }
+
+    async fn already_decided(&self, id: i64) -> ReviewError {
+        match self.store.quarantine_item(id).await {
+            Ok(Some(item)) => ReviewError::AlreadyDecided {
+                id,
+                status: item.status,
+                by: item.decided_by.unwrap_or_else(|| "someone".into()),
+                at: item.decided_at.unwrap_or_default(),
+            },
+            Ok(None) => ReviewError::NotFound(id),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Records the termination and queues the confirmation.
+    pub async fn approve(&self, id: i64, officer: &Officer, c: &Corrections) -> Result<Termination, ReviewError> {
+        let view = self.item(id).await?;
+        if view.item.status != "open" {
+            return Err(self.already_decided(id).await);
+        }
+        let termination = self.validate(&view, c)?;
+        let now = Utc::now();
+        let mut tx = self.store.pool().begin().await?;
+        let note = format!("{} {} {}", termination.org_number, termination.org_name, termination.effective_date);
+        if !store::quarantine::decide(&mut tx, id, "approved", &officer.name, Some(&note), now).await? {
+            tx.rollback().await?;
+            return Err(self.already_decided(id).await);
+        }
+        if !store::terminations::insert(&mut tx, &termination, view.message.id, &officer.name, now).await? {
+            tx.rollback().await?;
+            let on_file = self.store.active_termination(termination.org_number).await?;
+            return Err(ReviewError::AlreadyOnFile {
+                org_number: termination.org_number.to_string(),
+                effective_date: on_file.map(|t| t.effective_date).unwrap_or_default(),
+            });
+        }
+        store::messages::set_status(&mut tx, view.message.id, MessageStatus::Done).await?;
+        let decision = Decision::new(Verdict::Accept, vec![], vec![], Some(termination.clone()));
+        self.queue_answer(&mut tx, &view, ReplyKind::Confirmation, &decision, None, now).await?;
+        store::audit::record(&mut tx, now, &officer.name, "approved", ("quarantine", id), Some(&note)).await?;
+        tx.commit().await?;
+        tracing::info!(item = id, officer = %officer.name, org = %termination.org_number, "quarantine item approved");
+        Ok(termination)
+    }
+
+    /// Closes the item; with `answer`, tells the sender `reason`.
+    pub async fn reject(&self, id: i64, officer: &Officer, reason: &str, answer: bool) -> Result<(), ReviewError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ReviewError::Invalid { field: "reason", message: "a reason is required".into() });
+        }
+        let view = self.item(id).await?;
+        let now = Utc::now();
+        let mut tx = self.store.pool().begin().await?;
+        if !store::quarantine::decide(&mut tx, id, "rejected", &officer.name, Some(reason), now).await? {
+            tx.rollback().await?;
+            return Err(self.already_decided(id).await);
+        }
+        store::messages::set_status(&mut tx, view.message.id, MessageStatus::Done).await?;
+        if answer {
+            let decision = Decision::quarantine(vec![], vec![]);
+            self.queue_answer(&mut tx, &view, ReplyKind::Rejected, &decision, Some(reason), now).await?;
+        }
+        let details = format!("{reason}{}", if answer { " (answered)" } else { "" });
+        store::audit::record(&mut tx, now, &officer.name, "rejected", ("quarantine", id), Some(&details)).await?;
+        tx.commit().await?;
+        tracing::info!(item = id, officer = %officer.name, "quarantine item rejected");
+        Ok(())
+    }
+
+    /// Opens a decided item again; an approval's termination is revoked.
+    pub async fn reopen(&self, id: i64, officer: &Officer) -> Result<(), ReviewError> {
+        let view = self.item(id).await?;
+        if view.item.status == "open" {
+            return Err(ReviewError::NotDecided(id));
+        }
+        let now = Utc::now();
+        let mut tx = self.store.pool().begin().await?;
+        if !store::quarantine::reopen(&mut tx, id, &view.item.status).await? {
+            tx.rollback().await?;
+            return Err(self.already_decided(id).await);
+        }
+        let revoked = if view.item.status == "approved" {
+            store::terminations::revoke_for_message(&mut tx, view.message.id).await?
+        } else {
+            0
+        };
+        store::messages::set_status(&mut tx, view.message.id, MessageStatus::InReview).await?;
+        let details = format!("was {}{}", view.item.status, if revoked > 0 { "; termination revoked" } else { "" });
+        store::audit::record(&mut tx, now, &officer.name, "reopened", ("quarantine", id), Some(&details)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn queue_answer(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        view: &ItemView,
+        kind: ReplyKind,
+        decision: &Decision,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ReviewError> {
+        let Some(mail) = &view.mail else { return Ok(()) };
+        let Some(recipient) = reply::recipient(mail, &self.own_addresses) else { return Ok(()) };
+        let mut answer = reply::compose(
+            &self.templates,
+            reply::Compose {
+                kind,
+                message_row: view.message.id,
+                mail,
+                decision,
+                extraction: view.extraction.as_ref(),
+                on_file_date: None,
+                recipient,
+                from: &self.reply_from,
+                note,
+            },
+        );
+        // A reopened and decided-again item answers again: a fresh Message-ID.
+        let previous = store::outbox::count_for_message(tx, view.message.id).await?;
+        if previous > 0 {
+            answer.our_message_id = answer.our_message_id.replacen('@', &format!(".{previous}@"), 1);
+        }
+        let id = store::outbox::insert(tx, view.message.id, &answer, now).await?;
+        store::audit::record(tx, now, "intake", "reply_queued", ("outbox", id), Some(kind.as_str())).await?;
+        Ok(())
+    }
+}

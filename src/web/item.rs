@@ -1,0 +1,401 @@
+//! One quarantine item: why it is there, what was found and where, the mail
+//! as text, its attachments; and the decisions.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::AppState;
+use super::layout::{csrf_field, error_box, field_sv, local_time, page, reason_sv, status_sv};
+use super::session::SignedIn;
+use crate::extract::Evidence;
+use crate::mail::SectionKind;
+use crate::review::{Corrections, ItemView, ReviewError};
+use crate::store::Session;
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    klart: String,
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Response {
+    let notice = match done.klart.as_str() {
+        "godkant" => Some("Ärendet är godkänt: uppsägningen är registrerad och bekräftelsen köad."),
+        "avvisat" => Some("Ärendet är avvisat."),
+        "oppnat" => Some("Ärendet är öppnat igen."),
+        _ => None,
+    };
+    render(&state, &session, id, None, notice, None, StatusCode::OK).await
+}
+
+async fn render(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    error: Option<String>,
+    notice: Option<&str>,
+    entered: Option<&Corrections>,
+    status: StatusCode,
+) -> Response {
+    match state.reviewer.item(id).await {
+        Ok(view) => (
+            status,
+            page(&format!("Ärende #{id}"), Some(session), item_body(state, session, &view, error, notice, entered)),
+        )
+            .into_response(),
+        Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
+        Err(e) => super::internal_error(e),
+    }
+}
+
+/// The evidence line with the value marked, when the value stands in it.
+fn evidence(ev: Option<&Evidence>, value: &str) -> Markup {
+    let Some(ev) = ev else { return html! { span.kind { "–" } } };
+    let line = ev.text.as_str();
+    match (!value.is_empty()).then(|| line.find(value)).flatten() {
+        Some(at) => html! { (&line[..at]) mark { (value) } (&line[at + value.len()..]) },
+        None => html! { (line) },
+    }
+}
+
+fn item_body(
+    state: &AppState,
+    session: &Session,
+    view: &ItemView,
+    error: Option<String>,
+    notice: Option<&str>,
+    entered: Option<&Corrections>,
+) -> Markup {
+    let tz = state.reviewer.timezone;
+    let ex = view.extraction.as_ref();
+    let org_number = ex.and_then(|e| e.org_number()).map(|n| n.to_string()).unwrap_or_default();
+    let org_name = ex.and_then(|e| e.org_name()).unwrap_or_default().to_string();
+    let date = ex.and_then(|e| e.effective_date()).map(|d| d.to_string()).unwrap_or_default();
+    let number_ev = ex.and_then(|e| match &e.org_number {
+        crate::extract::OrgNumberFinding::Found(f) => Some(&f.evidence),
+        crate::extract::OrgNumberFinding::Invalid { evidence, .. } => Some(evidence),
+        _ => None,
+    });
+    let name_ev = ex.and_then(|e| match &e.org_name {
+        crate::extract::NameFinding::Found(f) => Some(&f.evidence),
+        _ => None,
+    });
+    let date_ev = ex.and_then(|e| match &e.effective_date {
+        crate::extract::DateFinding::Found(f) => Some(&f.evidence),
+        crate::extract::DateFinding::Invalid { evidence } | crate::extract::DateFinding::NotADate { evidence } => {
+            Some(evidence)
+        }
+        _ => None,
+    });
+    let intent_ev = ex.and_then(|e| e.intent.evidence.as_ref());
+    let value = |given: Option<&Option<String>>, extracted: &str| {
+        given.and_then(|g| g.clone()).unwrap_or_else(|| extracted.to_string())
+    };
+    let item = &view.item;
+    html! {
+        @if let Some(e) = error { (error_box(&e)) }
+        @if let Some(n) = notice { p.notice { (n) } }
+        section {
+            h2 { "Varför ärendet är här" }
+            ul { @for r in &item.reasons { li { (reason_sv(*r)) " " span.kind { "(" (r.as_str()) ")" } } } }
+            @if !view.message.missing.is_empty() {
+                p { "Saknas eller är ogiltigt: " (view.message.missing.iter().map(|f| field_sv(*f)).collect::<Vec<_>>().join(", ")) }
+            }
+            p { "Status: " strong { (status_sv(&item.status)) }
+                @if let (Some(by), Some(at)) = (&item.decided_by, &item.decided_at) { " av " (by) " " (local_time(at, tz)) }
+                @if let Some(note) = &item.decision_note { " – " (note) } }
+        }
+        section {
+            h2 { "Det som hittades" }
+            table {
+                thead { tr { th { "Uppgift" } th { "Värde" } th { "Ur texten" } } }
+                tbody {
+                    tr { td { "Ärendet" } td { (ex.map(|e| intent_sv(e.intent.intent)).unwrap_or("–")) } td { (evidence(intent_ev, "")) } }
+                    tr { td { "Organisationsnummer" } td { (org_number) } td { (evidence(number_ev, &org_number)) } }
+                    @for (value, ev) in candidates(ex, Candidate::Number) {
+                        tr { td.kind { "– kandidat" } td { (value) } td { (evidence(Some(ev), &value)) } }
+                    }
+                    tr { td { "Organisationsnamn" } td { (org_name) } td { (evidence(name_ev, &org_name)) } }
+                    @for (value, ev) in candidates(ex, Candidate::Name) {
+                        tr { td.kind { "– kandidat" } td { (value) } td { (evidence(Some(ev), &value)) } }
+                    }
+                    tr { td { "Datum" } td { (date) } td { (evidence(date_ev, "")) } }
+                    @for (value, ev) in candidates(ex, Candidate::Date) {
+                        tr { td.kind { "– kandidat" } td { (value) } td { (evidence(Some(ev), "")) } }
+                    }
+                }
+            }
+        }
+        @if item.status == "open" {
+            div.columns {
+                section {
+                    h2 { "Godkänn" }
+                    form method="post" action={ "/items/" (item.id) "/approve" } {
+                        (csrf_field(session))
+                        label for="org_number" { "Organisationsnummer" }
+                        input #org_number type="text" name="org_number" value=(value(entered.map(|c| &c.org_number), &org_number)) required;
+                        label for="org_name" { "Organisationsnamn" }
+                        input #org_name type="text" name="org_name" value=(value(entered.map(|c| &c.org_name), &org_name)) required;
+                        label for="effective_date" { "Gäller från (ÅÅÅÅ-MM-DD)" }
+                        input #effective_date type="text" name="effective_date" value=(value(entered.map(|c| &c.effective_date), &date)) required;
+                        div { button type="submit" { "Godkänn och registrera" } }
+                    }
+                }
+                section {
+                    h2 { "Avvisa" }
+                    form method="post" action={ "/items/" (item.id) "/reject" } {
+                        (csrf_field(session))
+                        label for="reason" { "Skäl (sparas i loggen; skickas till avsändaren om du väljer det)" }
+                        textarea #reason name="reason" rows="4" required {}
+                        label { input type="checkbox" name="answer" value="yes"; " Svara avsändaren med skälet" }
+                        div { button type="submit" { "Avvisa" } }
+                    }
+                }
+            }
+        } @else {
+            section {
+                form method="post" action={ "/items/" (item.id) "/reopen" } {
+                    (csrf_field(session))
+                    button type="submit" { "Öppna ärendet igen" }
+                    @if item.status == "approved" { " " span.kind { "(den registrerade uppsägningen återkallas)" } }
+                }
+            }
+        }
+        section {
+            h2 { "Meddelandet" }
+            table {
+                tbody {
+                    tr { th { "Från" } td { (view.mail.as_ref().and_then(|m| m.from.as_ref()).map(|f| f.address.as_str()).unwrap_or("–")) } }
+                    tr { th { "Svara till" } td { (view.mail.as_ref().and_then(|m| m.reply_to.as_ref()).map(|f| f.address.as_str()).unwrap_or("–")) } }
+                    tr { th { "Ämne" } td { (view.message.subject) } }
+                    tr { th { "Datum (rubrik)" } td { (view.mail.as_ref().and_then(|m| m.date).map(|d| d.to_rfc2822()).unwrap_or_default()) } }
+                    tr { th { "Mottaget" } td { (local_time(&crate::store::timestamp(view.message.received_at), tz)) } }
+                    tr { th { "Message-ID" } td { (view.message.message_id.as_deref().unwrap_or("–")) } }
+                }
+            }
+            @if let Some(mail) = &view.mail {
+                @for s in &mail.sections {
+                    h3.kind { (match s.kind {
+                        SectionKind::New => "Avsändarens text",
+                        SectionKind::Quoted => "Citerad historik",
+                        SectionKind::Forwarded => "Vidarebefordrat meddelande",
+                        SectionKind::Disclaimer => "Ansvarsfriskrivning",
+                    }) }
+                    pre { (s.text) }
+                }
+                @if !mail.attachments.is_empty() {
+                    h3 { "Bilagor" }
+                    ul {
+                        @for (n, a) in mail.attachments.iter().enumerate() {
+                            li { a href={ "/items/" (item.id) "/attachments/" (n) } { (a.name) } " " span.kind { "(" (a.content_type) ", " (a.size) " byte)" } }
+                        }
+                    }
+                }
+                @if !mail.problems.is_empty() {
+                    p.kind { "Avkodning: " (mail.problems.join("; ")) }
+                }
+            } @else {
+                p { "Meddelandet kan inte läsas som e-post." }
+            }
+        }
+    }
+}
+
+fn intent_sv(i: crate::extract::Intent) -> &'static str {
+    use crate::extract::Intent;
+    match i {
+        Intent::Terminate => "uppsägning",
+        Intent::Question => "fråga",
+        Intent::Withdrawal => "återkallelse",
+        Intent::OtherService => "annan tjänst",
+        Intent::None => "ingen uppsägning",
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Candidate {
+    Number,
+    Name,
+    Date,
+}
+
+/// The competing values of an ambiguous finding, each with its evidence.
+fn candidates(ex: Option<&crate::extract::Extraction>, which: Candidate) -> Vec<(String, &Evidence)> {
+    use crate::extract::{DateFinding, NameFinding, OrgNumberFinding};
+    let Some(ex) = ex else { return Vec::new() };
+    match which {
+        Candidate::Number => match &ex.org_number {
+            OrgNumberFinding::Ambiguous { candidates } => {
+                candidates.iter().map(|c| (c.value.to_string(), &c.evidence)).collect()
+            }
+            _ => Vec::new(),
+        },
+        Candidate::Name => match &ex.org_name {
+            NameFinding::Ambiguous { candidates, .. } => {
+                candidates.iter().map(|c| (c.value.clone(), &c.evidence)).collect()
+            }
+            _ => Vec::new(),
+        },
+        Candidate::Date => match &ex.effective_date {
+            DateFinding::Ambiguous { candidates } => {
+                candidates.iter().map(|c| (c.value.to_string(), &c.evidence)).collect()
+            }
+            _ => Vec::new(),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    org_number: String,
+    #[serde(default)]
+    org_name: String,
+    #[serde(default)]
+    effective_date: String,
+}
+
+fn nonempty(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn decision_error(e: &ReviewError) -> (StatusCode, String) {
+    match e {
+        ReviewError::AlreadyDecided { status, by, at, .. } => (
+            StatusCode::CONFLICT,
+            format!("Ärendet har redan beslutats ({}) av {by} {at}. Ditt beslut sparades inte.", status_sv(status)),
+        ),
+        ReviewError::Invalid { field, message } => (StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}")),
+        ReviewError::AlreadyOnFile { org_number, effective_date } => {
+            (StatusCode::CONFLICT, format!("{org_number} har redan en registrerad uppsägning från {effective_date}."))
+        }
+        ReviewError::NotDecided(_) => (StatusCode::CONFLICT, "Ärendet är redan öppet.".into()),
+        other => (StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+    }
+}
+
+pub async fn approve(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<ApproveForm>,
+) -> Response {
+    if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
+        return refusal;
+    }
+    let corrections = Corrections {
+        org_number: nonempty(&form.org_number),
+        org_name: nonempty(&form.org_name),
+        effective_date: nonempty(&form.effective_date),
+    };
+    match state.reviewer.approve(id, &signed_in.0.officer, &corrections).await {
+        Ok(_) => Redirect::to(&format!("/items/{id}?klart=godkant")).into_response(),
+        Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
+        Err(e) => {
+            let (status, message) = decision_error(&e);
+            render(&state, &signed_in.0, id, Some(message), None, Some(&corrections), status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RejectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    answer: Option<String>,
+}
+
+pub async fn reject(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<RejectForm>,
+) -> Response {
+    if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
+        return refusal;
+    }
+    match state.reviewer.reject(id, &signed_in.0.officer, &form.reason, form.answer.is_some()).await {
+        Ok(()) => Redirect::to(&format!("/items/{id}?klart=avvisat")).into_response(),
+        Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
+        Err(e) => {
+            let (status, message) = decision_error(&e);
+            render(&state, &signed_in.0, id, Some(message), None, None, status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn reopen(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
+        return refusal;
+    }
+    match state.reviewer.reopen(id, &signed_in.0.officer).await {
+        Ok(()) => Redirect::to(&format!("/items/{id}?klart=oppnat")).into_response(),
+        Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
+        Err(e) => {
+            let (status, message) = decision_error(&e);
+            render(&state, &signed_in.0, id, Some(message), None, None, status).await
+        }
+    }
+}
+
+/// An attachment, always as a download (never shown inline by the browser).
+pub async fn attachment(
+    State(state): State<Arc<AppState>>,
+    SignedIn(_): SignedIn,
+    Path((id, n)): Path<(i64, usize)>,
+) -> Response {
+    let view = match state.reviewer.item(id).await {
+        Ok(v) => v,
+        Err(ReviewError::NotFound(_)) => return (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
+        Err(e) => return super::internal_error(e),
+    };
+    let Some(message) = mail_parser::MessageParser::default().parse(&view.raw) else {
+        return (StatusCode::NOT_FOUND, "Bilagan finns inte.").into_response();
+    };
+    use mail_parser::MimeHeaders;
+    let Some(part) = message.attachments().nth(n) else {
+        return (StatusCode::NOT_FOUND, "Bilagan finns inte.").into_response();
+    };
+    let name: String = part
+        .attachment_name()
+        .unwrap_or("bilaga")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        part.contents().to_vec(),
+    )
+        .into_response()
+}

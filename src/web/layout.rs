@@ -1,0 +1,107 @@
+//! The page shell, the style sheet and the Swedish words for codes.
+
+use maud::{DOCTYPE, Markup, html};
+
+use crate::domain::{Field, Reason};
+use crate::store::Session;
+
+pub const STYLE: &str = include_str!("style.css");
+
+/// A whole page. `session` adds the navigation and the sign-out form.
+pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="sv" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – LEFI-uppsägningar" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body {
+                header {
+                    span.brand { "LEFI-uppsägningar" }
+                    @if let Some(s) = session {
+                        nav {
+                            a href="/queue" { "Karantänkö" }
+                            a href="/terminations" { "Uppsägningar" }
+                            a href="/outbox" { "Utskick" }
+                            a href="/audit" { "Logg" }
+                        }
+                        form.signout method="post" action="/logout" {
+                            (csrf_field(s))
+                            span { (s.officer.display_name) }
+                            button type="submit" { "Logga ut" }
+                        }
+                    }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    }
+}
+
+pub fn csrf_field(session: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(session.csrf_token); }
+}
+
+pub fn error_box(message: &str) -> Markup {
+    html! { p.error role="alert" { (message) } }
+}
+
+pub fn reason_sv(r: Reason) -> &'static str {
+    match r {
+        Reason::OrgNumberChecksum => "Organisationsnumrets kontrollsiffra stämmer inte",
+        Reason::OrgNumberIsPersonal => "Numret som angavs är ett personnummer",
+        Reason::EffectiveDateInPast => "Datumet har redan passerat",
+        Reason::EffectiveDateInvalid => "Datumet finns inte eller är orimligt",
+        Reason::EffectiveDateNotADate => "Inget datum, bara till exempel ”omgående”",
+        Reason::ReceivedDateUnknown => "Okänt mottagningsdatum",
+        Reason::AmbiguousOrgNumber => "Flera olika organisationsnummer",
+        Reason::AmbiguousEffectiveDate => "Flera olika datum",
+        Reason::AmbiguousOrgName => "Flera olika organisationsnamn",
+        Reason::SeveralOrganisations => "Flera organisationer i samma meddelande",
+        Reason::NotAnAuthority => "Inte en myndighet (försäkringsbolag säger upp enligt avtal)",
+        Reason::Withdrawal => "Återkallar en tidigare uppsägning",
+        Reason::Question => "En fråga om hur man säger upp",
+        Reason::OtherService => "Gäller en annan tjänst eller ett nyhetsbrev",
+        Reason::AttachmentOnly => "Uppgifterna finns troligen bara i en bilaga",
+        Reason::NoTerminationIntent => "Ingen uppsägning uttrycks",
+        Reason::AutoReply => "Automatiskt svar",
+        Reason::Bounce => "Studsat meddelande",
+        Reason::BulkMail => "Massutskick eller e-postlista",
+        Reason::OwnMail => "Vårt eget meddelande",
+        Reason::Unparseable => "Går inte att läsa som e-post",
+        Reason::TooLarge => "För stort för att läsas",
+        Reason::ConflictsWithRecord => "Organisationen har redan en uppsägning med annat datum",
+        Reason::AlreadyRegistered => "Redan registrerad",
+    }
+}
+
+pub fn field_sv(f: Field) -> &'static str {
+    match f {
+        Field::Intent => "att det gäller uppsägning",
+        Field::OrgNumber => "organisationsnummer",
+        Field::OrgName => "organisationsnamn",
+        Field::EffectiveDate => "datum",
+    }
+}
+
+pub fn status_sv(status: &str) -> &'static str {
+    match status {
+        "open" => "öppet",
+        "approved" => "godkänt",
+        "rejected" => "avvisat",
+        "pending" => "väntar",
+        "sent" => "skickat",
+        "failed" => "misslyckat",
+        _ => "okänt",
+    }
+}
+
+/// "2026-11-16T09:14:02.000Z" as "2026-11-16 10:14" in the given zone.
+pub fn local_time(stamp: &str, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| stamp.to_string())
+}

@@ -1,0 +1,78 @@
+//! The officers' review pages: server-rendered HTML (maud escapes every
+//! value), no JavaScript, Swedish text. Nothing but the sign-in page and its
+//! style sheet is reachable without a session.
+
+mod headers;
+mod item;
+mod layout;
+mod queue;
+mod records;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Settings, WebSettings};
+use crate::review::Reviewer;
+use crate::store::Store;
+
+pub struct AppState {
+    pub reviewer: Reviewer,
+    pub web: WebSettings,
+}
+
+impl AppState {
+    pub fn new(settings: &Settings, store: Store) -> Result<AppState, crate::reply::templates::TemplateError> {
+        Ok(AppState {
+            reviewer: Reviewer {
+                store,
+                templates: crate::daemon::templates(settings)?,
+                reply_from: settings.reply.from.clone(),
+                own_addresses: settings.own_addresses(),
+                timezone: settings.timezone(),
+            },
+            web: settings.web.clone(),
+        })
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/queue") }))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/static/style.css", get(|| async { ([(header::CONTENT_TYPE, "text/css")], layout::STYLE) }))
+        .route("/queue", get(queue::queue))
+        .route("/items/{id}", get(item::show))
+        .route("/items/{id}/approve", post(item::approve))
+        .route("/items/{id}/reject", post(item::reject))
+        .route("/items/{id}/reopen", post(item::reopen))
+        .route("/items/{id}/attachments/{n}", get(item::attachment))
+        .route("/terminations", get(records::terminations))
+        .route("/terminations.csv", get(records::terminations_csv))
+        .route("/outbox", get(records::outbox))
+        .route("/audit", get(records::audit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::trusted_header))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .with_state(state)
+}
+
+/// Serves until `shutdown`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    tracing::info!(address = %listener.local_addr()?, "review pages served");
+    axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+}
+
+fn internal_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "review page failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "Ett internt fel inträffade; det är loggat.").into_response()
+}

@@ -1,0 +1,149 @@
+//! What is on file: terminations (with search and CSV export), answers that
+//! could not be sent, and the audit log.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::Deserialize;
+
+use super::AppState;
+use super::layout::{local_time, page, status_sv};
+use super::session::SignedIn;
+use crate::store::TerminationRecord;
+
+#[derive(Deserialize, Default)]
+pub struct Search {
+    #[serde(default)]
+    q: String,
+}
+
+async fn matching(state: &AppState, q: &str) -> crate::store::Result<Vec<TerminationRecord>> {
+    let q = q.trim().to_lowercase();
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    Ok(state
+        .reviewer
+        .store
+        .terminations()
+        .await?
+        .into_iter()
+        .filter(|t| {
+            q.is_empty()
+                || t.org_name.to_lowercase().contains(&q)
+                || (!digits.is_empty() && t.org_number.replace('-', "").contains(&digits))
+        })
+        .collect())
+}
+
+pub async fn terminations(
+    State(state): State<Arc<AppState>>,
+    SignedIn(session): SignedIn,
+    Query(search): Query<Search>,
+) -> Response {
+    let rows = match matching(&state, &search.q).await {
+        Ok(r) => r,
+        Err(e) => return super::internal_error(e),
+    };
+    let tz = state.reviewer.timezone;
+    let body = html! {
+        form.filters method="get" action="/terminations" {
+            div {
+                label for="q" { "Sök organisationsnummer eller namn" }
+                input #q type="text" name="q" value=(search.q);
+            }
+            button type="submit" { "Sök" }
+            a href={ "/terminations.csv?q=" (search.q) } { "Exportera CSV" }
+        }
+        p { (rows.len()) " uppsägningar." }
+        table {
+            thead { tr { th { "Organisationsnummer" } th { "Namn" } th { "Gäller från" } th { "Mottaget" } th { "Registrerad av" } } }
+            tbody {
+                @for t in &rows {
+                    tr {
+                        td { (t.org_number) }
+                        td { (t.org_name) }
+                        td { (t.effective_date) }
+                        td { (local_time(&t.received_at, tz)) }
+                        td { (t.recorded_by) }
+                    }
+                }
+            }
+        }
+    };
+    page("Registrerade uppsägningar", Some(&session), body).into_response()
+}
+
+pub async fn terminations_csv(
+    State(state): State<Arc<AppState>>,
+    SignedIn(_): SignedIn,
+    Query(search): Query<Search>,
+) -> Response {
+    match matching(&state, &search.q).await {
+        Ok(rows) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"uppsagningar.csv\""),
+            ],
+            crate::report::terminations_csv(&rows),
+        )
+            .into_response(),
+        Err(e) => super::internal_error(e),
+    }
+}
+
+pub async fn outbox(State(state): State<Arc<AppState>>, SignedIn(session): SignedIn) -> Response {
+    let rows = match state.reviewer.store.outbox(None).await {
+        Ok(rows) => rows,
+        Err(e) => return super::internal_error(e),
+    };
+    let troubled: Vec<_> = rows.into_iter().filter(|r| r.status == "failed" || r.last_error.is_some()).collect();
+    let tz = state.reviewer.timezone;
+    let body = html! {
+        p { "Svar som inte kunnat skickas (misslyckade) eller som väntar på ett nytt försök." }
+        table {
+            thead { tr { th { "Svar" } th { "Till" } th { "Slag" } th { "Status" } th { "Försök" } th { "Senaste fel" } th { "Nästa försök" } } }
+            tbody {
+                @for r in &troubled {
+                    tr {
+                        td { "#" (r.id) }
+                        td { (r.recipient) }
+                        td { (r.kind) }
+                        td { (status_sv(&r.status)) }
+                        td { (r.attempts) }
+                        td { (r.last_error.as_deref().unwrap_or("")) }
+                        td { @if r.status == "pending" { (local_time(&r.next_attempt_at, tz)) } }
+                    }
+                }
+            }
+        }
+    };
+    page("Utskick med problem", Some(&session), body).into_response()
+}
+
+pub async fn audit(State(state): State<Arc<AppState>>, SignedIn(session): SignedIn) -> Response {
+    let rows = match state.reviewer.store.audit_log(500).await {
+        Ok(rows) => rows,
+        Err(e) => return super::internal_error(e),
+    };
+    let tz = state.reviewer.timezone;
+    let body = html! {
+        p { "De senaste 500 händelserna, nyast först." }
+        table {
+            thead { tr { th { "Tid" } th { "Vem" } th { "Vad" } th { "Objekt" } th { "Detaljer" } } }
+            tbody {
+                @for a in &rows {
+                    tr {
+                        td { (local_time(&a.at, tz)) }
+                        td { (a.actor) }
+                        td { (a.action) }
+                        td { (a.object_type) " " (a.object_id.map(|i| i.to_string()).unwrap_or_default()) }
+                        td { (a.details.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+        }
+    };
+    page("Logg", Some(&session), body).into_response()
+}

@@ -1,0 +1,149 @@
+//! The review pages in a real browser: headless Chromium driven over
+//! WebDriver (Debian's chromium and chromium-driver). An officer signs in,
+//! opens the queue, corrects and approves an item, and finds the termination
+//! in the list. Without Chromium the test is skipped with a warning outside
+//! CI and fails with `CI=true`. With LEFI_SCREENSHOTS=DIR it saves the
+//! screenshots shown in the README.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+use lefi_intake::web::{AppState, serve};
+use tokio_util::sync::CancellationToken;
+
+use crate::support::db::TestDb;
+use crate::support::dovecot::free_port;
+use crate::web::{PASSWORD, Review};
+
+struct Driver(Child);
+
+/// Waits until the browser shows a URL containing `part` (a click's navigation
+/// has completed), so that no element of the previous page is read.
+async fn wait_for_url(client: &fantoccini::Client, part: &str) -> Result<(), fantoccini::error::CmdError> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !client.current_url().await?.as_str().contains(part) {
+        assert!(Instant::now() < deadline, "the browser never reached a URL with {part}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_chromedriver() -> Option<(Driver, u16)> {
+    if Command::new("chromedriver").arg("--version").output().is_err() {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+            "chromium and chromium-driver are required in CI"
+        );
+        eprintln!("WARNING: chromedriver not installed; browser test skipped");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some((Driver(child), port))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_corrects_and_approves_an_item_in_a_browser() {
+    let Some((_driver, driver_port)) = start_chromedriver() else { return };
+    let review = Review::new(TestDb::sqlite().await, "").await;
+    let store = review.intake.db.store.clone();
+    let state = AppState::new(&review.intake.settings, store.clone()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let stop = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, Arc::new(state), stop.clone()));
+
+    // The WebDriver client's rustls and ours bring two crypto providers into
+    // the test build; the process must choose one.
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--no-first-run", "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a WebDriver session");
+    let shots = std::env::var("LEFI_SCREENSHOTS").ok();
+
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        client.goto(&format!("{base}/queue")).await?;
+        assert!(client.current_url().await?.path().ends_with("/login"), "the queue needs a sign-in");
+        client.find(Locator::Id("name")).await?.send_keys("anna").await?;
+        client.find(Locator::Id("password")).await?.send_keys(PASSWORD).await?;
+        client.find(Locator::Css("form[action='/login'] button")).await?.click().await?;
+        wait_for_url(&client, "/queue").await?;
+        client.wait().for_element(Locator::Css("table")).await?;
+        assert_eq!(client.current_url().await?.path(), "/queue");
+        let queue = client.source().await?;
+        assert!(queue.contains("3 ärenden väntar på beslut"), "{queue}");
+        if let Some(dir) = &shots {
+            std::fs::write(format!("{dir}/queue.png"), client.screenshot().await?).unwrap();
+        }
+
+        // The item with two dates: correct the date to the right one and approve.
+        let messages = store.messages().await.unwrap();
+        let mail = messages.iter().find(|m| m.message_id.as_deref() == Some("two-dates@uppsala.se")).unwrap();
+        let item = store.quarantine("open").await.unwrap().into_iter().find(|q| q.message_id == mail.id).unwrap();
+        client.find(Locator::Css(&format!("a[href='/items/{}']", item.id))).await?.click().await?;
+        wait_for_url(&client, &format!("/items/{}", item.id)).await?;
+        client.wait().for_element(Locator::Id("effective_date")).await?;
+        if let Some(dir) = &shots {
+            std::fs::write(format!("{dir}/item.png"), client.screenshot().await?).unwrap();
+        }
+        let date = client.find(Locator::Id("effective_date")).await?;
+        date.clear().await?;
+        date.send_keys("2027-02-01").await?;
+        client.find(Locator::Css(&format!("form[action='/items/{}/approve'] button", item.id))).await?.click().await?;
+        wait_for_url(&client, "klart=godkant").await?;
+        let notice = client.wait().for_element(Locator::Css("p.notice")).await?.text().await?;
+        assert!(notice.contains("godkänt"), "{notice}");
+
+        client.find(Locator::LinkText("Uppsägningar")).await?.click().await?;
+        wait_for_url(&client, "/terminations").await?;
+        client.find(Locator::Id("q")).await?.send_keys("212000-3005").await?;
+        client.find(Locator::Css("form.filters button")).await?.click().await?;
+        wait_for_url(&client, "q=212000").await?;
+        let row = client.wait().for_element(Locator::Css("tbody tr")).await?.text().await?;
+        assert!(row.contains("212000-3005") && row.contains("Uppsala kommun") && row.contains("2027-02-01"), "{row}");
+        assert!(row.contains("anna"));
+        Ok(())
+    }
+    .await;
+    let _ = client.close().await;
+    stop.cancel();
+    let _ = server.await;
+    result.expect("browser steps");
+    assert_eq!(store.terminations().await.unwrap()[0].effective_date, "2027-02-01");
+}
