@@ -99,11 +99,34 @@ fn expected_folders(n: u32) -> (u32, u32, u32) {
 }
 
 async fn assert_drill_done(h: &Harness, n: u32) {
+    assert_folders(h, n, false).await;
+}
+
+/// Message-IDs of the mails in a folder, without repeats.
+async fn distinct_ids(h: &Harness, folder: &str) -> usize {
+    use futures_util::TryStreamExt;
+    let mut s = h.dovecot.session().await;
+    s.select(folder).await.unwrap();
+    let fetches: Vec<_> =
+        s.fetch("1:*", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]").await.unwrap().try_collect().await.unwrap_or_default();
+    let mut ids: Vec<Vec<u8>> = fetches.iter().filter_map(|f| f.header().map(<[u8]>::to_vec)).collect();
+    s.logout().await.unwrap();
+    ids.sort();
+    ids.dedup();
+    ids.len()
+}
+
+/// With `server_crashed`, a folder may hold a mail twice: Dovecot's MOVE on
+/// Maildir is a copy and an expunge, and a server killed between the two
+/// leaves the mail in the inbox as well, so it is filed again. Records and
+/// answers must still be exact.
+async fn assert_folders(h: &Harness, n: u32, server_crashed: bool) {
     let (processed, quarantined, ignored) = expected_folders(n);
     assert_eq!(h.count("INBOX").await, 0, "mail left in the inbox");
-    assert_eq!(h.count("Processed").await, processed);
-    assert_eq!(h.count("Quarantine").await, quarantined);
-    assert_eq!(h.count("Ignored").await, ignored);
+    for (folder, expected) in [("Processed", processed), ("Quarantine", quarantined), ("Ignored", ignored)] {
+        let found = if server_crashed { distinct_ids(h, folder).await as u32 } else { h.count(folder).await };
+        assert_eq!(found, expected, "{folder}");
+    }
     assert_eq!(h.recorded().await, n as usize, "each mail recorded once");
     assert_eq!(h.reply_files(), (n - ignored) as usize, "each answered mail answered once");
     let accepted = (0..n).filter(|i| i % 10 < 7).count();
@@ -163,7 +186,7 @@ async fn the_daemon_survives_a_server_restart_mid_run() {
     }
     token.cancel();
     daemon.await.unwrap();
-    assert_drill_done(&h, 100).await;
+    assert_folders(&h, 100, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
