@@ -111,13 +111,21 @@ pub enum ParseError {
     NoHeaders,
 }
 
+/// A parser that structures only the headers we read (MIME, date, addresses,
+/// message ids, subject); the rest stay raw. The default parses every known
+/// header, and trace headers (`Received:`, often a dozen) cost a tenth of the
+/// parse for nothing.
+static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
+    MessageParser::new().with_minimal_headers().with_message_ids().header_text(mail_parser::HeaderName::Subject)
+});
+
 /// Parses a raw mail. Never panics; a mail that has headers always gives an
 /// [`Inbound`], however broken its body.
 pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Empty);
     }
-    let message = MessageParser::default().parse(raw).ok_or(ParseError::NoHeaders)?;
+    let message = PARSER.parse(raw).ok_or(ParseError::NoHeaders)?;
     if message.parts.is_empty() || !has_mail_headers(&message) {
         return Err(ParseError::NoHeaders);
     }
@@ -385,7 +393,23 @@ fn decoded(message: &Message<'_>, part: &MessagePart<'_>, text: &str, problems: 
 }
 
 fn normalise_newlines(text: &str) -> String {
-    if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() }
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    // One pass: CRLF and a lone CR both become LF.
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A message/rfc822 part (a forward as attachment) as text with a header block,

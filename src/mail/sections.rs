@@ -159,6 +159,12 @@ fn has_label(line: &str, labels: &[&str]) -> bool {
     label.len() <= 8 && labels.iter().any(|l| eq_lower(label, l)) && !value.trim().is_empty()
 }
 
+/// `text` starts with the lower-case `prefix`, ignoring case, without allocating.
+fn starts_with_lower(text: &str, prefix: &str) -> bool {
+    let mut t = text.chars().flat_map(char::to_lowercase);
+    prefix.chars().all(|p| t.next() == Some(p))
+}
+
 /// `text` equals the lower-case `lower`, ignoring case, without allocating.
 fn eq_lower(text: &str, lower: &str) -> bool {
     text.chars().flat_map(char::to_lowercase).eq(lower.chars())
@@ -260,12 +266,7 @@ fn is_disclaimer_start(line: &str) -> bool {
         return false;
     }
     // Only the opening words decide whether the whole line is worth lowering.
-    let mut head_end = 40.min(line.len());
-    while !line.is_char_boundary(head_end) {
-        head_end -= 1;
-    }
-    let head = line[..head_end].to_lowercase();
-    if !DISCLAIMER_STARTS.iter().any(|s| head.starts_with(s)) {
+    if !DISCLAIMER_STARTS.iter().any(|s| starts_with_lower(line, s)) {
         return false;
     }
     let lower = line.to_lowercase();
