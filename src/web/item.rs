@@ -288,6 +288,26 @@ fn decision_error(e: &ReviewError) -> (StatusCode, String) {
     }
 }
 
+/// Back to the item: with a notice when the decision was taken, or with the
+/// reason it was not (and what the officer entered).
+async fn after_decision(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: i64,
+    result: Result<(), ReviewError>,
+    done: &str,
+    entered: Option<&Corrections>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/items/{id}?klart={done}")).into_response(),
+        Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
+        Err(e) => {
+            let (status, message) = decision_error(&e);
+            render(state, &signed_in.0, id, Some(message), None, entered, status).await
+        }
+    }
+}
+
 pub async fn approve(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -302,14 +322,8 @@ pub async fn approve(
         org_name: nonempty(&form.org_name),
         effective_date: nonempty(&form.effective_date),
     };
-    match state.reviewer.approve(id, &signed_in.0.officer, &corrections).await {
-        Ok(_) => Redirect::to(&format!("/items/{id}?klart=godkant")).into_response(),
-        Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
-        Err(e) => {
-            let (status, message) = decision_error(&e);
-            render(&state, &signed_in.0, id, Some(message), None, Some(&corrections), status).await
-        }
-    }
+    let result = state.reviewer.approve(id, &signed_in.0.officer, &corrections).await.map(|_| ());
+    after_decision(&state, &signed_in, id, result, "godkant", Some(&corrections)).await
 }
 
 #[derive(Deserialize)]
@@ -331,14 +345,8 @@ pub async fn reject(
     if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
         return refusal;
     }
-    match state.reviewer.reject(id, &signed_in.0.officer, &form.reason, form.answer.is_some()).await {
-        Ok(()) => Redirect::to(&format!("/items/{id}?klart=avvisat")).into_response(),
-        Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
-        Err(e) => {
-            let (status, message) = decision_error(&e);
-            render(&state, &signed_in.0, id, Some(message), None, None, status).await
-        }
-    }
+    let result = state.reviewer.reject(id, &signed_in.0.officer, &form.reason, form.answer.is_some()).await;
+    after_decision(&state, &signed_in, id, result, "avvisat", None).await
 }
 
 #[derive(Deserialize)]
@@ -356,14 +364,8 @@ pub async fn reopen(
     if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
         return refusal;
     }
-    match state.reviewer.reopen(id, &signed_in.0.officer).await {
-        Ok(()) => Redirect::to(&format!("/items/{id}?klart=oppnat")).into_response(),
-        Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
-        Err(e) => {
-            let (status, message) = decision_error(&e);
-            render(&state, &signed_in.0, id, Some(message), None, None, status).await
-        }
-    }
+    let result = state.reviewer.reopen(id, &signed_in.0.officer).await;
+    after_decision(&state, &signed_in, id, result, "oppnat", None).await
 }
 
 /// An attachment, always as a download (never shown inline by the browser).
