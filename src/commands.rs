@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use lefi_intake::analyse::analyse;
 use lefi_intake::config::Settings;
 use lefi_intake::daemon;
-use lefi_intake::report::{self, Report};
+use lefi_intake::report::{self, Report, text_table};
 use lefi_intake::source::maildir::Maildir;
 use lefi_intake::store::{OutboxStatus, Store};
 use tokio_util::sync::CancellationToken;
@@ -201,23 +201,6 @@ async fn list_outbox(settings: &Settings, status: Option<&str>, format: Format) 
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn text_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
-    };
-    let mut out = line(header.iter().map(|h| h.to_string()).collect()) + "\n";
-    for row in rows {
-        out += &(line(row.to_vec()) + "\n");
-    }
-    out
 }
 
 /// The main job on the embedded default, in a scratch directory: example mails

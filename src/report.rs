@@ -74,21 +74,24 @@ pub fn table(reports: &[Report]) -> String {
             ]
         })
         .collect();
+    text_table(&header, &rows)
+}
+
+/// Rows as aligned columns under a header line, for people at a terminal.
+pub fn text_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let mut out = String::new();
-    let mut line = |cells: &[String]| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        out.push_str(padded.join("  ").trim_end());
-        out.push('\n');
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let padded: Vec<String> = cells.zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        padded.join("  ").trim_end().to_string() + "\n"
     };
-    line(&header.map(String::from));
-    for row in &rows {
-        line(row);
+    let mut out = line(&mut header.iter().copied());
+    for row in rows {
+        out += &line(&mut row.iter().map(String::as_str));
     }
     out
 }

@@ -374,12 +374,16 @@ pub async fn attachment(
     SignedIn(_): SignedIn,
     Path((id, n)): Path<(i64, usize)>,
 ) -> Response {
-    let view = match state.reviewer.item(id).await {
-        Ok(v) => v,
-        Err(ReviewError::NotFound(_)) => return (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
+    let store = &state.reviewer.store;
+    let raw = match store.quarantine_item(id).await {
+        Ok(Some(item)) => match store.raw_message(item.message_id).await {
+            Ok(raw) => raw.unwrap_or_default(),
+            Err(e) => return super::internal_error(e),
+        },
+        Ok(None) => return (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
         Err(e) => return super::internal_error(e),
     };
-    let Some(message) = mail_parser::MessageParser::default().parse(&view.raw) else {
+    let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
         return (StatusCode::NOT_FOUND, "Bilagan finns inte.").into_response();
     };
     use mail_parser::MimeHeaders;

@@ -208,7 +208,7 @@ impl MailSource for Imap {
         else {
             return Err(SourceError::Other(format!("not an IMAP key: {key}")));
         };
-        if self.live.as_ref().is_some_and(|l| l.uid_validity != validity) || self.last_uid_validity != Some(validity) {
+        if self.last_uid_validity != Some(validity) {
             // The UID means nothing any more; the mail will be seen again under
             // a new key and recognised as recorded.
             return Ok(());

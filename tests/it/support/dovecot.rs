@@ -163,21 +163,13 @@ impl Dovecot {
 
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill")
-                .args(["-s", "TERM", "--"])
-                .arg(format!("-{}", child.id()))
-                .stderr(Stdio::null())
-                .status();
+            signal_group(&child, "TERM");
             let deadline = Instant::now() + Duration::from_secs(10);
             while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
             if child.try_wait().ok().flatten().is_none() {
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", "--"])
-                    .arg(format!("-{}", child.id()))
-                    .stderr(Stdio::null())
-                    .status();
+                signal_group(&child, "KILL");
             }
             let _ = child.wait();
         }
@@ -187,11 +179,7 @@ impl Dovecot {
     /// with open connections dropped on the spot.
     pub fn crash(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill")
-                .args(["-s", "KILL", "--"])
-                .arg(format!("-{}", child.id()))
-                .stderr(Stdio::null())
-                .status();
+            signal_group(&child, "KILL");
             let _ = child.wait();
         }
     }
@@ -256,6 +244,12 @@ impl Drop for Dovecot {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Sends `signal` to Dovecot's whole process group (it runs in its own).
+fn signal_group(child: &Child, signal: &str) {
+    let _ =
+        Command::new("kill").args(["-s", signal, "--"]).arg(format!("-{}", child.id())).stderr(Stdio::null()).status();
 }
 
 fn chown(path: &Path, uid: u32, gid: u32) {
