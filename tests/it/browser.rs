@@ -39,10 +39,7 @@ impl Drop for Driver {
 
 fn start_chromedriver() -> Option<(Driver, u16)> {
     if Command::new("chromedriver").arg("--version").output().is_err() {
-        assert!(
-            !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
-            "chromium and chromium-driver are required in CI"
-        );
+        assert!(!crate::support::in_ci(), "chromium and chromium-driver are required in CI");
         eprintln!("WARNING: chromedriver not installed; browser test skipped");
         return None;
     }

@@ -7,6 +7,7 @@
 //! a developer machine, and fails under CI (`CI=true`): a missing server must
 //! never turn into a green run.
 
+use super::in_ci;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use lefi_intake::store::Store;
@@ -14,10 +15,6 @@ use sqlx::{Connection, Executor};
 
 pub fn postgres_url() -> String {
     std::env::var("LEFI_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// One test database. The SQLite directory is removed when dropped; the

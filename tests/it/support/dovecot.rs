@@ -4,6 +4,7 @@
 //! dovecot-imapd); without it the test is skipped with a warning on a
 //! developer machine and fails under CI (`CI=true`).
 
+use super::in_ci;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -40,10 +41,6 @@ pub struct Dovecot {
 
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// The uid and gid mail processes run as: `nobody` when we are root (Dovecot

@@ -5,6 +5,7 @@
 //! `postfix` package and root (Postfix's master runs as root); without them
 //! the test is skipped with a warning outside CI and fails with `CI=true`.
 
+use super::in_ci;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -27,10 +28,6 @@ pub struct Extras<'a> {
     pub tls: Option<(&'a Path, &'a Path)>,
     /// Dovecot's auth service (inet port) for SASL AUTH PLAIN/LOGIN.
     pub sasl_port: Option<u16>,
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 impl Postfix {
