@@ -14,6 +14,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::intent::IntentFinding;
+use super::keywords::Words;
 use super::pattern;
 use super::text::Text;
 use super::{Evidence, Found};
@@ -43,36 +44,47 @@ const MONTHS: &str = "januari|februari|mars|april|maj|juni|juli|augusti|septembe
 |january|february|march|may|june|july|august|october\
 |jan|feb|mar|apr|jun|jul|aug|sept|sep|okt|oct|nov|dec";
 
+/// Every written form of a date. The match alone tells which form it is, so
+/// [`read`] takes it apart without capture groups (the slowest part of a
+/// regular-expression search).
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(&format!(
         r"(?x)
-        \b(?P<iy>[0-9]{{4}})[-/.](?P<im>[0-9]{{1,2}})[-/.](?P<id>[0-9]{{1,2}})\b
-        | \b(?P<nd>[0-9]{{1,2}})\.(?P<nm>[0-9]{{1,2}})\.(?P<ny>[0-9]{{4}})\b
-        | \b(?P<sd>[0-9]{{1,2}})/(?P<sm>[0-9]{{1,2}})(?:(?:\s*-\s*|\s+|/)(?P<sy>[0-9]{{4}}))?\b
-        | \b(?P<td>[0-9]{{1,2}})(?::[ae]|st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<tm>{MONTHS})\.?(?:,?\s+(?P<ty>[0-9]{{4}}))?\b
-        | \b(?P<em>{MONTHS})\.?\s+(?P<ed>[0-9]{{1,2}})(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<ey>[0-9]{{4}})\b
-        | (?P<ny_word>årsskiftet|\bnyåret|\bnyår|\bnew\s+year)(?:\s+(?:[0-9]{{4}}\s*/\s*)?(?P<nyy>[0-9]{{4}}))?
-        | \b(?P<ms_word>månadsskiftet)
-        | \b(?P<today>idag|i\s+dag|today|dags\s+dato)\b
+        \b[0-9]{{4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,2}}\b
+        | \b[0-9]{{1,2}}\.[0-9]{{1,2}}\.[0-9]{{4}}\b
+        | \b[0-9]{{1,2}}/[0-9]{{1,2}}(?:(?:\s*-\s*|\s+|/)[0-9]{{4}})?\b
+        | \b[0-9]{{1,2}}(?::[ae]|st|nd|rd|th)?\.?\s+(?:of\s+)?(?:{MONTHS})\.?(?:,?\s+[0-9]{{4}})?\b
+        | \b(?:{MONTHS})\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)[0-9]{{4}}\b
+        | (?:årsskiftet|\bnyåret|\bnyår|\bnew\s+year)(?:\s+(?:[0-9]{{4}}\s*/\s*)?[0-9]{{4}})?
+        | \bmånadsskiftet
+        | \b(?:idag|i\s+dag|today|dags\s+dato)\b
         "
     ))
 });
 
-/// Phrases that make the following date the effective date. `until` marks the
-/// last day of service: the termination applies from the next day.
-static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
-    pattern::compile(
+/// What may stand between an anchoring phrase and the date.
+const ANCHOR_TAIL: &str = r"\s*(?:[:=\-–]\s*)?(?:den\s+|the\s+|on\s+|at\s+|dagen\s+)?$";
+
+/// Phrases that make the following date the effective date.
+static FROM: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(&format!(
         r"(?x)
-        (?:
-          (?P<from>från\s+och\s+med|fr\.?\s?o\.?\s?m\.?|f\.?\s?o\.?\s?m\.?|fom|from\s+and\s+including|from|med\s+start|per|från|gäller\s+från
+        (?:från\s+och\s+med|fr\.?\s?o\.?\s?m\.?|f\.?\s?o\.?\s?m\.?|fom|from\s+and\s+including|from|med\s+start|per|från|gäller\s+från
             |gälla\s+från|upphör\w*(?:\s+att\s+gälla)?|avslutas|sägs\s+upp|as\s+of|effective(?:\s+from|\s+as\s+of)?|with\s+effect\s+from|starting|beginning
             |uppsägningsdatum|avslutsdatum|slutdatum|från\s+datum|gäller\s+från\s+datum|effective\s+date|termination\s+date
             |datum\s+för\s+uppsägning(?:en)?|datum\s+då\s+uppsägningen\s+ska\s+gälla|ska\s+gälla|uppsägningen\s+ska\s+gälla\s+från
             |från\s+vilket\s+datum\s+uppsägningen\s+ska\s+gälla)
-        | (?P<until>till\s+och\s+med|t\.?\s?o\.?\s?m\.?|tom|until|through|up\s+to\s+and\s+including|sista\s+dag(?:en)?(?:\s+(?:är|blir))?|last\s+day(?:\s+(?:is|will\s+be))?)
-        )
-        \s*(?:[:=\-–]\s*)?(?:den\s+|the\s+|on\s+|at\s+|dagen\s+)?$",
-    )
+        {ANCHOR_TAIL}"
+    ))
+});
+
+/// Phrases naming the last day of service: the termination applies from the next day.
+static UNTIL: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(&format!(
+        r"(?x)
+        (?:till\s+och\s+med|t\.?\s?o\.?\s?m\.?|tom|until|through|up\s+to\s+and\s+including|sista\s+dag(?:en)?(?:\s+(?:är|blir))?|last\s+day(?:\s+(?:is|will\s+be))?)
+        {ANCHOR_TAIL}"
+    ))
 });
 
 static NOT_A_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -81,6 +93,10 @@ static NOT_A_DATE: LazyLock<Regex> = LazyLock::new(|| {
         |asap|as\s+soon\s+as\s+possible|immediately|with\s+immediate\s+effect|effective\s+immediately|inom\s+kort|snart)\b",
     )
 });
+
+/// Dates in words; every other form has digits.
+static DATE_WORDS: LazyLock<Words> =
+    LazyLock::new(|| Words::new(&["årsskift", "nyår", "new", "månadsskift", "dag", "today", "dato"]));
 
 enum Parsed {
     Date(NaiveDate),
@@ -97,15 +113,15 @@ struct Candidate {
 pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -> DateFinding {
     let lower = &text.lower;
     let mut candidates = Vec::new();
-    for caps in DATE.captures_iter(lower) {
-        let whole = caps.get(0).expect("whole match");
-        // "1/1" without a year is a fraction or a reference unless anchored.
-        let yearless_slash = caps.name("sd").is_some() && caps.name("sy").is_none();
+    let may_hold_dates = lower.bytes().any(|b| b.is_ascii_digit()) || text.mentions(&DATE_WORDS);
+    for whole in may_hold_dates.then(|| DATE.find_iter(lower)).into_iter().flatten() {
+        let written = read(whole.as_str());
         let (anchored, until) = anchor_before(lower, whole.start());
-        if yearless_slash && !anchored {
+        // "1/1" without a year is a fraction or a reference unless anchored.
+        if matches!(written, Written::Numeric { form: Form::Slash, year: None, .. }) && !anchored {
             continue;
         }
-        let Some(parsed) = parse(&caps, reference) else { continue };
+        let Some(parsed) = resolve(written, reference) else { continue };
         let parsed = match parsed {
             Parsed::Date(d) if until => d.checked_add_days(Days::new(1)).map_or(Parsed::Invalid, Parsed::Date),
             other => other,
@@ -158,53 +174,79 @@ fn anchor_before(lower: &str, start: usize) -> (bool, bool) {
         from += 1;
     }
     let before = &lower[from..start];
-    match ANCHOR.captures(before) {
-        Some(c) => (true, c.name("until").is_some()),
-        None => (false, false),
+    // Both kinds may end here ("from until"? no, but "tom" ends "custom"); the
+    // phrase that starts first is the one that was written.
+    match (FROM.find(before), UNTIL.find(before)) {
+        (Some(f), Some(u)) => (true, u.start() < f.start()),
+        (Some(_), None) => (true, false),
+        (None, Some(_)) => (true, true),
+        (None, None) => (false, false),
     }
 }
 
-fn parse(caps: &regex::Captures<'_>, reference: Option<NaiveDate>) -> Option<Parsed> {
-    let num = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
-    let ymd = |y: i32, m: u32, d: u32| Some(NaiveDate::from_ymd_opt(y, m, d).map_or(Parsed::Invalid, Parsed::Date));
+/// A date as written, taken apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Numeric { form: Form, day: u32, month: u32, year: Option<i32> },
+    NewYear { year: Option<i32> },
+    MonthChange,
+    Today,
+}
 
-    if let (Some(y), Some(m), Some(d)) = (num("iy"), num("im"), num("id")) {
-        return ymd(y as i32, m, d);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// 2027-01-31, 1.1.2027, 1 januari 2027, January 1, 2027.
+    Full,
+    /// 1/1 or 1/1 2027.
+    Slash,
+}
+
+/// Takes a match of [`DATE`] apart. The forms differ in their first characters
+/// and separators, so the digit runs and the month word say which it is.
+fn read(matched: &str) -> Written {
+    let numbers: Vec<&str> = matched.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
+    let number = |i: usize| numbers.get(i).and_then(|n| n.parse::<u32>().ok());
+    let month = matched.split(|c: char| !c.is_alphabetic()).find_map(month_number);
+    if !matched.starts_with(|c: char| c.is_ascii_digit()) {
+        if matched.starts_with("årsskiftet") || matched.starts_with("nyår") || matched.starts_with("new") {
+            return Written::NewYear { year: numbers.last().and_then(|n| n.parse().ok()) };
+        }
+        if matched.starts_with("månadsskiftet") {
+            return Written::MonthChange;
+        }
+        if month.is_none() {
+            return Written::Today;
+        }
+        // "January 1, 2027".
+        let (day, year) = (number(0).unwrap_or(0), number(1).map(|y| y as i32));
+        return Written::Numeric { form: Form::Full, day, month: month.unwrap_or(0), year };
     }
-    if let (Some(d), Some(m), Some(y)) = (num("nd"), num("nm"), num("ny")) {
-        return ymd(y as i32, m, d);
+    if numbers[0].len() == 4 {
+        let year = number(0).map(|y| y as i32);
+        return Written::Numeric { form: Form::Full, day: number(2).unwrap_or(0), month: number(1).unwrap_or(0), year };
     }
-    if let (Some(d), Some(m)) = (num("sd"), num("sm")) {
-        return match num("sy") {
-            Some(y) => ymd(y as i32, m, d),
-            None => yearless(m, d, reference),
-        };
+    let day = number(0).unwrap_or(0);
+    if let Some(month) = month {
+        return Written::Numeric { form: Form::Full, day, month, year: number(1).map(|y| y as i32) };
     }
-    if let (Some(d), Some(month)) = (num("td"), caps.name("tm")) {
-        let m = month_number(month.as_str())?;
-        return match num("ty") {
-            Some(y) => ymd(y as i32, m, d),
-            None => yearless(m, d, reference),
-        };
+    let form = if matched[numbers[0].len()..].starts_with('/') { Form::Slash } else { Form::Full };
+    Written::Numeric { form, day, month: number(1).unwrap_or(0), year: number(2).map(|y| y as i32) }
+}
+
+fn resolve(written: Written, reference: Option<NaiveDate>) -> Option<Parsed> {
+    let ymd = |y: i32, m: u32, d: u32| Some(NaiveDate::from_ymd_opt(y, m, d).map_or(Parsed::Invalid, Parsed::Date));
+    match written {
+        Written::Numeric { day, month, year: Some(y), .. } => ymd(y, month, day),
+        Written::Numeric { day, month, year: None, .. } => yearless(month, day, reference),
+        Written::NewYear { year: Some(y) } => ymd(y, 1, 1),
+        Written::NewYear { year: None } => reference.and_then(|r| ymd(r.year() + 1, 1, 1)),
+        Written::MonthChange => {
+            let r = reference?;
+            let (y, m) = if r.month() == 12 { (r.year() + 1, 1) } else { (r.year(), r.month() + 1) };
+            ymd(y, m, 1)
+        }
+        Written::Today => reference.map(Parsed::Date),
     }
-    if let (Some(month), Some(d), Some(y)) = (caps.name("em"), num("ed"), num("ey")) {
-        return ymd(y as i32, month_number(month.as_str())?, d);
-    }
-    if caps.name("ny_word").is_some() {
-        return match num("nyy") {
-            Some(y) => ymd(y as i32, 1, 1),
-            None => reference.and_then(|r| ymd(r.year() + 1, 1, 1)),
-        };
-    }
-    if caps.name("ms_word").is_some() {
-        let r = reference?;
-        let (y, m) = if r.month() == 12 { (r.year() + 1, 1) } else { (r.year(), r.month() + 1) };
-        return ymd(y, m, 1);
-    }
-    if caps.name("today").is_some() {
-        return reference.map(Parsed::Date);
-    }
-    None
 }
 
 /// A day and month without a year: the occurrence nearest ahead of the

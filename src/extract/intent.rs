@@ -7,7 +7,9 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::Evidence;
+use super::keywords::Words;
 use super::pattern;
+use super::termination;
 use super::text::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,26 +36,9 @@ pub struct IntentFinding {
     pub sentences: Vec<(usize, usize)>,
 }
 
-/// Words that terminate, in Swedish and English, on lower-case text.
-static TERMINATION: LazyLock<Regex> = LazyLock::new(|| {
-    pattern::compile(
-        r"(?x)
-        \buppsägning\w*
-        | \buppsäg\w*
-        | \bsäg(?:a|er|s|as|)\s+(?:\S+\s+){0,5}?upp\b
-        | \bsagt\s+(?:\S+\s+){0,3}?upp\b
-        | \bavsluta\w*\s+(?:\S+\s+){0,4}?(?:prenumeration\w*|tjänst\w*|avtal\w*|abonnemang\w*|anslutning\w*|lefi)
-        | \bavslut\s+av\b
-        | \bavanmä\w*
-        | \bavregistrer\w*
-        | \bupphör\w*
-        | \bterminat\w*
-        | \bcancel\w*
-        | \bdiscontinu\w*
-        | \bend\s+(?:our|the)\s+(?:subscription|agreement|service)
-        ",
-    )
-});
+/// "tillbaka" must occur for [`TAKE_BACK`] to match: the expression has no
+/// literal at its start, so the search is only run when it does.
+static TAKE_BACK_WORDS: LazyLock<Words> = LazyLock::new(|| Words::new(&["tillbaka"]));
 
 /// Withdrawing an earlier termination.
 static WITHDRAWAL: LazyLock<Regex> = LazyLock::new(|| {
@@ -93,13 +78,6 @@ static QUESTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 static REQUEST: LazyLock<Regex> =
     LazyLock::new(|| pattern::compile(r"\b(?:kan ni|skulle ni|vill ni|vänligen|could you|can you|would you|please)\b"));
 
-/// LEFI Prenumeration, named.
-static LEFI: LazyLock<Regex> = LazyLock::new(|| {
-    pattern::compile(
-        r"\blefi\b[\s\-]*(online|prenumeration\w*)?|\bleverera förmånsinformation\b|\bprenumeration(?:en|er)?\b",
-    )
-});
-
 /// Other services whose termination is not ours to record.
 static OTHER_SERVICE: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
@@ -117,8 +95,8 @@ pub fn find(text: &Text) -> IntentFinding {
     let mut asked = Vec::new();
     // Several termination words often share a sentence: judge each sentence once.
     let mut last_sentence: Option<((usize, usize), bool)> = None;
-    for m in TERMINATION.find_iter(lower) {
-        let bounds = text.sentence_bounds(m.start(), m.end());
+    for (start, end) in termination::phrases(lower) {
+        let bounds = text.sentence_bounds(start, end);
         let question = match last_sentence {
             Some((b, q)) if b == bounds => q,
             _ => {
@@ -128,13 +106,13 @@ pub fn find(text: &Text) -> IntentFinding {
             }
         };
         if question {
-            asked.push((m.start(), m.end()));
+            asked.push((start, end));
         } else {
-            stated.push((m.start(), m.end()));
+            stated.push((start, end));
         }
     }
 
-    if let Some((s, e)) = withdrawal(lower) {
+    if let Some((s, e)) = withdrawal(text) {
         return finding(text, Intent::Withdrawal, s, e, Vec::new());
     }
     let others: Vec<(usize, usize)> = OTHER_SERVICE.find_iter(lower).map(|m| (m.start(), m.end())).collect();
@@ -155,10 +133,10 @@ pub fn find(text: &Text) -> IntentFinding {
     // "prenumerationen" alone names no service.
     let mut names_lefi = false;
     let mut other: Option<(usize, usize)> = None;
-    for m in LEFI.find_iter(lower).filter(|m| in_statement(m.start())) {
-        if m.as_str().ends_with("online") {
-            other.get_or_insert((m.start(), m.end()));
-        } else if !m.as_str().starts_with("prenumeration") {
+    for (start, end, online) in lefi_named(lower).into_iter().filter(|(start, _, _)| in_statement(*start)) {
+        if online {
+            other.get_or_insert((start, end));
+        } else {
             names_lefi = true;
         }
     }
@@ -174,11 +152,40 @@ pub fn find(text: &Text) -> IntentFinding {
     finding(text, Intent::Terminate, first_start, first_end, sentences)
 }
 
-/// The first phrase withdrawing a termination. "ta/dra tillbaka" has no useful
-/// literal at its start, so it is only looked for when "tillbaka" occurs.
-fn withdrawal(lower: &str) -> Option<(usize, usize)> {
+/// Where the service is named: "LEFI" (with `true` when it is "LEFI Online",
+/// another service) and "Leverera förmånsinformation", as whole words.
+fn lefi_named(lower: &str) -> Vec<(usize, usize, bool)> {
+    let bytes = lower.as_bytes();
+    let whole_word = |start: usize, end: usize| {
+        (start == 0 || !termination::is_ascii_word(bytes[start - 1]))
+            && bytes.get(end).is_none_or(|b| !termination::is_ascii_word(*b))
+    };
+    let mut out = Vec::new();
+    for (start, _) in lower.match_indices("lefi") {
+        if !whole_word(start, start + 4) {
+            continue;
+        }
+        let after = lower[start + 4..].trim_start_matches(|c: char| c.is_whitespace() || c == '-');
+        let online = after.starts_with("online");
+        let end = lower.len() - after.len() + if online { "online".len() } else { 0 };
+        out.push((start, end, online));
+    }
+    const LONG_NAME: &str = "leverera förmånsinformation";
+    for (start, _) in lower.match_indices(LONG_NAME) {
+        if whole_word(start, start + LONG_NAME.len()) {
+            out.push((start, start + LONG_NAME.len(), false));
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The first phrase withdrawing a termination.
+fn withdrawal(text: &Text) -> Option<(usize, usize)> {
+    let lower = &text.lower;
     let word = WITHDRAWAL.find(lower).map(|m| (m.start(), m.end()));
-    let take_back = if lower.contains("tillbaka") { TAKE_BACK.find(lower).map(|m| (m.start(), m.end())) } else { None };
+    let take_back =
+        text.mentions(&TAKE_BACK_WORDS).then(|| TAKE_BACK.find(lower)).flatten().map(|m| (m.start(), m.end()));
     match (word, take_back) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

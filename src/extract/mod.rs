@@ -4,10 +4,14 @@
 
 mod date;
 mod intent;
+mod keywords;
 mod org_name;
 mod org_number;
 mod pattern;
+mod termination;
 mod text;
+
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -17,6 +21,7 @@ use crate::mail::Inbound;
 
 pub use date::DateFinding;
 pub use intent::{Intent, IntentFinding};
+use keywords::Words;
 pub use org_name::{NameFinding, is_insurer_name};
 pub use org_number::{OrgNumberFinding, OrgNumberProblem};
 use text::Text;
@@ -44,8 +49,8 @@ const MAX_EVIDENCE_CHARS: usize = 240;
 impl Evidence {
     pub fn new(line: &str, source: Source) -> Self {
         let line = line.trim();
-        let bounded: String = line.chars().take(MAX_EVIDENCE_CHARS).collect();
-        Evidence { text: org_number::mask_personal_numbers(&bounded), source }
+        let bounded = line.char_indices().nth(MAX_EVIDENCE_CHARS).map_or(line, |(cut, _)| &line[..cut]);
+        Evidence { text: org_number::mask_personal_numbers(bounded.to_string()), source }
     }
 }
 
@@ -135,7 +140,7 @@ fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
     let org_name = org_name::find(text, &intent, &org_number);
     let effective_date = date::find(text, &intent, reference);
     Extraction {
-        mentions_attachment: mentions_attachment(&text.lower),
+        mentions_attachment: text.mentions(&ATTACHMENT_WORDS),
         intent,
         org_number,
         org_name,
@@ -158,8 +163,6 @@ impl Extraction {
     }
 }
 
-fn mentions_attachment(lower: &str) -> bool {
-    ["bifoga", "bilaga", "bilagan", "bifogad", "se fil", "attached", "attachment", "enclosed", "pdf"]
-        .iter()
-        .any(|w| lower.contains(w))
-}
+/// The text mentions an attachment ("se bifogad fil", "attached").
+static ATTACHMENT_WORDS: LazyLock<Words> =
+    LazyLock::new(|| Words::new(&["bifoga", "bilaga", "se fil", "attached", "attachment", "enclosed", "pdf"]));

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Found;
 use super::intent::IntentFinding;
+use super::keywords::Words;
 use super::org_number::OrgNumberFinding;
 use super::pattern;
 use super::text::Text;
@@ -38,47 +39,64 @@ impl NameFinding {
 
 const MAX_NAME_CHARS: usize = 120;
 
-static LABELED: LazyLock<Regex> = LazyLock::new(|| {
-    pattern::compile(
-        r"(?imx)^[\ \t>*]*
-        (organisationens\s+namn|organisationsnamn|myndighetens\s+namn|myndighetsnamn|myndighet|namn\s+på\s+(?:organisationen|myndigheten)
-         |organisation\s+name|organization\s+name|name\s+of\s+(?:the\s+)?organi[sz]ation|company\s+name|organisation|organization
-         |namn|name)
-        \*?\s*[:：]\s*\**(.+?)\s*$",
-    )
-});
+/// Labels before an organisation's name, lower case, in the order they are
+/// tried: a label that begins another ("organisation" in "organisation name")
+/// comes after it. A space stands for any run of spaces or tabs.
+const LABELS: &[&str] = &[
+    "organisationens namn",
+    "organisationsnamn",
+    "myndighetens namn",
+    "myndighetsnamn",
+    "myndighet",
+    "namn på organisationen",
+    "namn på myndigheten",
+    "organisation name",
+    "organization name",
+    "name of the organisation",
+    "name of the organization",
+    "name of organisation",
+    "name of organization",
+    "company name",
+    "organisation",
+    "organization",
+    "namn",
+    "name",
+];
 
 /// Names of public bodies (and insurers, to recognise them) in running text,
-/// one expression per form. Each form is only searched for when its key word
-/// occurs in the text: a cheap substring test spares most expressions most of
-/// the time. Names may start with Å, Ä or Ö, so the word start is checked by
-/// the caller.
-static PUBLIC_BODY: LazyLock<Vec<(&'static [&'static str], Regex)>> = LazyLock::new(|| {
+/// one expression per form. Each form with key words is only searched for when
+/// one of them occurs in the text (lower case). Names may start with Å, Ä or Ö,
+/// so the word start is checked by the caller.
+static PUBLIC_BODY: LazyLock<Vec<(Option<Words>, Regex)>> = LazyLock::new(|| {
     let agencies = AGENCIES.join("|");
     let capitalised = r"[A-ZÅÄÖ][\wéü]*(?:-[A-ZÅÄÖ][\wéü]*)?";
     let forms: Vec<(&'static [&'static str], String)> = vec![
         (
-            &["ommun", "tad", "förbund"],
+            &[" kommun", "\tkommun", " stad", "\tstad", " samordningsförbund", "\tsamordningsförbund"],
             format!(
                 r"(?:{capitalised}[ \t]+){{1,3}}(?:[Kk]ommun|[Ss]tad|kommunalförbund|kommunförbund|samordningsförbund)s?\b"
             ),
         ),
-        (&["Region "], r"\bRegion[ \t]+[A-ZÅÄÖ][\w\-]+(?:[ \t]+[A-ZÅÄÖ][\w\-]+)?(?:[ \t]+län\b)?".to_string()),
-        (&["regionen"], r"(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+regionen\b".to_string()),
+        (&["region"], r"\bRegion[ \t]+[A-ZÅÄÖ][\w\-]+(?:[ \t]+[A-ZÅÄÖ][\w\-]+)?(?:[ \t]+län\b)?".to_string()),
+        (&["region"], r"(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+regionen\b".to_string()),
         (&["landsting"], r"[A-ZÅÄÖ]\w+[ \t]+läns[ \t]+landsting\b".to_string()),
         (
-            &["Länsstyrelsen"],
+            &["länsstyrelsen"],
             r"\bLänsstyrelsen[ \t]+(?:i[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?[ \t]+län\b|[A-ZÅÄÖ]\w+)".to_string(),
         ),
         (&[], format!(r"(?:{agencies})\b")),
-        (&["örsäkring", "ension"], INSURER_GENERIC.to_string()),
+        (
+            &["livförsäkring", "skadeförsäkring", " försäkring", "\tförsäkring", " pension", "\tpension"],
+            INSURER_GENERIC.to_string(),
+        ),
         (&[], INSURER_BRAND.to_string()),
     ];
-    forms.into_iter().map(|(keys, p)| (keys, pattern::compile(&p))).collect()
+    forms.into_iter().map(|(keys, p)| ((!keys.is_empty()).then(|| Words::new(keys)), pattern::compile(&p))).collect()
 });
 
 /// "Härmed säger X upp", "X säger härmed upp", "X hereby terminates". Separate
-/// expressions, because one sentence can hold two of the forms.
+/// expressions, because one sentence can hold two of the forms. The name is the
+/// run of capitalised words; [`party_span`] cuts it from the match.
 static TERMINATING_PARTY: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     [
         r"\b[Ss]äger[ \t]+(?:härmed[ \t]+)?((?:[A-ZÅÄÖ][\wåäöé\-]*[ \t]+){1,5}?)(?:härmed[ \t]+|nu[ \t]+|därmed[ \t]+)?upp\b",
@@ -86,6 +104,11 @@ static TERMINATING_PARTY: LazyLock<[Regex; 3]> = LazyLock::new(|| {
         r"(?:^|[.!?][ \t]+|\n)((?:[A-Z][\w\-]*[ \t]+){1,5})(?:hereby[ \t]+)?(?:terminates|cancels)\b",
     ]
     .map(pattern::compile)
+});
+
+/// The verbs of the three forms above, one of which each needs.
+static PARTY_VERBS: LazyLock<[Words; 3]> = LazyLock::new(|| {
+    [Words::new(&["säger"]), Words::new(&["säger", "avslutar"]), Words::new(&["terminates", "cancels"])]
 });
 
 /// Insurance companies by name: "<Name> Livförsäkring AB" and the known brands.
@@ -238,18 +261,16 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
     let mut candidates = Vec::new();
     let original = &text.original;
 
-    for caps in LABELED.captures_iter(original) {
-        let label = caps.get(1).expect("label").as_str().to_lowercase();
-        let value = caps.get(2).expect("value");
-        let name = clean(value.as_str());
+    for (label, start, end) in labeled_values(text) {
+        let name = clean(&original[start..end]);
         if name.is_empty() || is_forsakringskassan(&name) {
             continue;
         }
         // "Namn: Anna Andersson" is the contact person, not the organisation.
-        if (label == "namn" || label == "name") && !looks_like_org(&name) {
+        if matches!(label, "namn" | "name") && !looks_like_org(&name) {
             continue;
         }
-        candidates.push(Candidate { name, start: value.start(), end: value.end(), rank: RANK_LABELED });
+        candidates.push(Candidate { name, start, end, rank: RANK_LABELED });
     }
 
     let in_statement = |start: usize| {
@@ -260,24 +281,22 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
     let beside_number = |start: usize| number_lines.iter().any(|(s, e)| *s <= start && start < *e);
 
     // Each form needs its verb; most mails have none of them.
-    let says = text.lower.contains("säger");
-    let verbs = [
-        says,
-        says || text.lower.contains("avslutar"),
-        text.lower.contains("terminates") || text.lower.contains("cancels"),
-    ];
-    for caps in
-        TERMINATING_PARTY.iter().zip(verbs).filter(|(_, has)| *has).flat_map(|(re, _)| re.captures_iter(original))
-    {
-        let g = caps.get(1).expect("party group");
-        let name = clean(&strip_leading_non_names(g.as_str()));
-        if name.is_empty() || is_forsakringskassan(&name) || name.split_whitespace().count() > 5 {
+    for (form, re) in TERMINATING_PARTY.iter().enumerate() {
+        if !text.mentions(&PARTY_VERBS[form]) {
             continue;
         }
-        candidates.push(Candidate { name, start: g.start(), end: g.end(), rank: RANK_STATEMENT });
+        for m in re.find_iter(original) {
+            let (start, end) = party_span(form, m.as_str());
+            let (start, end) = (m.start() + start, m.start() + end);
+            let name = clean(&strip_leading_non_names(&original[start..end]));
+            if name.is_empty() || is_forsakringskassan(&name) || name.split_whitespace().count() > 5 {
+                continue;
+            }
+            candidates.push(Candidate { name, start, end, rank: RANK_STATEMENT });
+        }
     }
 
-    let forms = PUBLIC_BODY.iter().filter(|(keys, _)| keys.is_empty() || keys.iter().any(|k| original.contains(k)));
+    let forms = PUBLIC_BODY.iter().filter(|(keys, _)| keys.as_ref().is_none_or(|k| text.mentions(k)));
     for m in forms.flat_map(|(_, re)| re.find_iter(original)) {
         if !pattern::starts_word(original, m.start()) {
             continue;
@@ -297,6 +316,97 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
     }
 
     choose(text, candidates)
+}
+
+/// "Label: value" lines: the label at the start of a line (after quote marks,
+/// bullets or bold stars), a colon, and the value after it on the same line or,
+/// when the label stands alone, on the next line that is not blank. Returns the
+/// label and the value's byte range.
+fn labeled_values(text: &Text) -> Vec<(&'static str, usize, usize)> {
+    let (original, lower) = (&text.original, &text.lower);
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    while line_start < lower.len() {
+        let line_end = lower[line_start..].find('\n').map_or(lower.len(), |i| line_start + i);
+        let mut next = line_end + 1;
+        let line = &lower[line_start..line_end];
+        let indent = line.len() - line.trim_start_matches([' ', '\t', '>', '*']).len();
+        if let Some((label, after_colon)) = label_at(&line[indent..]) {
+            // The value may stand on a later line when the label line ends at the colon.
+            let after = original[line_start + indent + after_colon..].trim_start().trim_start_matches('*').trim_start();
+            let from = original.len() - after.len();
+            let value_end = original[from..].find('\n').map_or(original.len(), |i| from + i);
+            let value = original[from..value_end].trim_end();
+            if !value.is_empty() {
+                out.push((label, from, from + value.len()));
+                next = value_end + 1;
+            }
+        }
+        line_start = next;
+    }
+    out
+}
+
+/// The label `line` starts with, when a colon follows it, and the offset after the colon.
+fn label_at(line: &str) -> Option<(&'static str, usize)> {
+    // Every label starts with one of these letters, and no label without a colon.
+    if !matches!(line.as_bytes().first(), Some(b'o' | b'm' | b'n' | b'c')) || !line.contains([':', '：']) {
+        return None;
+    }
+    LABELS.iter().find_map(|label| {
+        let mut rest = line;
+        for (i, word) in label.split(' ').enumerate() {
+            if i > 0 {
+                let trimmed = rest.trim_start_matches([' ', '\t']);
+                if trimmed.len() == rest.len() {
+                    return None;
+                }
+                rest = trimmed;
+            }
+            rest = rest.strip_prefix(word)?;
+        }
+        let rest = rest.strip_prefix('*').unwrap_or(rest).trim_start_matches([' ', '\t']);
+        let after = rest.strip_prefix(':').or_else(|| rest.strip_prefix('：'))?;
+        Some((*label, line.len() - after.len()))
+    })
+}
+
+/// The run of capitalised words (with the blanks after it) inside a match of
+/// `TERMINATING_PARTY[form]`, as a byte range of the match. The words around it
+/// are lower case or fixed, so they can be cut off without capture groups.
+fn party_span(form: usize, matched: &str) -> (usize, usize) {
+    let blank = [' ', '\t'];
+    let (mut rest, verbs, fillers): (&str, &[&str], &[&str]) = match form {
+        0 => {
+            // "säger [härmed] NAME [härmed|nu|därmed] upp"
+            let after_verb = matched["säger".len()..].trim_start_matches(blank);
+            let rest = match after_verb.strip_prefix("härmed") {
+                Some(r) if r.starts_with(blank) => r.trim_start_matches(blank),
+                _ => after_verb,
+            };
+            (rest, &["upp"], &["härmed", "nu", "därmed"])
+        }
+        // "[. ]NAME säger|avslutar " and "[. ]NAME [hereby] terminates|cancels"
+        1 => (matched, &["säger", "avslutar"], &[]),
+        _ => (matched, &["terminates", "cancels"], &["hereby"]),
+    };
+    if form > 0 {
+        rest = rest.trim_start_matches(['.', '!', '?', '\n']).trim_start_matches(blank);
+    }
+    let start = matched.len() - rest.len();
+    let mut name = rest.trim_end_matches(blank);
+    if let Some(verb) = verbs.iter().find(|v| name.ends_with(*v)) {
+        name = &name[..name.len() - verb.len()];
+    }
+    // A lower-case filler word can only stand after the name's blank.
+    let core = name.trim_end_matches(blank);
+    if let Some(filler) = fillers.iter().find(|f| core.ends_with(*f)) {
+        let before = &core[..core.len() - filler.len()];
+        if before.ends_with(blank) {
+            name = before;
+        }
+    }
+    (start, start + name.len())
 }
 
 fn choose(text: &Text, candidates: Vec<Candidate>) -> NameFinding {
@@ -328,19 +438,24 @@ fn choose(text: &Text, candidates: Vec<Candidate>) -> NameFinding {
 /// signature block puts the name just above the number.
 fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, usize)> {
     let OrgNumberFinding::Found(found) = org_number else { return Vec::new() };
-    let mut lines = Vec::new();
-    let mut offset = 0;
-    for line in text.original.split('\n') {
-        lines.push((offset, offset + line.len()));
-        offset += line.len() + 1;
+    let original = &text.original;
+    // The evidence is one line of the text (unless a personal number was masked in it).
+    let Some(at) = original.find(found.evidence.text.as_str()) else { return Vec::new() };
+    let mut start = original[..at].rfind('\n').map_or(0, |i| i + 1);
+    for _ in 0..3 {
+        if start == 0 {
+            break;
+        }
+        start = original[..start - 1].rfind('\n').map_or(0, |i| i + 1);
     }
-    let needle = found.evidence.text.as_str();
-    let Some(at) = lines.iter().position(|(s, e)| text.original[*s..*e].contains(needle)) else {
-        return Vec::new();
-    };
-    let first = at.saturating_sub(3);
-    let last = (at + 2).min(lines.len() - 1);
-    vec![(lines[first].0, lines[last].1)]
+    let mut end = original[at..].find('\n').map_or(original.len(), |i| at + i);
+    for _ in 0..2 {
+        if end == original.len() {
+            break;
+        }
+        end = original[end + 1..].find('\n').map_or(original.len(), |i| end + 1 + i);
+    }
+    vec![(start, end)]
 }
 
 /// True when `name` is an insurance company's name.
@@ -464,6 +579,25 @@ mod tests {
             Some("Uppsala kommun".into())
         );
         assert_eq!(found("", "Namn: Anna Andersson\nOrganisation: Region Skåne"), Some("Region Skåne".into()));
+    }
+
+    #[test]
+    fn label_lines_in_their_written_forms() {
+        let t = Text::new(
+            "",
+            "> **Organisationsnamn:** Region Skåne\nOrganisation name  :\n\n  Malmö stad  \nNamnet: X\nORGANISATION：Lunds kommun",
+            Source::Body,
+        );
+        let values: Vec<(&str, &str)> =
+            labeled_values(&t).into_iter().map(|(label, s, e)| (label, &t.original[s..e])).collect();
+        assert_eq!(
+            values,
+            [
+                ("organisationsnamn", "Region Skåne"),
+                ("organisation name", "Malmö stad"),
+                ("organisation", "Lunds kommun")
+            ]
+        );
     }
 
     #[test]

@@ -49,10 +49,79 @@ impl OrgNumberFinding {
 }
 
 /// Ten digits with an optional separator, optionally behind a two-digit prefix
-/// (16 for legal entities, 19/20 for the long form of a personnummer). ASCII
-/// digits only: `\d` would take other scripts' digits, which no number uses.
-static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| pattern::compile(r"(?:[0-9]{2}[ \-]?)?[0-9]{6}[ \-\u{2010}-\u{2015}\u{2212}]?[0-9]{4}"));
+/// (16 for legal entities, 19/20 for the long form of a personnummer): where
+/// they are in `text`, in order, not overlapping. ASCII digits only: other
+/// scripts' digits are no number's. Written by hand because every mail is
+/// searched (see `termination.rs`); the tests hold the equivalent expression
+/// `(?:[0-9]{2}[ \-]?)?[0-9]{6}[ \-\u{2010}-\u{2015}\u{2212}]?[0-9]{4}`.
+fn numbers(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = bytes[at..].iter().position(u8::is_ascii_digit) {
+        at += offset;
+        // The prefix is taken when it can be, with its separator when there is one.
+        let end = [(2, true), (2, false), (0, false)].into_iter().find_map(|(prefix, separated)| {
+            if !digits(bytes, at, prefix) {
+                return None;
+            }
+            let mut body = at + prefix;
+            if separated {
+                if !matches!(bytes.get(body), Some(b' ' | b'-')) {
+                    return None;
+                }
+                body += 1;
+            }
+            number_body(text, body)
+        });
+        match end {
+            Some(end) => {
+                out.push((at, end));
+                at = end;
+            }
+            None => at += 1,
+        }
+    }
+    out
+}
+
+/// Six digits, an optional separator and four digits at `at`: the end.
+fn number_body(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if !digits(bytes, at, 6) {
+        return None;
+    }
+    let after = at + 6;
+    let separator = text
+        .get(after..)
+        .and_then(|rest| rest.chars().next())
+        .filter(|c| matches!(c, ' ' | '-' | '\u{2010}'..='\u{2015}' | '\u{2212}'));
+    if let Some(sep) = separator
+        && digits(bytes, after + sep.len_utf8(), 4)
+    {
+        return Some(after + sep.len_utf8() + 4);
+    }
+    digits(bytes, after, 4).then_some(after + 4)
+}
+
+/// `n` ASCII digits at `at`.
+fn digits(bytes: &[u8], at: usize, n: usize) -> bool {
+    bytes.get(at..at + n).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+}
+
+/// A VAT number or Peppol id can only be where "SE" stands before a digit
+/// (with at most one blank between) or "0007:" occurs; most mails have neither.
+fn may_hold_vat(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.contains("0007:")
+        || memchr::memchr2_iter(b's', b'S', bytes).any(|i| {
+            matches!(bytes.get(i + 1), Some(b'e' | b'E')) && {
+                let rest = &text[i + 2..];
+                let rest = rest.strip_prefix(|c: char| c.is_whitespace()).unwrap_or(rest);
+                rest.starts_with(|c: char| c.is_ascii_digit())
+            }
+        })
+}
 
 /// VAT numbers (SE + ten digits + 01) and Peppol ids (0007:ten digits) carry the
 /// organisation number; they are the same organisation, not a second one.
@@ -142,7 +211,8 @@ fn candidates(text: &Text) -> Vec<Candidate> {
     let original = &text.original;
     let mut out = Vec::new();
     let mut taken: Vec<(usize, usize)> = Vec::new();
-    for caps in VAT_OR_PEPPOL.captures_iter(original) {
+    let vat = may_hold_vat(original).then(|| VAT_OR_PEPPOL.captures_iter(original));
+    for caps in vat.into_iter().flatten() {
         let whole = caps.get(0).expect("whole match");
         let digits = caps.get(1).or_else(|| caps.get(2)).expect("one group matches");
         taken.push((whole.start(), whole.end()));
@@ -153,29 +223,30 @@ fn candidates(text: &Text) -> Vec<Candidate> {
             parsed: OrgNumber::parse(digits.as_str()),
         });
     }
-    for m in NUMBER.find_iter(original) {
-        if taken.iter().any(|(s, e)| m.start() < *e && *s < m.end()) {
+    for (m_start, end) in numbers(original) {
+        if taken.iter().any(|(s, e)| m_start < *e && *s < end) {
             continue;
         }
-        if !standalone(original, m.start(), m.end()) {
+        if !standalone(original, m_start, end) {
             continue;
         }
-        let mut start = m.start();
-        let mut parsed = OrgNumber::parse(m.as_str());
-        // "08 212000-0142": the regex took a phone area code as a prefix.
-        if parsed == Err(OrgNumberError::Format) && m.as_str().chars().filter(char::is_ascii_digit).count() == 12 {
-            let inner = m.as_str()[2..].trim_start_matches([' ', '-']);
-            start = m.end() - inner.len();
+        let written = &original[m_start..end];
+        let mut start = m_start;
+        let mut parsed = OrgNumber::parse(written);
+        // "08 212000-0142": the scan took a phone area code as a prefix.
+        if parsed == Err(OrgNumberError::Format) && written.chars().filter(char::is_ascii_digit).count() == 12 {
+            let inner = written[2..].trim_start_matches([' ', '-']);
+            start = end - inner.len();
             parsed = OrgNumber::parse(inner);
         }
         let kind = if is_labeled(text, start) {
             Kind::Labeled
-        } else if original[start..m.end()].contains(['-', '\u{2013}', '\u{2014}', '\u{2010}', '\u{2011}', '\u{2212}']) {
+        } else if original[start..end].contains(['-', '\u{2013}', '\u{2014}', '\u{2010}', '\u{2011}', '\u{2212}']) {
             Kind::Hyphenated
         } else {
             Kind::Plain
         };
-        out.push(Candidate { start, end: m.end(), kind, parsed });
+        out.push(Candidate { start, end, kind, parsed });
     }
     out.sort_by_key(|c| c.start);
     out
@@ -227,17 +298,17 @@ fn is_labeled(text: &Text, start: usize) -> bool {
 
 /// Replaces personal identity numbers in `text` with a mask, so that evidence
 /// shown to officers and written to logs never carries one.
-pub fn mask_personal_numbers(text: &str) -> String {
+pub fn mask_personal_numbers(text: String) -> String {
     if text.bytes().filter(u8::is_ascii_digit).count() < 10 {
-        return text.to_string();
+        return text;
     }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for m in NUMBER.find_iter(text) {
-        if OrgNumber::parse(m.as_str()) == Err(OrgNumberError::Personal) {
-            out.push_str(&text[last..m.start()]);
+    for (start, end) in numbers(&text) {
+        if OrgNumber::parse(&text[start..end]) == Err(OrgNumberError::Personal) {
+            out.push_str(&text[last..start]);
             out.push_str("ÅÅMMDD-XXXX");
-            last = m.end();
+            last = end;
         }
     }
     out.push_str(&text[last..]);
@@ -246,7 +317,31 @@ pub fn mask_personal_numbers(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The expression [`numbers`] implements.
+    fn reference(text: &str) -> Vec<(usize, usize)> {
+        pattern::compile(r"(?:[0-9]{2}[ \-]?)?[0-9]{6}[ \-\u{2010}-\u{2015}\u{2212}]?[0-9]{4}")
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn the_number_scan_agrees_with_the_expression(text in "[0-9 \\-\u{2010}\u{2013}\u{2212}a:.]{0,40}") {
+            prop_assert_eq!(numbers(&text), reference(&text));
+        }
+
+        #[test]
+        fn vat_numbers_are_never_missed(text in "[sSeE0-9 \u{a0}:7a]{0,30}") {
+            if VAT_OR_PEPPOL.is_match(&text) {
+                prop_assert!(may_hold_vat(&text), "{:?}", text);
+            }
+        }
+    }
     use crate::extract::Source;
 
     fn find_in(body: &str) -> OrgNumberFinding {

@@ -1,6 +1,7 @@
 //! The text an extractor reads, with a lower-case twin of identical byte layout
 //! so that a match found in one can be cut from the other.
 
+use super::keywords;
 use super::{Evidence, Source};
 
 pub struct Text {
@@ -22,6 +23,11 @@ impl Text {
         original.push_str(body);
         let lower = lower_same_layout(&original);
         Text { original, lower, subject_end, source }
+    }
+
+    /// True when any of `words` occurs in the text (lower case).
+    pub fn mentions(&self, words: &keywords::Words) -> bool {
+        words.any_in(&self.lower)
     }
 
     pub fn source_at(&self, offset: usize) -> Source {
@@ -99,6 +105,10 @@ fn is_sentence_end(text: &str, i: usize) -> bool {
 }
 
 fn lower_same_layout(text: &str) -> String {
+    // Most text has no capital outside ASCII: lower it in one sweep.
+    if !text.chars().any(|c| !c.is_ascii() && c.is_uppercase()) {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {

@@ -2,6 +2,8 @@
 //! into new text and history, and the list of attachments. The rest of the crate
 //! never touches MIME.
 
+use std::borrow::Cow;
+
 mod charset;
 pub mod html;
 pub mod sections;
@@ -344,7 +346,7 @@ fn raw_body_as_text(message: &Message<'_>) -> Option<String> {
     if printable * 100 < raw.len() * 95 {
         return None;
     }
-    let text = normalise_newlines(&charset::best_effort_text(&raw[..raw.len().min(MAX_TEXT_CHARS)]));
+    let text = normalise_newlines(charset::best_effort_text(&raw[..raw.len().min(MAX_TEXT_CHARS)]));
     (!text.trim().is_empty()).then_some(text)
 }
 
@@ -354,15 +356,17 @@ fn collect_text(message: &Message<'_>, ids: &[u32], want_html: bool, problems: &
         let Some(part) = message.parts.get(*id as usize) else { continue };
         let text = match &part.body {
             PartType::Text(t) if !want_html => decoded(message, part, t, problems),
-            PartType::Html(h) if want_html => html::html_to_text(&decoded(message, part, h, problems)),
+            PartType::Html(h) if want_html => Cow::Owned(html::html_to_text(&decoded(message, part, h, problems))),
             // A text/plain body listed among html bodies (no HTML alternative).
             PartType::Text(t) if want_html && message.text_body.is_empty() => decoded(message, part, t, problems),
             _ => continue,
         };
-        if !out.is_empty() {
+        if out.is_empty() {
+            out = text.into_owned();
+        } else {
             out.push_str("\n\n");
+            out.push_str(&text);
         }
-        out.push_str(&text);
         if out.len() > MAX_TEXT_CHARS {
             let mut cut = MAX_TEXT_CHARS;
             while !out.is_char_boundary(cut) {
@@ -373,43 +377,36 @@ fn collect_text(message: &Message<'_>, ids: &[u32], want_html: bool, problems: &
             break;
         }
     }
-    normalise_newlines(&out)
+    normalise_newlines(out)
 }
 
-fn decoded(message: &Message<'_>, part: &MessagePart<'_>, text: &str, problems: &mut Vec<String>) -> String {
+fn decoded<'a>(
+    message: &Message<'_>,
+    part: &MessagePart<'_>,
+    text: &'a str,
+    problems: &mut Vec<String>,
+) -> Cow<'a, str> {
     if part.is_encoding_problem {
         problems.push("a body part has a transfer-encoding problem: decoded leniently".to_string());
         if let Some(again) = charset::redecode(&message.raw_message, part) {
-            return again;
+            return Cow::Owned(again);
         }
     }
     if charset::needs_fallback(part, text)
         && let Some(again) = charset::redecode(&message.raw_message, part)
     {
         problems.push("body charset missing or unknown: read as windows-1252".to_string());
-        return again;
+        return Cow::Owned(again);
     }
-    text.to_string()
+    Cow::Borrowed(text)
 }
 
-fn normalise_newlines(text: &str) -> String {
+fn normalise_newlines(text: String) -> String {
     if !text.contains('\r') {
-        return text.to_string();
+        return text;
     }
-    // One pass: CRLF and a lone CR both become LF.
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' {
-            if chars.peek() == Some(&'\n') {
-                chars.next();
-            }
-            out.push('\n');
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    // CRLF and a lone CR both become LF.
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// A message/rfc822 part (a forward as attachment) as text with a header block,
