@@ -108,7 +108,7 @@ pub fn find(text: &Text) -> IntentFinding {
         if question {
             asked.push((start, end));
         } else {
-            stated.push((start, end));
+            stated.push((start, end, bounds));
         }
     }
 
@@ -116,7 +116,7 @@ pub fn find(text: &Text) -> IntentFinding {
         return finding(text, Intent::Withdrawal, s, e, Vec::new());
     }
     let others: Vec<(usize, usize)> = OTHER_SERVICE.find_iter(lower).map(|m| (m.start(), m.end())).collect();
-    let Some(&(first_start, first_end)) = stated.first() else {
+    let Some(&(first_start, first_end, _)) = stated.first() else {
         return match (asked.first(), others.first()) {
             // "Vill du avsluta prenumerationen på nyhetsbrevet?" is a newsletter.
             (Some(_), Some(&(s, e))) => finding(text, Intent::OtherService, s, e, Vec::new()),
@@ -124,7 +124,7 @@ pub fn find(text: &Text) -> IntentFinding {
             (None, _) => IntentFinding { intent: Intent::None, evidence: None, sentences: Vec::new() },
         };
     };
-    let mut sentences: Vec<(usize, usize)> = stated.iter().map(|(s, e)| text.sentence_bounds(*s, *e)).collect();
+    let mut sentences: Vec<(usize, usize)> = stated.iter().map(|(_, _, bounds)| *bounds).collect();
     sentences.dedup();
     let in_statement = |at: usize| sentences.iter().any(|(s, e)| *s <= at && at < *e);
 

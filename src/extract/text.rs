@@ -51,16 +51,24 @@ impl Text {
     /// line break. Dots inside "fr.o.m." or "1 jan. 2027" do not end a sentence.
     pub fn sentence_bounds(&self, start: usize, end: usize) -> (usize, usize) {
         let bytes = self.original.as_bytes();
+        // Only these bytes can end a sentence or break a paragraph; the full
+        // checks run on them alone.
+        let may_end = |b: u8| matches!(b, b'?' | b'!' | b'.' | b'\n');
         let mut s = start;
         while s > 0 {
-            if s == self.subject_end + 2 || is_sentence_end(&self.original, s - 1) || is_paragraph_break(bytes, s) {
+            if s == self.subject_end + 2
+                || (may_end(bytes[s - 1]) || bytes.get(s) == Some(&b'\n'))
+                    && (is_sentence_end(&self.original, s - 1) || is_paragraph_break(bytes, s))
+            {
                 break;
             }
             s -= 1;
         }
         let mut e = end;
         while e < bytes.len() {
-            if e == self.subject_end || is_sentence_end(&self.original, e) || is_paragraph_break(bytes, e) {
+            if e == self.subject_end
+                || may_end(bytes[e]) && (is_sentence_end(&self.original, e) || is_paragraph_break(bytes, e))
+            {
                 if e < bytes.len() && matches!(bytes[e], b'.' | b'?' | b'!') {
                     e += 1;
                 }
