@@ -214,12 +214,10 @@ fn read(matched: &str) -> Written {
         if matched.starts_with("månadsskiftet") {
             return Written::MonthChange;
         }
-        if month.is_none() {
-            return Written::Today;
-        }
+        let Some(month) = month else { return Written::Today };
         // "January 1, 2027".
         let (day, year) = (number(0).unwrap_or(0), number(1).map(|y| y as i32));
-        return Written::Numeric { form: Form::Full, day, month: month.unwrap_or(0), year };
+        return Written::Numeric { form: Form::Full, day, month, year };
     }
     if numbers[0].len() == 4 {
         let year = number(0).map(|y| y as i32);

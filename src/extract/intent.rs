@@ -156,10 +156,8 @@ pub fn find(text: &Text) -> IntentFinding {
 /// another service) and "Leverera förmånsinformation", as whole words.
 fn lefi_named(lower: &str) -> Vec<(usize, usize, bool)> {
     let bytes = lower.as_bytes();
-    let whole_word = |start: usize, end: usize| {
-        (start == 0 || !termination::is_ascii_word(bytes[start - 1]))
-            && bytes.get(end).is_none_or(|b| !termination::is_ascii_word(*b))
-    };
+    let whole_word =
+        |start: usize, end: usize| pattern::ascii_boundary(bytes, start) && pattern::ascii_boundary(bytes, end);
     let mut out = Vec::new();
     for (start, _) in lower.match_indices("lefi") {
         if !whole_word(start, start + 4) {

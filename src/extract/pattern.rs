@@ -21,6 +21,13 @@ pub fn compile(pattern: &str) -> Regex {
         .unwrap_or_else(|e| panic!("invalid built-in pattern: {e}"))
 }
 
+/// True at an ASCII word boundary, as `\b` means in these patterns: the bytes
+/// on either side of `at` differ in being ASCII letters, digits or `_`.
+pub fn ascii_boundary(bytes: &[u8], at: usize) -> bool {
+    let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    word(at.checked_sub(1).and_then(|i| bytes.get(i))) != word(bytes.get(at))
+}
+
 /// True when a match starting at `start` begins a word (the character before it
 /// is not a letter or digit).
 pub fn starts_word(text: &str, start: usize) -> bool {
@@ -36,6 +43,17 @@ mod tests {
         let re = compile(r"\bupp\b");
         assert!(re.is_match("säger upp tjänsten"));
         assert!(!re.is_match("uppsägning"));
+    }
+
+    #[test]
+    fn ascii_boundaries_by_hand_match_the_patterns() {
+        let text = "upp uppå_x";
+        let boundaries: Vec<usize> = (0..=text.len()).filter(|i| ascii_boundary(text.as_bytes(), *i)).collect();
+        // Beside å (two bytes, neither ASCII) a boundary falls as it does for `(?-u:\b)`.
+        assert_eq!(boundaries, [0, 3, 4, 7, 9, 11]);
+        let by_pattern: Vec<usize> =
+            regex::bytes::Regex::new(r"(?-u:\b)").unwrap().find_iter(text.as_bytes()).map(|m| m.start()).collect();
+        assert_eq!(boundaries, by_pattern);
     }
 
     #[test]

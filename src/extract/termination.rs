@@ -7,6 +7,8 @@
 //! over the word starts. The tests hold the equivalent expression and check the
 //! two agree on generated text.
 
+use super::pattern::ascii_boundary;
+
 /// Byte ranges of the termination phrases in `lower` (lower-case text), in
 /// order, not overlapping.
 pub fn phrases(lower: &str) -> Vec<(usize, usize)> {
@@ -15,9 +17,8 @@ pub fn phrases(lower: &str) -> Vec<(usize, usize)> {
     let mut at = 0;
     while at < bytes.len() {
         // Every phrase starts a word (ASCII boundary) with one of these letters.
-        let starts_word = at == 0 || !is_ascii_word(bytes[at - 1]);
-        if starts_word
-            && matches!(bytes[at], b'u' | b's' | b'a' | b't' | b'c' | b'd' | b'e')
+        if matches!(bytes[at], b'u' | b's' | b'a' | b't' | b'c' | b'd' | b'e')
+            && ascii_boundary(bytes, at)
             && let Some(end) = phrase_at(lower, at)
         {
             out.push((at, end));
@@ -39,14 +40,14 @@ fn phrase_at(lower: &str, at: usize) -> Option<usize> {
     if rest.starts_with("säg") {
         for inflection in ["säga", "säger", "sägs", "sägas", "säg"] {
             if rest.starts_with(inflection)
-                && let Some(end) = then_word(lower, at + inflection.len(), 5, upp_at)
+                && let Some(end) = then_word(lower, at + inflection.len(), 5, |w| whole_word(w, "upp"))
             {
                 return Some(end);
             }
         }
     }
     if rest.starts_with("sagt")
-        && let Some(end) = then_word(lower, at + 4, 3, upp_at)
+        && let Some(end) = then_word(lower, at + 4, 3, |w| whole_word(w, "upp"))
     {
         return Some(end);
     }
@@ -57,9 +58,7 @@ fn phrase_at(lower: &str, at: usize) -> Option<usize> {
         }
     }
     if rest.starts_with("avslut")
-        && let Some(end) = then_word(lower, at + 6, 0, |w| {
-            (w.starts_with("av") && w.as_bytes().get(2).is_none_or(|b| !is_ascii_word(*b))).then_some(2)
-        })
+        && let Some(end) = then_word(lower, at + 6, 0, |w| whole_word(w, "av"))
     {
         return Some(end);
     }
@@ -107,9 +106,9 @@ fn after_blanks(lower: &str, from: usize) -> Option<usize> {
     (trimmed.len() < rest.len()).then_some(from + rest.len() - trimmed.len())
 }
 
-/// "upp" as a whole word (an ASCII boundary after it).
-fn upp_at(w: &str) -> Option<usize> {
-    (w.starts_with("upp") && w.as_bytes().get(3).is_none_or(|b| !is_ascii_word(*b))).then_some(3)
+/// `word` at the start of `w` as a whole word (an ASCII boundary after it): its length.
+fn whole_word(w: &str, word: &str) -> Option<usize> {
+    (w.starts_with(word) && ascii_boundary(w.as_bytes(), word.len())).then_some(word.len())
 }
 
 /// What "avsluta" may end: the subscription, the service, the agreement.
@@ -126,12 +125,8 @@ fn service_at(w: &str) -> Option<usize> {
 /// Length in bytes of the run of word characters at the start of `s`: letters,
 /// digits and `_` (the expression's `\w` also takes combining marks, which
 /// Swedish text written with precomposed å, ä and ö does not use).
-pub fn word_len(s: &str) -> usize {
+fn word_len(s: &str) -> usize {
     s.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(s.len())
-}
-
-pub fn is_ascii_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 #[cfg(test)]
