@@ -87,6 +87,11 @@ static UNTIL: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
+/// Every form of [`NOT_A_DATE`] holds one of these (lower case); the blanks
+/// inside its phrases may be any whitespace, so only single words stand here.
+static NOT_A_DATE_WORDS: LazyLock<Words> =
+    LazyLock::new(|| Words::new(&["omgående", "snar", "omedelbar", "fort", "asap", "soon", "immediate", "kort"]));
+
 static NOT_A_DATE: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
         r"(?x)\b(?:omgående|snarast(?:\s+möjligt)?|med\s+omedelbar\s+verkan|omedelbart|så\s+snart\s+som\s+möjligt|så\s+fort\s+som\s+möjligt
@@ -158,7 +163,7 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
     match (valid.len(), invalid) {
         (1, None) => DateFinding::Found(valid.remove(0)),
         (0, Some(c)) => DateFinding::Invalid { evidence: text.evidence(c.start, c.end) },
-        (0, None) => match NOT_A_DATE.find(lower) {
+        (0, None) => match text.mentions(&NOT_A_DATE_WORDS).then(|| NOT_A_DATE.find(lower)).flatten() {
             Some(m) => DateFinding::NotADate { evidence: text.evidence(m.start(), m.end()) },
             None => DateFinding::None,
         },

@@ -3,6 +3,7 @@
 
 use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +41,29 @@ pub struct IntentFinding {
 /// literal at its start, so the search is only run when it does.
 static TAKE_BACK_WORDS: LazyLock<Words> = LazyLock::new(|| Words::new(&["tillbaka"]));
 
+/// The service's names, searched for in every mail.
+static LEFI: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("lefi"));
+static LONG_NAME: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("leverera förmånsinformation"));
+
+/// Every form of [`WITHDRAWAL`] holds one of these (lower case); most mails
+/// hold none, and the expression is only run when one occurs.
+static WITHDRAWAL_WORDS: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(&[
+        "återkalla",
+        "återta",
+        "ångra",
+        "annuller",
+        "makuler",
+        "withdraw",
+        "retract",
+        "revoke",
+        "revocation",
+        "rescind",
+        "disregard",
+        "bortse",
+    ])
+});
+
 /// Withdrawing an earlier termination.
 static WITHDRAWAL: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
@@ -74,6 +98,12 @@ static QUESTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Every form of [`REQUEST`], searched for once in the whole text before the
+/// expression is run on each sentence.
+static REQUEST_WORDS: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(&["kan ni", "skulle ni", "vill ni", "vänligen", "could you", "can you", "would you", "please"])
+});
+
 /// A question that is a polite request ("Kan ni avsluta ...?") still terminates.
 static REQUEST: LazyLock<Regex> =
     LazyLock::new(|| pattern::compile(r"\b(?:kan ni|skulle ni|vill ni|vänligen|could you|can you|would you|please)\b"));
@@ -95,12 +125,13 @@ pub fn find(text: &Text) -> IntentFinding {
     let mut asked = Vec::new();
     // Several termination words often share a sentence: judge each sentence once.
     let mut last_sentence: Option<((usize, usize), bool)> = None;
+    let may_request = text.mentions(&REQUEST_WORDS);
     for (start, end) in termination::phrases(lower) {
         let bounds = text.sentence_bounds(start, end);
         let question = match last_sentence {
             Some((b, q)) if b == bounds => q,
             _ => {
-                let q = is_question(&lower[bounds.0..bounds.1]);
+                let q = is_question(&lower[bounds.0..bounds.1], may_request);
                 last_sentence = Some((bounds, q));
                 q
             }
@@ -159,7 +190,7 @@ fn lefi_named(lower: &str) -> Vec<(usize, usize, bool)> {
     let whole_word =
         |start: usize, end: usize| pattern::ascii_boundary(bytes, start) && pattern::ascii_boundary(bytes, end);
     let mut out = Vec::new();
-    for (start, _) in lower.match_indices("lefi") {
+    for start in LEFI.find_iter(bytes) {
         if !whole_word(start, start + 4) {
             continue;
         }
@@ -168,10 +199,9 @@ fn lefi_named(lower: &str) -> Vec<(usize, usize, bool)> {
         let end = lower.len() - after.len() + if online { "online".len() } else { 0 };
         out.push((start, end, online));
     }
-    const LONG_NAME: &str = "leverera förmånsinformation";
-    for (start, _) in lower.match_indices(LONG_NAME) {
-        if whole_word(start, start + LONG_NAME.len()) {
-            out.push((start, start + LONG_NAME.len(), false));
+    for start in LONG_NAME.find_iter(bytes) {
+        if whole_word(start, start + LONG_NAME.needle().len()) {
+            out.push((start, start + LONG_NAME.needle().len(), false));
         }
     }
     out.sort_unstable();
@@ -181,7 +211,7 @@ fn lefi_named(lower: &str) -> Vec<(usize, usize, bool)> {
 /// The first phrase withdrawing a termination.
 fn withdrawal(text: &Text) -> Option<(usize, usize)> {
     let lower = &text.lower;
-    let word = WITHDRAWAL.find(lower).map(|m| (m.start(), m.end()));
+    let word = text.mentions(&WITHDRAWAL_WORDS).then(|| WITHDRAWAL.find(lower)).flatten().map(|m| (m.start(), m.end()));
     let take_back =
         text.mentions(&TAKE_BACK_WORDS).then(|| TAKE_BACK.find(lower)).flatten().map(|m| (m.start(), m.end()));
     match (word, take_back) {
@@ -190,9 +220,10 @@ fn withdrawal(text: &Text) -> Option<(usize, usize)> {
     }
 }
 
-fn is_question(sentence: &str) -> bool {
+/// `may_request` is false when no sentence of the text can be a request.
+fn is_question(sentence: &str, may_request: bool) -> bool {
     let trimmed = sentence.trim();
-    if REQUEST.is_match(trimmed) {
+    if may_request && REQUEST.is_match(trimmed) {
         return false;
     }
     QUESTION_WORDS.is_match(trimmed) || (trimmed.ends_with('?') && !trimmed.starts_with("vi "))

@@ -49,7 +49,12 @@ const MAX_EVIDENCE_CHARS: usize = 240;
 impl Evidence {
     pub fn new(line: &str, source: Source) -> Self {
         let line = line.trim();
-        let bounded = line.char_indices().nth(MAX_EVIDENCE_CHARS).map_or(line, |(cut, _)| &line[..cut]);
+        // A line of no more bytes than the limit has no more characters either.
+        let bounded = if line.len() <= MAX_EVIDENCE_CHARS {
+            line
+        } else {
+            line.char_indices().nth(MAX_EVIDENCE_CHARS).map_or(line, |(cut, _)| &line[..cut])
+        };
         Evidence { text: org_number::mask_personal_numbers(bounded.to_string()), source }
     }
 }

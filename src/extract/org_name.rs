@@ -78,7 +78,7 @@ static PUBLIC_BODY: LazyLock<Vec<(Option<Words>, Regex)>> = LazyLock::new(|| {
             ),
         ),
         (&["region"], r"\bRegion[ \t]+[A-ZÅÄÖ][\w\-]+(?:[ \t]+[A-ZÅÄÖ][\w\-]+)?(?:[ \t]+län\b)?".to_string()),
-        (&["region"], r"(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+regionen\b".to_string()),
+        (&["regionen"], r"(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+regionen\b".to_string()),
         (&["landsting"], r"[A-ZÅÄÖ]\w+[ \t]+läns[ \t]+landsting\b".to_string()),
         (
             &["länsstyrelsen"],
@@ -327,7 +327,7 @@ fn labeled_values(text: &Text) -> Vec<(&'static str, usize, usize)> {
     let mut out = Vec::new();
     let mut line_start = 0;
     while line_start < lower.len() {
-        let line_end = lower[line_start..].find('\n').map_or(lower.len(), |i| line_start + i);
+        let line_end = memchr::memchr(b'\n', &lower.as_bytes()[line_start..]).map_or(lower.len(), |i| line_start + i);
         let mut next = line_end + 1;
         let line = &lower[line_start..line_end];
         let indent = line.len() - line.trim_start_matches([' ', '\t', '>', '*']).len();
@@ -440,7 +440,7 @@ fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, 
     let OrgNumberFinding::Found(found) = org_number else { return Vec::new() };
     let original = &text.original;
     // The evidence is one line of the text (unless a personal number was masked in it).
-    let Some(at) = original.find(found.evidence.text.as_str()) else { return Vec::new() };
+    let Some(at) = memchr::memmem::find(original.as_bytes(), found.evidence.text.as_bytes()) else { return Vec::new() };
     let mut start = original[..at].rfind('\n').map_or(0, |i| i + 1);
     for _ in 0..3 {
         if start == 0 {

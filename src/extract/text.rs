@@ -9,6 +9,8 @@ pub struct Text {
     /// Same byte offsets as `original`; only characters whose lower case has the
     /// same UTF-8 length are lowered (all Swedish and English letters do).
     pub lower: String,
+    /// The byte pairs of `lower`, for [`Text::mentions`].
+    pairs: keywords::Pairs,
     /// Bytes before this offset are the subject line.
     subject_end: usize,
     source: Source,
@@ -22,12 +24,13 @@ impl Text {
         original.push_str("\n\n");
         original.push_str(body);
         let lower = lower_same_layout(&original);
-        Text { original, lower, subject_end, source }
+        let pairs = keywords::Pairs::of(&lower);
+        Text { original, lower, pairs, subject_end, source }
     }
 
     /// True when any of `words` occurs in the text (lower case).
     pub fn mentions(&self, words: &keywords::Words) -> bool {
-        words.any_in(&self.lower)
+        words.any_in(&self.lower, &self.pairs)
     }
 
     pub fn source_at(&self, offset: usize) -> Source {

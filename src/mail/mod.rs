@@ -401,12 +401,22 @@ fn decoded<'a>(
     Cow::Borrowed(text)
 }
 
+/// CRLF and a lone CR both become LF, in place: both are ASCII, so removing or
+/// replacing them keeps the text valid UTF-8.
 fn normalise_newlines(text: String) -> String {
-    if !text.contains('\r') {
-        return text;
+    let Some(first) = memchr::memchr(b'\r', text.as_bytes()) else { return text };
+    let mut bytes = text.into_bytes();
+    let mut write = first;
+    for read in first..bytes.len() {
+        match bytes[read] {
+            b'\r' if bytes.get(read + 1) == Some(&b'\n') => continue,
+            b'\r' => bytes[write] = b'\n',
+            b => bytes[write] = b,
+        }
+        write += 1;
     }
-    // CRLF and a lone CR both become LF.
-    text.replace("\r\n", "\n").replace('\r', "\n")
+    bytes.truncate(write);
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// A message/rfc822 part (a forward as attachment) as text with a header block,
@@ -465,6 +475,15 @@ mod tests {
     fn empty_and_headerless_input_is_an_error() {
         assert_eq!(parse(b""), Err(ParseError::Empty));
         assert_eq!(parse(b" \r\n "), Err(ParseError::Empty));
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_become_lf() {
+        for (text, want) in [("a\r\nb\rc\n\rd\r", "a\nb\nc\n\nd\n"), ("\r\r\n", "\n\n"), ("å\r\nä", "å\nä"), ("x", "x")]
+        {
+            assert_eq!(normalise_newlines(text.to_string()), want, "{text:?}");
+            assert_eq!(normalise_newlines(text.to_string()), text.replace("\r\n", "\n").replace('\r', "\n"));
+        }
     }
 
     #[test]

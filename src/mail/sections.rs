@@ -28,7 +28,9 @@ pub struct Section {
 /// Splits `text` into consecutive sections. `is_forward` says whether the mail's
 /// subject marks it as a forward, which decides how an Outlook header block
 /// ("Från: … Skickat: …") is read: Outlook writes replies and forwards alike.
+/// `text` has LF line ends only (the mail layer normalises them).
 pub fn split(text: &str, is_forward: bool) -> Vec<Section> {
+    debug_assert!(!text.contains('\r'), "line ends are normalised before splitting");
     let lines: Vec<&str> = text.lines().collect();
     let mut kinds = vec![SectionKind::New; lines.len()];
     let mut i = 0;
@@ -63,30 +65,29 @@ pub fn split(text: &str, is_forward: bool) -> Vec<Section> {
         }
         i += 1;
     }
-    group(&lines, &kinds)
+    group(text, &lines, &kinds)
 }
 
-fn group(lines: &[&str], kinds: &[SectionKind]) -> Vec<Section> {
-    let mut sections: Vec<Section> = Vec::new();
+/// Consecutive lines of one kind become one section. `lines` are slices of
+/// `text`, which has LF line ends only, so a run of lines is one slice of it.
+fn group(text: &str, lines: &[&str], kinds: &[SectionKind]) -> Vec<Section> {
+    let offset = |line: &str| line.as_ptr() as usize - text.as_ptr() as usize;
+    // (kind, start of the first line, end of the last line)
+    let mut runs: Vec<(SectionKind, usize, usize)> = Vec::new();
     for (line, kind) in lines.iter().zip(kinds) {
         // Blank lines belong to the section around them.
-        let kind = if line.trim().is_empty() { sections.last().map_or(*kind, |s| s.kind) } else { *kind };
-        match sections.last_mut() {
-            Some(s) if s.kind == kind => {
-                s.text.push('\n');
-                s.text.push_str(line);
-            }
-            _ => sections.push(Section { kind, text: (*line).to_string() }),
+        let kind = if line.trim().is_empty() { runs.last().map_or(*kind, |r| r.0) } else { *kind };
+        let (start, end) = (offset(line), offset(line) + line.len());
+        match runs.last_mut() {
+            Some(run) if run.0 == kind => run.2 = end,
+            _ => runs.push((kind, start, end)),
         }
     }
-    for s in &mut sections {
-        let trimmed = s.text.trim_matches('\n');
-        if trimmed.len() != s.text.len() {
-            s.text = trimmed.to_string();
-        }
-    }
-    sections.retain(|s| !s.text.trim().is_empty());
-    sections
+    runs.into_iter()
+        .map(|(kind, start, end)| (kind, text[start..end].trim_matches('\n')))
+        .filter(|(_, t)| !t.trim().is_empty())
+        .map(|(kind, t)| Section { kind, text: t.to_string() })
+        .collect()
 }
 
 /// Separator lines that begin quoted or forwarded history.
@@ -266,7 +267,11 @@ fn is_disclaimer_start(line: &str) -> bool {
         return false;
     }
     // Only the opening words decide whether the whole line is worth lowering.
-    if !DISCLAIMER_STARTS.iter().any(|s| starts_with_lower(line, s)) {
+    // Every start begins with an ASCII letter, so most lines fail on their
+    // first byte (one that is not ASCII gets the full comparison).
+    let first = line.as_bytes()[0];
+    let may_start = |start: &&&str| !first.is_ascii() || start.as_bytes()[0] == first.to_ascii_lowercase();
+    if !DISCLAIMER_STARTS.iter().filter(may_start).any(|s| starts_with_lower(line, s)) {
         return false;
     }
     let lower = line.to_lowercase();
@@ -313,6 +318,11 @@ mod tests {
         let k = kinds(text, false);
         assert_eq!(k[0].0, SectionKind::New);
         assert_eq!(k[1].0, SectionKind::Disclaimer);
+    }
+
+    #[test]
+    fn disclaimer_starts_begin_with_an_ascii_lower_case_letter() {
+        assert!(DISCLAIMER_STARTS.iter().all(|s| s.as_bytes()[0].is_ascii_lowercase()));
     }
 
     #[test]
