@@ -116,24 +116,36 @@ fn is_sentence_end(text: &str, i: usize) -> bool {
 }
 
 fn lower_same_layout(text: &str) -> String {
-    // Most text has no capital outside ASCII: lower it in one sweep.
-    if !text.chars().any(|c| !c.is_ascii() && c.is_uppercase()) {
-        return text.to_ascii_lowercase();
+    let mut out = text.to_ascii_lowercase();
+    // Most text has no capital outside ASCII: then the ASCII sweep is all.
+    if text.is_ascii() || !non_ascii_chars(text).any(|(_, c)| c.is_uppercase()) {
+        return out;
     }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-            continue;
-        }
+    for (at, c) in non_ascii_chars(text) {
         let mut lower = c.to_lowercase();
-        match (lower.next(), lower.next()) {
-            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
-            _ => out.push(c),
+        if let (Some(l), None) = (lower.next(), lower.next())
+            && l != c
+            && l.len_utf8() == c.len_utf8()
+        {
+            out.replace_range(at..at + c.len_utf8(), l.encode_utf8(&mut [0; 4]));
         }
     }
     debug_assert_eq!(out.len(), text.len());
     out
+}
+
+/// The characters outside ASCII with their offsets, found by their lead bytes
+/// without decoding the ASCII in between.
+fn non_ascii_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        at += bytes.get(at..)?.iter().position(|b| !b.is_ascii())?;
+        let c = text[at..].chars().next()?;
+        let found = (at, c);
+        at += c.len_utf8();
+        Some(found)
+    })
 }
 
 #[cfg(test)]
@@ -145,6 +157,28 @@ mod tests {
         let t = Text::new("ÅÄÖ İx", "Ärende", Source::Body);
         assert_eq!(t.lower.len(), t.original.len());
         assert!(t.lower.starts_with("åäö"));
+    }
+
+    proptest::proptest! {
+        /// Lowered character by character where the length allows, as long as
+        /// a capital outside ASCII is present; ASCII alone otherwise.
+        #[test]
+        fn lowering_keeps_the_layout(text in "[a-zA-Z åäöÅÄÖéÉİǅß\\n]{0,30}") {
+            let reference: String = if text.chars().any(|c| !c.is_ascii() && c.is_uppercase()) {
+                text.chars()
+                    .map(|c| {
+                        let mut l = c.to_lowercase();
+                        match (l.next(), l.next()) {
+                            (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                            _ => c,
+                        }
+                    })
+                    .collect()
+            } else {
+                text.to_ascii_lowercase()
+            };
+            proptest::prop_assert_eq!(lower_same_layout(&text), reference);
+        }
     }
 
     #[test]

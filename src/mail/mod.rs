@@ -406,14 +406,20 @@ fn decoded<'a>(
 fn normalise_newlines(text: String) -> String {
     let Some(first) = memchr::memchr(b'\r', text.as_bytes()) else { return text };
     let mut bytes = text.into_bytes();
-    let mut write = first;
-    for read in first..bytes.len() {
-        match bytes[read] {
-            b'\r' if bytes.get(read + 1) == Some(&b'\n') => continue,
-            b'\r' => bytes[write] = b'\n',
-            b => bytes[write] = b,
+    // Moves each stretch between two CRs down over the CRs dropped so far.
+    let (mut write, mut cr) = (first, first);
+    loop {
+        let next_cr = memchr::memchr(b'\r', &bytes[cr + 1..]).map_or(bytes.len(), |i| cr + 1 + i);
+        if bytes.get(cr + 1) != Some(&b'\n') {
+            bytes[write] = b'\n';
+            write += 1;
         }
-        write += 1;
+        bytes.copy_within(cr + 1..next_cr, write);
+        write += next_cr - cr - 1;
+        if next_cr == bytes.len() {
+            break;
+        }
+        cr = next_cr;
     }
     bytes.truncate(write);
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -482,7 +488,14 @@ mod tests {
         for (text, want) in [("a\r\nb\rc\n\rd\r", "a\nb\nc\n\nd\n"), ("\r\r\n", "\n\n"), ("å\r\nä", "å\nä"), ("x", "x")]
         {
             assert_eq!(normalise_newlines(text.to_string()), want, "{text:?}");
-            assert_eq!(normalise_newlines(text.to_string()), text.replace("\r\n", "\n").replace('\r', "\n"));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn newlines_normalise_as_two_replacements(text in "[a\r\nå]{0,40}") {
+            let want = text.replace("\r\n", "\n").replace('\r', "\n");
+            proptest::prop_assert_eq!(normalise_newlines(text), want);
         }
     }
 
