@@ -7,6 +7,7 @@ mod intent;
 mod keywords;
 mod org_name;
 mod org_number;
+mod party;
 mod pattern;
 mod termination;
 mod text;

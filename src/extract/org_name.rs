@@ -11,6 +11,7 @@ use super::Found;
 use super::intent::IntentFinding;
 use super::keywords::Words;
 use super::org_number::OrgNumberFinding;
+use super::party;
 use super::pattern;
 use super::text::Text;
 
@@ -92,23 +93,6 @@ static PUBLIC_BODY: LazyLock<Vec<(Option<Words>, Regex)>> = LazyLock::new(|| {
         (&[], INSURER_BRAND.to_string()),
     ];
     forms.into_iter().map(|(keys, p)| ((!keys.is_empty()).then(|| Words::new(keys)), pattern::compile(&p))).collect()
-});
-
-/// "Härmed säger X upp", "X säger härmed upp", "X hereby terminates". Separate
-/// expressions, because one sentence can hold two of the forms. The name is the
-/// run of capitalised words; [`party_span`] cuts it from the match.
-static TERMINATING_PARTY: LazyLock<[Regex; 3]> = LazyLock::new(|| {
-    [
-        r"\b[Ss]äger[ \t]+(?:härmed[ \t]+)?((?:[A-ZÅÄÖ][\wåäöé\-]*[ \t]+){1,5}?)(?:härmed[ \t]+|nu[ \t]+|därmed[ \t]+)?upp\b",
-        r"(?:^|[.!?][ \t]+|\n)((?:[A-ZÅÄÖ][\wåäöé\-]*[ \t]+){1,5})(?:säger|avslutar)[ \t]+",
-        r"(?:^|[.!?][ \t]+|\n)((?:[A-Z][\w\-]*[ \t]+){1,5})(?:hereby[ \t]+)?(?:terminates|cancels)\b",
-    ]
-    .map(pattern::compile)
-});
-
-/// The verbs of the three forms above, one of which each needs.
-static PARTY_VERBS: LazyLock<[Words; 3]> = LazyLock::new(|| {
-    [Words::new(&["säger"]), Words::new(&["säger", "avslutar"]), Words::new(&["terminates", "cancels"])]
 });
 
 /// Insurance companies by name: "<Name> Livförsäkring AB" and the known brands.
@@ -280,14 +264,11 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
     let number_lines: Vec<(usize, usize)> = number_line_spans(text, org_number);
     let beside_number = |start: usize| number_lines.iter().any(|(s, e)| *s <= start && start < *e);
 
-    // Each form needs its verb; most mails have none of them.
-    for (form, re) in TERMINATING_PARTY.iter().enumerate() {
-        if !text.mentions(&PARTY_VERBS[form]) {
-            continue;
-        }
-        for m in re.find_iter(original) {
-            let (start, end) = party_span(form, m.as_str());
-            let (start, end) = (m.start() + start, m.start() + end);
+    // Separate forms, because one sentence can hold two of them.
+    for form in 0..party::FORMS {
+        for (m_start, m_end) in party::matches(form, original) {
+            let (start, end) = party_span(form, &original[m_start..m_end]);
+            let (start, end) = (m_start + start, m_start + end);
             let name = clean(&strip_leading_non_names(&original[start..end]));
             if name.is_empty() || is_forsakringskassan(&name) || name.split_whitespace().count() > 5 {
                 continue;
@@ -372,7 +353,7 @@ fn label_at(line: &str) -> Option<(&'static str, usize)> {
 }
 
 /// The run of capitalised words (with the blanks after it) inside a match of
-/// `TERMINATING_PARTY[form]`, as a byte range of the match. The words around it
+/// [`party::matches`] of `form`, as a byte range of the match. The words around it
 /// are lower case or fixed, so they can be cut off without capture groups.
 fn party_span(form: usize, matched: &str) -> (usize, usize) {
     let blank = [' ', '\t'];
