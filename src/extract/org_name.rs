@@ -71,7 +71,12 @@ const LABELS: &[&str] = &[
 static PUBLIC_BODY: LazyLock<Vec<(Option<Words>, Regex)>> = LazyLock::new(|| {
     let agencies = AGENCIES.join("|");
     let capitalised = r"[A-ZÅÄÖ][\wéü]*(?:-[A-ZÅÄÖ][\wéü]*)?";
-    let forms: Vec<(&'static [&'static str], String)> = vec![
+    let lower_names = |names: &[&str]| names.iter().map(|n| n.to_lowercase()).collect::<Vec<_>>();
+    let agency_words = lower_names(AGENCIES);
+    let agency_words: Vec<&str> = agency_words.iter().map(String::as_str).collect();
+    let brand_words = lower_names(INSURER_BRANDS);
+    let brand_words: Vec<&str> = brand_words.iter().map(String::as_str).collect();
+    let forms: Vec<(&[&str], String)> = vec![
         (
             &[" kommun", "\tkommun", " stad", "\tstad", " samordningsförbund", "\tsamordningsförbund"],
             format!(
@@ -85,18 +90,33 @@ static PUBLIC_BODY: LazyLock<Vec<(Option<Words>, Regex)>> = LazyLock::new(|| {
             &["länsstyrelsen"],
             r"\bLänsstyrelsen[ \t]+(?:i[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?[ \t]+län\b|[A-ZÅÄÖ]\w+)".to_string(),
         ),
-        (&[], format!(r"(?:{agencies})\b")),
+        (&agency_words, format!(r"(?:{agencies})\b")),
         (
             &["livförsäkring", "skadeförsäkring", " försäkring", "\tförsäkring", " pension", "\tpension"],
             INSURER_GENERIC.to_string(),
         ),
-        (&[], INSURER_BRAND.to_string()),
+        (&brand_words, INSURER_BRAND.to_string()),
     ];
     forms.into_iter().map(|(keys, p)| ((!keys.is_empty()).then(|| Words::new(keys)), pattern::compile(&p))).collect()
 });
 
 /// Insurance companies by name: "<Name> Livförsäkring AB" and the known brands.
 const INSURER_GENERIC: &str = r"(?:[A-ZÅÄÖ][\w&\-]*[ \t]+){1,3}(?:[Ll]ivförsäkring\w*|[Ff]örsäkring(?:ar|saktiebolag|sbolag)?|[Ss]kadeförsäkring\w*|[Pp]ension)(?:[ \t]+AB|[ \t]+ömsesidigt?)?\b";
+/// The first word of each brand in [`INSURER_BRAND`], one of which it needs.
+const INSURER_BRANDS: &[&str] = &[
+    "Folksam",
+    "Skandia",
+    "Alecta",
+    "Movestic",
+    "Länsförsäkringar",
+    "Trygg-Hansa",
+    "SPP",
+    "AMF",
+    "Bliwa",
+    "KPA",
+    "Euro",
+    "Afa",
+];
 const INSURER_BRAND: &str = r"\b(?:Folksam|Skandia|Alecta|Movestic|Länsförsäkringar|Trygg-Hansa|SPP|AMF|Bliwa|KPA|Euro[ \t]+Accident|Afa[ \t]+Försäkring)(?:[ \t]+(?:ömsesidig|ömsesidigt|sakförsäkring|livförsäkring|försäkring|liv|pension|AB))*\b";
 
 static INSURER_RE: LazyLock<[Regex; 2]> =
@@ -394,17 +414,20 @@ fn choose(text: &Text, candidates: Vec<Candidate>) -> NameFinding {
     let Some(top) = candidates.iter().map(|c| c.rank).max() else { return NameFinding::None };
     // (comparable key, found) per distinct name at the top rank.
     let mut distinct: Vec<(String, Found<String>)> = Vec::new();
-    for c in candidates.iter().filter(|c| c.rank == top) {
+    for c in candidates.into_iter().filter(|c| c.rank == top) {
         let key = comparable(&c.name);
         match distinct.iter_mut().find(|(k, _)| *k == key || same_but_genitive(k, &key)) {
             Some((existing_key, existing)) => {
                 // Prefer the fuller form ("Region Västra Götaland" over "Region Västra").
                 if key.len() > existing_key.len() && key.starts_with(existing_key.as_str()) {
-                    existing.value = c.name.clone();
+                    existing.value = c.name;
                     *existing_key = key;
                 }
             }
-            None => distinct.push((key, Found { value: c.name.clone(), evidence: text.evidence(c.start, c.end) })),
+            None => {
+                let evidence = text.evidence(c.start, c.end);
+                distinct.push((key, Found { value: c.name, evidence }));
+            }
         }
     }
     let mut distinct: Vec<Found<String>> = distinct.into_iter().map(|(_, f)| f).collect();
@@ -456,10 +479,13 @@ fn is_forsakringskassan(name: &str) -> bool {
 }
 
 fn strip_leading_non_names(run: &str) -> String {
-    let words: Vec<&str> = run.split_whitespace().collect();
+    let count = run.split_whitespace().count();
     let mut skip = 0;
-    while skip + 1 < words.len() {
-        let w = words[skip].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    for word in run.split_whitespace() {
+        if skip + 1 >= count {
+            break;
+        }
+        let w = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
         let department = DEPARTMENT_SUFFIXES.iter().any(|s| w.ends_with(s));
         if NOT_NAME_WORDS.contains(&w.as_str()) || department {
             skip += 1;
@@ -467,12 +493,25 @@ fn strip_leading_non_names(run: &str) -> String {
             break;
         }
     }
-    let rest = &words[skip..];
     // A lone stop word ("Vi") is no name.
-    if rest.len() == 1 && NOT_NAME_WORDS.contains(&rest[0].to_lowercase().as_str()) {
+    if count == skip + 1
+        && run.split_whitespace().nth(skip).is_some_and(|w| NOT_NAME_WORDS.contains(&w.to_lowercase().as_str()))
+    {
         return String::new();
     }
-    rest.join(" ")
+    join_words(run.split_whitespace().skip(skip), run.len())
+}
+
+/// Words joined by single spaces.
+fn join_words<'a>(words: impl Iterator<Item = &'a str>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    for word in words {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Trims quotes, brackets and punctuation, and cuts at what follows a name
@@ -484,15 +523,13 @@ fn clean(raw: &str) -> String {
             || c.is_whitespace()
     };
     let s = s.trim_matches(quotes).trim_end_matches(['.', ',', ';', ':', '!', '?']).trim_matches(quotes);
-    let mut name: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut name = join_words(s.split_whitespace(), s.len());
     if name.chars().count() > MAX_NAME_CHARS {
         name = name.chars().take(MAX_NAME_CHARS).collect();
     }
     // Genitive: "Uppsala kommuns avtal" names "Uppsala kommun".
-    for (genitive, base) in [("kommuns", "kommun"), ("Kommuns", "Kommun"), ("stads", "stad"), ("Stads", "Stad")] {
-        if let Some(stem) = name.strip_suffix(genitive) {
-            name = format!("{stem}{base}");
-        }
+    if ["kommuns", "Kommuns", "stads", "Stads"].iter().any(|genitive| name.ends_with(genitive)) {
+        name.pop();
     }
     // No region's name ends in -s except before "län": "Region Skånes avtal".
     if name.starts_with("Region ") && name.ends_with('s') && name.len() > 9 {
@@ -526,7 +563,13 @@ fn cut_at_stop(s: &str) -> &str {
 }
 
 fn comparable(name: &str) -> String {
-    name.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
+    let lower = name.to_lowercase();
+    // Names from `clean` have single spaces between their words already.
+    let collapsed = !lower.starts_with(' ')
+        && !lower.ends_with(' ')
+        && !lower.contains("  ")
+        && !lower.contains(|c: char| c.is_whitespace() && c != ' ');
+    if collapsed { lower } else { join_words(lower.split_whitespace(), lower.len()) }
 }
 
 /// "region skånes" is "region skåne" (both already comparable keys).

@@ -85,7 +85,14 @@ impl Inbound {
     }
 
     fn text_of(&self, kind: SectionKind) -> String {
-        self.sections.iter().filter(|s| s.kind == kind).map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n\n")
+        let mut out = String::new();
+        for (i, section) in self.sections.iter().filter(|s| s.kind == kind).enumerate() {
+            if i > 0 {
+                out.push_str("\n\n");
+            }
+            out.push_str(&section.text);
+        }
+        out
     }
 
     /// Subject without reply and forward prefixes ("SV: VB: Re: ...").
