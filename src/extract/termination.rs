@@ -30,45 +30,46 @@ pub fn phrases(lower: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// The end of the phrase starting at `at`, trying the forms in order.
+/// The end of the phrase starting at `at`, trying the forms in order. Each
+/// form starts with its own letter, so the first one picks the forms to try.
 fn phrase_at(lower: &str, at: usize) -> Option<usize> {
     let rest = &lower[at..];
     let word = |prefix: &str| rest.starts_with(prefix).then(|| at + prefix.len() + word_len(&rest[prefix.len()..]));
-    if let Some(end) = word("uppsäg") {
-        return Some(end);
-    }
-    if rest.starts_with("säg") {
-        for inflection in ["säga", "säger", "sägs", "sägas", "säg"] {
-            if rest.starts_with(inflection)
-                && let Some(end) = then_word(lower, at + inflection.len(), 5, |w| whole_word(w, "upp"))
+    match rest.as_bytes()[0] {
+        b'u' => word("uppsäg").or_else(|| word("upphör")),
+        b's' => {
+            if rest.starts_with("säg") {
+                for inflection in ["säga", "säger", "sägs", "sägas", "säg"] {
+                    if rest.starts_with(inflection)
+                        && let Some(end) = then_word(lower, at + inflection.len(), 5, |w| whole_word(w, "upp"))
+                    {
+                        return Some(end);
+                    }
+                }
+            }
+            if rest.starts_with("sagt") {
+                return then_word(lower, at + 4, 3, |w| whole_word(w, "upp"));
+            }
+            None
+        }
+        b'a' => {
+            if let Some(inflection) = rest.strip_prefix("avsluta") {
+                let verb_end = at + 7 + word_len(inflection);
+                if let Some(end) = then_word(lower, verb_end, 4, service_at) {
+                    return Some(end);
+                }
+            }
+            if rest.starts_with("avslut")
+                && let Some(end) = then_word(lower, at + 6, 0, |w| whole_word(w, "av"))
             {
                 return Some(end);
             }
+            word("avanmä").or_else(|| word("avregistrer"))
         }
-    }
-    if rest.starts_with("sagt")
-        && let Some(end) = then_word(lower, at + 4, 3, |w| whole_word(w, "upp"))
-    {
-        return Some(end);
-    }
-    if let Some(inflection) = rest.strip_prefix("avsluta") {
-        let verb_end = at + 7 + word_len(inflection);
-        if let Some(end) = then_word(lower, verb_end, 4, service_at) {
-            return Some(end);
-        }
-    }
-    if rest.starts_with("avslut")
-        && let Some(end) = then_word(lower, at + 6, 0, |w| whole_word(w, "av"))
-    {
-        return Some(end);
-    }
-    for prefix in ["avanmä", "avregistrer", "upphör", "terminat", "cancel", "discontinu"] {
-        if let Some(end) = word(prefix) {
-            return Some(end);
-        }
-    }
-    if rest.starts_with("end") {
-        return then_word(lower, at + 3, 0, |w| {
+        b't' => word("terminat"),
+        b'c' => word("cancel"),
+        b'd' => word("discontinu"),
+        b'e' if rest.starts_with("end") => then_word(lower, at + 3, 0, |w| {
             let after = w.strip_prefix("our").or_else(|| w.strip_prefix("the"))?;
             let spaced = after.trim_start();
             if spaced.len() == after.len() {
@@ -76,9 +77,9 @@ fn phrase_at(lower: &str, at: usize) -> Option<usize> {
             }
             let noun = ["subscription", "agreement", "service"].into_iter().find(|n| spaced.starts_with(n))?;
             Some(w.len() - spaced.len() + noun.len())
-        });
+        }),
+        _ => None,
     }
-    None
 }
 
 /// After `from`: blanks, then up to `skip` words each followed by blanks, then a

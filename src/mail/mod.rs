@@ -241,7 +241,13 @@ fn subject(message: &Message<'_>) -> String {
         decoded
     };
     // Control characters (an encoded CR/LF, say) never survive into our values.
-    decoded.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string()
+    let decoded = if decoded.contains(char::is_control) {
+        decoded.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>()
+    } else {
+        decoded
+    };
+    let trimmed = decoded.trim();
+    if trimmed.len() == decoded.len() { decoded } else { trimmed.to_string() }
 }
 
 fn mailbox(addr: &mail_parser::Addr<'_>) -> Option<Mailbox> {
