@@ -12,10 +12,9 @@
 
 use std::sync::LazyLock;
 
-use memchr::memmem;
-use regex::Regex;
+use memchr::memmem::Finder;
 
-use super::pattern::ascii_boundary;
+use super::pattern::{ascii_boundary, is_word_char};
 
 /// The forms, in the order their names are preferred.
 pub const FORMS: usize = 3;
@@ -26,10 +25,14 @@ pub const FORMS: usize = 3;
 pub fn matches(form: usize, text: &str) -> Vec<(usize, usize)> {
     match form {
         0 => says_name_up(text),
-        1 => name_then_verb(text, &["säger", "avslutar"], swedish_capital, None, Tail::Blanks),
-        _ => name_then_verb(text, &["terminates", "cancels"], english_capital, Some("hereby"), Tail::WordEnd),
+        1 => name_then_verb(text, &*SWEDISH_VERBS, swedish_capital, None, Tail::Blanks),
+        _ => name_then_verb(text, &*ENGLISH_VERBS, english_capital, Some("hereby"), Tail::WordEnd),
     }
 }
+
+static SWEDISH_VERBS: LazyLock<[Finder<'static>; 2]> = LazyLock::new(|| ["säger", "avslutar"].map(|v| Finder::new(v)));
+static ENGLISH_VERBS: LazyLock<[Finder<'static>; 2]> =
+    LazyLock::new(|| ["terminates", "cancels"].map(|v| Finder::new(v)));
 
 /// `[Ss]äger [härmed] NAME [härmed|nu|därmed] upp`, the name's words taken
 /// as few as will do.
@@ -37,7 +40,8 @@ fn says_name_up(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut free_from = 0;
-    for at in memmem::find_iter(bytes, "äger".as_bytes()) {
+    static VERB_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("äger"));
+    for at in VERB_END.find_iter(bytes) {
         let Some(start) = at.checked_sub(1) else { continue };
         if start < free_from || !matches!(bytes[start], b'S' | b's') || !ascii_boundary(bytes, start) {
             continue;
@@ -90,16 +94,14 @@ enum Tail {
 /// `(start of text | [.!?] blanks | line break) NAME [filler blanks] VERB tail`.
 fn name_then_verb(
     text: &str,
-    verbs: &[&str],
+    verbs: &[Finder<'static>],
     capital: fn(char) -> bool,
     filler: Option<&str>,
     tail: Tail,
 ) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
-    let mut found: Vec<(usize, usize)> = verbs
-        .iter()
-        .flat_map(|verb| memmem::find_iter(bytes, verb.as_bytes()).map(move |at| (at, at + verb.len())))
-        .collect();
+    let mut found: Vec<(usize, usize)> =
+        verbs.iter().flat_map(|verb| verb.find_iter(bytes).map(move |at| (at, at + verb.needle().len()))).collect();
     found.sort_unstable();
     let mut out = Vec::new();
     let mut free_from = 0;
@@ -197,14 +199,7 @@ fn english_capital(c: char) -> bool {
 
 /// A character of a name's word: `\w` (Unicode) or a hyphen.
 fn is_name_char(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    }
-    // Letters are the common case; marks (decomposed å, ä, ö), connector
-    // punctuation and digits of other scripts are asked of the regex crate,
-    // whose `\w` the names were first defined with.
-    static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A\w\z").expect("valid"));
-    c.is_alphabetic() || WORD.is_match(c.encode_utf8(&mut [0; 4]))
+    c == '-' || is_word_char(c)
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! boundary out, and callers that care check the neighbouring character with
 //! [`starts_word`].
 
+use std::sync::LazyLock;
+
 use regex::{Regex, RegexBuilder};
 
 /// Compiles `pattern` with every `\b` taken as an ASCII word boundary.
@@ -26,6 +28,18 @@ pub fn compile(pattern: &str) -> Regex {
 pub fn ascii_boundary(bytes: &[u8], at: usize) -> bool {
     let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
     word(at.checked_sub(1).and_then(|i| bytes.get(i))) != word(bytes.get(at))
+}
+
+/// True for a character of `\w` as the regex crate reads it (Unicode), for the
+/// scans that are written by hand.
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    // Letters are the common case; marks (decomposed å, ä, ö), connector
+    // punctuation and digits of other scripts are asked of the regex crate.
+    static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A\w\z").expect("valid"));
+    c.is_alphabetic() || WORD.is_match(c.encode_utf8(&mut [0; 4]))
 }
 
 /// True when a match starting at `start` begins a word (the character before it
@@ -54,6 +68,14 @@ mod tests {
         let by_pattern: Vec<usize> =
             regex::bytes::Regex::new(r"(?-u:\b)").unwrap().find_iter(text.as_bytes()).map(|m| m.start()).collect();
         assert_eq!(boundaries, by_pattern);
+    }
+
+    #[test]
+    fn word_characters_are_those_of_the_expressions() {
+        let word = Regex::new(r"\A\w\z").unwrap();
+        for c in ['a', 'Z', '0', '_', 'å', 'É', '\u{308}', '\u{203f}', '٣', '²', '-', ' ', '.', '\u{a0}', '€'] {
+            assert_eq!(is_word_char(c), word.is_match(c.encode_utf8(&mut [0; 4])), "{c:?}");
+        }
     }
 
     #[test]
