@@ -30,9 +30,8 @@ pub fn matches(form: usize, text: &str) -> Vec<(usize, usize)> {
     }
 }
 
-static SWEDISH_VERBS: LazyLock<[Finder<'static>; 2]> = LazyLock::new(|| ["säger", "avslutar"].map(|v| Finder::new(v)));
-static ENGLISH_VERBS: LazyLock<[Finder<'static>; 2]> =
-    LazyLock::new(|| ["terminates", "cancels"].map(|v| Finder::new(v)));
+static SWEDISH_VERBS: LazyLock<[Finder<'static>; 2]> = LazyLock::new(|| ["säger", "avslutar"].map(Finder::new));
+static ENGLISH_VERBS: LazyLock<[Finder<'static>; 2]> = LazyLock::new(|| ["terminates", "cancels"].map(Finder::new));
 
 /// `[Ss]äger [härmed] NAME [härmed|nu|därmed] upp`, the name's words taken
 /// as few as will do.
