@@ -8,13 +8,14 @@
 //! # change the code
 //! cargo run --example analysis_dump > after.jsonl && cmp before.jsonl after.jsonl
 //! ```
+
+mod support;
 use lefi_intake::analyse::analyse;
 
 fn main() {
     let recombined: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(3000);
     let own = vec![lefi_intake::MAILBOX_ADDRESS.to_string()];
-    let mut paths = walkdir("fixtures");
-    paths.sort();
+    let paths = support::fixture_paths();
     let mails: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let mut texts: Vec<(String, Vec<String>)> = Vec::new();
     for (path, raw) in paths.iter().zip(&mails) {
@@ -75,17 +76,4 @@ impl XorShift {
         self.0 ^= self.0 << 17;
         if n == 0 { 0 } else { (self.0 % n as u64) as usize }
     }
-}
-
-fn walkdir(dir: &str) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walkdir(p.to_str().unwrap()));
-        } else if p.extension().is_some_and(|x| x == "eml") {
-            out.push(p);
-        }
-    }
-    out
 }

@@ -9,11 +9,13 @@
 //!
 //! Cachegrind's counts do not vary with the machine's load: the difference
 //! between a run of 25 rounds and one of 5 is the steady-state cost of 20.
+
+mod support;
 fn main() {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "whole".to_string());
     let rounds: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(200);
-    let mails: Vec<Vec<u8>> = walkdir("fixtures").into_iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let mails: Vec<Vec<u8>> = support::fixture_paths().into_iter().map(|p| std::fs::read(p).unwrap()).collect();
     let own = vec![lefi_intake::MAILBOX_ADDRESS.to_string()];
     let parser = mail_parser::MessageParser::default();
     for _ in 0..rounds {
@@ -25,17 +27,4 @@ fn main() {
             }
         }
     }
-}
-
-fn walkdir(dir: &str) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walkdir(p.to_str().unwrap()));
-        } else if p.extension().is_some_and(|x| x == "eml") {
-            out.push(p);
-        }
-    }
-    out
 }
