@@ -65,39 +65,39 @@ const LABELS: &[&str] = &[
 ];
 
 /// Names of public bodies (and insurers, to recognise them) in running text,
-/// one expression per form. Each form with key words is only searched for when
-/// one of them occurs in the text (lower case). Names may start with Å, Ä or Ö,
+/// one expression per form. Each form is only searched for when one of its key
+/// words occurs in the text (lower case). Names may start with Å, Ä or Ö,
 /// so the word start is checked by the caller.
-static PUBLIC_BODY: LazyLock<Vec<(Option<Words>, Regex)>> = LazyLock::new(|| {
+static PUBLIC_BODY: LazyLock<Vec<(Words, Regex)>> = LazyLock::new(|| {
     let agencies = AGENCIES.join("|");
     let capitalised = r"[A-ZÅÄÖ][\wéü]*(?:-[A-ZÅÄÖ][\wéü]*)?";
+    // The agency and brand lists are gated by their names in lower case.
     let lower_names = |names: &[&str]| names.iter().map(|n| n.to_lowercase()).collect::<Vec<_>>();
-    let agency_words = lower_names(AGENCIES);
-    let agency_words: Vec<&str> = agency_words.iter().map(String::as_str).collect();
-    let brand_words = lower_names(INSURER_BRANDS);
-    let brand_words: Vec<&str> = brand_words.iter().map(String::as_str).collect();
-    let forms: Vec<(&[&str], String)> = vec![
+    let forms: Vec<(Words, String)> = vec![
         (
-            &[" kommun", "\tkommun", " stad", "\tstad", " samordningsförbund", "\tsamordningsförbund"],
+            Words::new(&[" kommun", "\tkommun", " stad", "\tstad", " samordningsförbund", "\tsamordningsförbund"]),
             format!(
                 r"(?:{capitalised}[ \t]+){{1,3}}(?:[Kk]ommun|[Ss]tad|kommunalförbund|kommunförbund|samordningsförbund)s?\b"
             ),
         ),
-        (&["region"], r"\bRegion[ \t]+[A-ZÅÄÖ][\w\-]+(?:[ \t]+[A-ZÅÄÖ][\w\-]+)?(?:[ \t]+län\b)?".to_string()),
-        (&["regionen"], r"(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+regionen\b".to_string()),
-        (&["landsting"], r"[A-ZÅÄÖ]\w+[ \t]+läns[ \t]+landsting\b".to_string()),
         (
-            &["länsstyrelsen"],
+            Words::new(&["region"]),
+            r"\bRegion[ \t]+[A-ZÅÄÖ][\w\-]+(?:[ \t]+[A-ZÅÄÖ][\w\-]+)?(?:[ \t]+län\b)?".to_string(),
+        ),
+        (Words::new(&["regionen"]), r"(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+regionen\b".to_string()),
+        (Words::new(&["landsting"]), r"[A-ZÅÄÖ]\w+[ \t]+läns[ \t]+landsting\b".to_string()),
+        (
+            Words::new(&["länsstyrelsen"]),
             r"\bLänsstyrelsen[ \t]+(?:i[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?[ \t]+län\b|[A-ZÅÄÖ]\w+)".to_string(),
         ),
-        (&agency_words, format!(r"(?:{agencies})\b")),
+        (Words::new(&lower_names(AGENCIES)), format!(r"(?:{agencies})\b")),
         (
-            &["livförsäkring", "skadeförsäkring", " försäkring", "\tförsäkring", " pension", "\tpension"],
+            Words::new(&["livförsäkring", "skadeförsäkring", " försäkring", "\tförsäkring", " pension", "\tpension"]),
             INSURER_GENERIC.to_string(),
         ),
-        (&brand_words, INSURER_BRAND.to_string()),
+        (Words::new(&lower_names(INSURER_BRANDS)), INSURER_BRAND.to_string()),
     ];
-    forms.into_iter().map(|(keys, p)| ((!keys.is_empty()).then(|| Words::new(keys)), pattern::compile(&p))).collect()
+    forms.into_iter().map(|(keys, p)| (keys, pattern::compile(&p))).collect()
 });
 
 /// Insurance companies by name: "<Name> Livförsäkring AB" and the known brands.
@@ -297,7 +297,7 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
         }
     }
 
-    let forms = PUBLIC_BODY.iter().filter(|(keys, _)| keys.as_ref().is_none_or(|k| text.mentions(k)));
+    let forms = PUBLIC_BODY.iter().filter(|(keys, _)| text.mentions(keys));
     for m in forms.flat_map(|(_, re)| re.find_iter(original)) {
         if !pattern::starts_word(original, m.start()) {
             continue;
@@ -479,13 +479,10 @@ fn is_forsakringskassan(name: &str) -> bool {
 }
 
 fn strip_leading_non_names(run: &str) -> String {
-    let count = run.split_whitespace().count();
+    let words: Vec<&str> = run.split_whitespace().collect();
     let mut skip = 0;
-    for word in run.split_whitespace() {
-        if skip + 1 >= count {
-            break;
-        }
-        let w = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    while skip + 1 < words.len() {
+        let w = words[skip].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
         let department = DEPARTMENT_SUFFIXES.iter().any(|s| w.ends_with(s));
         if NOT_NAME_WORDS.contains(&w.as_str()) || department {
             skip += 1;
@@ -493,13 +490,12 @@ fn strip_leading_non_names(run: &str) -> String {
             break;
         }
     }
+    let rest = &words[skip..];
     // A lone stop word ("Vi") is no name.
-    if count == skip + 1
-        && run.split_whitespace().nth(skip).is_some_and(|w| NOT_NAME_WORDS.contains(&w.to_lowercase().as_str()))
-    {
+    if rest.len() == 1 && NOT_NAME_WORDS.contains(&rest[0].to_lowercase().as_str()) {
         return String::new();
     }
-    join_words(run.split_whitespace().skip(skip), run.len())
+    rest.join(" ")
 }
 
 /// Words joined by single spaces.

@@ -16,7 +16,7 @@ use memchr::memmem::Finder;
 
 use super::pattern::{ascii_boundary, is_word_char};
 
-/// The forms, in the order their names are preferred.
+/// How many forms there are; [`matches`] takes `0..FORMS`.
 pub const FORMS: usize = 3;
 
 /// The matches of form `form` in `text` (the original text, not lowered), as
@@ -30,6 +30,9 @@ pub fn matches(form: usize, text: &str) -> Vec<(usize, usize)> {
     }
 }
 
+/// The verbs, or the part of it that is written alike ("[Ss]äger"), each
+/// searched with a finder built once.
+static SAYS_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("äger"));
 static SWEDISH_VERBS: LazyLock<[Finder<'static>; 2]> = LazyLock::new(|| ["säger", "avslutar"].map(Finder::new));
 static ENGLISH_VERBS: LazyLock<[Finder<'static>; 2]> = LazyLock::new(|| ["terminates", "cancels"].map(Finder::new));
 
@@ -39,8 +42,7 @@ fn says_name_up(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut free_from = 0;
-    static VERB_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("äger"));
-    for at in VERB_END.find_iter(bytes) {
+    for at in SAYS_END.find_iter(bytes) {
         let Some(start) = at.checked_sub(1) else { continue };
         if start < free_from || !matches!(bytes[start], b'S' | b's') || !ascii_boundary(bytes, start) {
             continue;

@@ -81,18 +81,11 @@ impl Inbound {
 
     /// Everything, as officers read it.
     pub fn full_text(&self) -> String {
-        self.sections.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n\n")
+        joined(self.sections.iter())
     }
 
     fn text_of(&self, kind: SectionKind) -> String {
-        let mut out = String::new();
-        for (i, section) in self.sections.iter().filter(|s| s.kind == kind).enumerate() {
-            if i > 0 {
-                out.push_str("\n\n");
-            }
-            out.push_str(&section.text);
-        }
-        out
+        joined(self.sections.iter().filter(|s| s.kind == kind))
     }
 
     /// Subject without reply and forward prefixes ("SV: VB: Re: ...").
@@ -110,6 +103,18 @@ impl Inbound {
     pub fn attachments_with_content(&self) -> impl Iterator<Item = &Attachment> {
         self.attachments.iter().filter(|a| !a.inline && a.content_type != "message/rfc822")
     }
+}
+
+/// Sections' texts with a blank line between them.
+fn joined<'a>(sections: impl Iterator<Item = &'a Section>) -> String {
+    let mut out = String::new();
+    for (i, section) in sections.enumerate() {
+        if i > 0 {
+            out.push_str("\n\n");
+        }
+        out.push_str(&section.text);
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
