@@ -86,17 +86,31 @@ static WITHDRAWAL: LazyLock<Regex> = LazyLock::new(|| {
 static TAKE_BACK: LazyLock<Regex> =
     LazyLock::new(|| pattern::compile(r"\b(?:ta|tar|tog|dra|drar|drog)\s+(?:\S+\s+){0,3}?tillbaka\b"));
 
-/// A question about terminating (in the sentence that mentions it).
-static QUESTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+/// A question about terminating (in the sentence that mentions it), told by
+/// how the sentence starts. Anchored, so the search stops within a few words.
+static QUESTION_START: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
         r"(?x)
         ^(?:\S+\s+){0,2}?(?:hur|vad|vilka|vilken|vilket|när|var|varför|kan\s+vi|kan\s+man|går\s+det|måste\s+vi|behöver\s+vi|ska\s+vi|bör\s+vi|får\s+vi|gäller\s+det
           |how|what|which|when|where|why|can\s+we|do\s+we|should\s+we|is\s+it|are\s+we|must\s+we)\b
-        | \b(?:undrar|funderar|fråga\s+om|frågor\s+om|fråga\s+kring|frågor\s+kring|information\s+om|wonder\w*|question\s+about|questions\s+about)\b
+        ",
+    )
+});
+
+/// A question about terminating, told by words anywhere in the sentence.
+static QUESTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"(?x)
+        \b(?:undrar|funderar|fråga\s+om|frågor\s+om|fråga\s+kring|frågor\s+kring|information\s+om|wonder\w*|question\s+about|questions\s+about)\b
         | \bhur\s+(?:\S+\s+){0,4}?(?:säg|avslut|gör)
         ",
     )
 });
+
+/// Every form of [`QUESTION_WORDS`] holds one of these, searched for once in
+/// the whole text: most mails hold none, and then no sentence is scanned.
+static QUESTION_KEYS: LazyLock<Words> =
+    LazyLock::new(|| Words::new(&["undrar", "funderar", "fråg", "information", "wonder", "question", "hur"]));
 
 /// Every form of [`REQUEST`], searched for once in the whole text before the
 /// expression is run on each sentence.
@@ -114,10 +128,34 @@ static OTHER_SERVICE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?x)
         \bnyhetsbrev\w* | \bnewsletter\w* | \bunsubscribe\b | \bavprenumerer\w* | \bklicka\s+här\b
         | \bssbtek\b | \bmina\s+sidor\b | \be-tjänst\w* | \bnavet\b
-        | \bprenumeration\s+på\s+(?:vårt|vår|våra|ert|er|era|nyhet\w*|pressmeddelande\w*|tidning\w*)
         ",
     )
 });
+
+/// Every form of [`OTHER_SERVICE`] holds one of these.
+static OTHER_SERVICE_WORDS: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(&[
+        "nyhetsbrev",
+        "newsletter",
+        "unsubscribe",
+        "avprenumerer",
+        "klicka",
+        "ssbtek",
+        "sidor",
+        "e-tjänst",
+        "navet",
+    ])
+});
+
+/// A subscription to something of the sender's own, searched for after the
+/// forms of [`OTHER_SERVICE`] as if it were their last alternative. Apart
+/// because nearly every mail says "prenumeration", while the other forms'
+/// words are rare.
+static SUBSCRIPTION_TO_OWN: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(r"\bprenumeration\s+på\s+(?:vårt|vår|våra|ert|er|era|nyhet\w*|pressmeddelande\w*|tidning\w*)")
+});
+
+static SUBSCRIPTION_WORDS: LazyLock<Words> = LazyLock::new(|| Words::new(&["prenumeration"]));
 
 pub fn find(text: &Text) -> IntentFinding {
     let lower = &text.lower;
@@ -126,12 +164,13 @@ pub fn find(text: &Text) -> IntentFinding {
     // Several termination words often share a sentence: judge each sentence once.
     let mut last_sentence: Option<((usize, usize), bool)> = None;
     let may_request = text.mentions(&REQUEST_WORDS);
+    let may_ask = text.mentions(&QUESTION_KEYS);
     for (start, end) in termination::phrases(lower) {
         let bounds = text.sentence_bounds(start, end);
         let question = match last_sentence {
             Some((b, q)) if b == bounds => q,
             _ => {
-                let q = is_question(&lower[bounds.0..bounds.1], may_request);
+                let q = is_question(&lower[bounds.0..bounds.1], may_request, may_ask);
                 last_sentence = Some((bounds, q));
                 q
             }
@@ -146,7 +185,12 @@ pub fn find(text: &Text) -> IntentFinding {
     if let Some((s, e)) = withdrawal(text) {
         return finding(text, Intent::Withdrawal, s, e, Vec::new());
     }
-    let others: Vec<(usize, usize)> = OTHER_SERVICE.find_iter(lower).map(|m| (m.start(), m.end())).collect();
+    let parts = [
+        text.mentions(&OTHER_SERVICE_WORDS).then_some(&*OTHER_SERVICE),
+        text.mentions(&SUBSCRIPTION_WORDS).then_some(&*SUBSCRIPTION_TO_OWN),
+    ];
+    let others: Vec<(usize, usize)> =
+        pattern::matches_of_any(&parts, lower).iter().map(|m| (m.start(), m.end())).collect();
     let Some(&(first_start, first_end, _)) = stated.first() else {
         return match (asked.first(), others.first()) {
             // "Vill du avsluta prenumerationen på nyhetsbrevet?" is a newsletter.
@@ -220,13 +264,16 @@ fn withdrawal(text: &Text) -> Option<(usize, usize)> {
     }
 }
 
-/// `may_request` is false when no sentence of the text can be a request.
-fn is_question(sentence: &str, may_request: bool) -> bool {
+/// `may_request` and `may_ask` are false when no sentence of the text can hold
+/// a request or a question word.
+fn is_question(sentence: &str, may_request: bool, may_ask: bool) -> bool {
     let trimmed = sentence.trim();
     if may_request && REQUEST.is_match(trimmed) {
         return false;
     }
-    QUESTION_WORDS.is_match(trimmed) || (trimmed.ends_with('?') && !trimmed.starts_with("vi "))
+    QUESTION_START.is_match(trimmed)
+        || may_ask && QUESTION_WORDS.is_match(trimmed)
+        || (trimmed.ends_with('?') && !trimmed.starts_with("vi "))
 }
 
 fn finding(text: &Text, intent: Intent, start: usize, end: usize, sentences: Vec<(usize, usize)>) -> IntentFinding {
