@@ -277,12 +277,32 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
         candidates.push(Candidate { name, start, end, rank: RANK_LABELED });
     }
 
+    // Only the best-ranked candidates are chosen from: a labeled name makes
+    // every name found in running text irrelevant.
+    if candidates.is_empty() {
+        names_in_running_text(text, intent, org_number, &mut candidates);
+    }
+    choose(text, candidates)
+}
+
+/// Names stated in sentences ("Härmed säger Uppsala kommun upp …") and names of
+/// public bodies anywhere, ranked by where they stand.
+fn names_in_running_text(
+    text: &Text,
+    intent: &IntentFinding,
+    org_number: &OrgNumberFinding,
+    candidates: &mut Vec<Candidate>,
+) {
+    let original = &text.original;
     let in_statement = |start: usize| {
         text.source_at(start) == super::Source::Subject
             || intent.sentences.iter().any(|(s, e)| *s <= start && start < *e)
     };
-    let number_lines: Vec<(usize, usize)> = number_line_spans(text, org_number);
-    let beside_number = |start: usize| number_lines.iter().any(|(s, e)| *s <= start && start < *e);
+    // Only asked for names outside the stating sentences.
+    let number_lines = std::cell::OnceCell::new();
+    let beside_number = |start: usize| {
+        number_lines.get_or_init(|| number_line_spans(text, org_number)).iter().any(|(s, e)| *s <= start && start < *e)
+    };
 
     // Separate forms, because one sentence can hold two of them.
     for form in 0..party::FORMS {
@@ -302,21 +322,26 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
         if !pattern::starts_word(original, m.start()) {
             continue;
         }
-        let name = clean(&strip_leading_non_names(m.as_str()));
-        if name.is_empty() || is_forsakringskassan(&name) || !name.chars().next().is_some_and(char::is_uppercase) {
-            continue;
-        }
+        // A name ranked below one already found can never be chosen.
+        let best = candidates.iter().map(|c| c.rank).max().unwrap_or(0);
         let rank = if in_statement(m.start()) {
             RANK_STATEMENT
+        } else if best > RANK_BESIDE_NUMBER {
+            continue;
         } else if beside_number(m.start()) {
             RANK_BESIDE_NUMBER
         } else {
             RANK_ELSEWHERE
         };
+        if rank < best {
+            continue;
+        }
+        let name = clean(&strip_leading_non_names(m.as_str()));
+        if name.is_empty() || is_forsakringskassan(&name) || !name.chars().next().is_some_and(char::is_uppercase) {
+            continue;
+        }
         candidates.push(Candidate { name, start: m.start(), end: m.end(), rank });
     }
-
-    choose(text, candidates)
 }
 
 /// "Label: value" lines: the label at the start of a line (after quote marks,
@@ -444,7 +469,8 @@ fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, 
     let OrgNumberFinding::Found(found) = org_number else { return Vec::new() };
     let original = &text.original;
     // The evidence is one line of the text (unless a personal number was masked in it).
-    let Some(at) = original.find(found.evidence.text.as_str()) else { return Vec::new() };
+    // A searcher built for one search: `str::find` prepares more than that pays for.
+    let Some(at) = memchr::memmem::find(original.as_bytes(), found.evidence.text.as_bytes()) else { return Vec::new() };
     let mut start = original[..at].rfind('\n').map_or(0, |i| i + 1);
     for _ in 0..3 {
         if start == 0 {
