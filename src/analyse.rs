@@ -33,7 +33,7 @@ pub fn analyse(raw: &[u8], received: Option<NaiveDate>, own_addresses: &[String]
         }
     };
     let reference_date = received.or_else(|| inbound.date_written());
-    let ctx = Context { received: reference_date, own_addresses: own_addresses.to_vec() };
+    let ctx = Context { received: reference_date, own_addresses };
     // Robots' mails are not read for facts: whatever they quote is not a statement.
     if let Some(decision) = decide::ignore(&inbound, &ctx) {
         return Analysis { mail: Some(inbound), extraction: None, decision, reference_date };

@@ -11,23 +11,23 @@ use crate::mail::Inbound;
 
 /// What the decision knows beyond the mail's content.
 #[derive(Debug, Clone, Default)]
-pub struct Context {
+pub struct Context<'a> {
     /// The day the mail was received (Swedish time where known). Dates before it
     /// cannot be honoured automatically.
     pub received: Option<NaiveDate>,
     /// Our own addresses: mails from them are our replies coming back.
-    pub own_addresses: Vec<String>,
+    pub own_addresses: &'a [String],
 }
 
 /// Mails that get no answer and no extraction (see [`classify`]).
-pub fn ignore(mail: &Inbound, ctx: &Context) -> Option<Decision> {
-    let reasons = classify::ignore_reasons(mail, &ctx.own_addresses);
+pub fn ignore(mail: &Inbound, ctx: &Context<'_>) -> Option<Decision> {
+    let reasons = classify::ignore_reasons(mail, ctx.own_addresses);
     (!reasons.is_empty()).then(|| Decision::ignore(reasons))
 }
 
 /// Decides on what was extracted. Also used when a thread's earlier mail has
 /// been merged in.
-pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context) -> Decision {
+pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Decision {
     let mut missing = Vec::new();
     let mut reasons = Vec::new();
     let mut doubtful = Vec::new();

@@ -132,7 +132,7 @@ impl Intake {
             return Ok(Outcome::already_recorded(&existing));
         }
 
-        let ctx = Context { received: Some(received_day), own_addresses: self.own_addresses.clone() };
+        let ctx = Context { received: Some(received_day), own_addresses: &self.own_addresses };
         let thread = self.merge_thread(&mut analysis, &ctx).await?;
         let on_file = self.check_record(&mut analysis.decision).await?;
         self.record(mail, &analysis, &sha256, &body_sha256, thread, on_file).await
@@ -140,7 +140,7 @@ impl Intake {
 
     /// A reply to our "incomplete" answer completes the earlier mail: the facts
     /// are merged (the newer mail's win) and decided again.
-    async fn merge_thread(&self, analysis: &mut Analysis, ctx: &Context) -> Result<Option<i64>, IntakeError> {
+    async fn merge_thread(&self, analysis: &mut Analysis, ctx: &Context<'_>) -> Result<Option<i64>, IntakeError> {
         let (Some(inbound), Some(extraction)) = (&analysis.mail, &analysis.extraction) else { return Ok(None) };
         let ids: Vec<String> = inbound.in_reply_to.iter().chain(inbound.references.iter().rev()).cloned().collect();
         if ids.is_empty() {
