@@ -10,7 +10,7 @@
 
 use std::sync::LazyLock;
 
-use regex::{Match, Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder};
 
 /// Compiles `pattern` with every `\b` taken as an ASCII word boundary.
 pub fn compile(pattern: &str) -> Regex {
@@ -48,33 +48,47 @@ pub fn starts_word(text: &str, start: usize) -> bool {
     !text[..start].chars().next_back().is_some_and(char::is_alphanumeric)
 }
 
-/// The matches `A|B|…` would give, from the expressions `A`, `B`, … searched
-/// separately: leftmost first, the earlier expression on a tie, never
-/// overlapping. Splitting one expression this way lets each part skip texts
-/// that cannot hold it (`None` stands for a part whose key words are absent)
-/// and keeps a part that starts with a frequent letter from slowing the rest.
-/// The parts must not match the empty string.
-pub fn matches_of_any<'h>(parts: &[Option<&Regex>], text: &'h str) -> Vec<Match<'h>> {
-    let mut next: Vec<Option<Match<'h>>> = parts.iter().map(|p| p.and_then(|re| re.find(text))).collect();
+/// A search for the first match that starts at or after a byte offset, as
+/// `Regex::find_at` does (what stands before the offset still counts for `\b`).
+pub type Search<'a> = &'a dyn Fn(&str, usize) -> Option<(usize, usize)>;
+
+/// [`Search`] with an expression.
+pub fn search_with(re: &Regex) -> impl Fn(&str, usize) -> Option<(usize, usize)> + '_ {
+    move |text, from| re.find_at(text, from).map(|m| (m.start(), m.end()))
+}
+
+/// The matches `A|B|…` would give, from the searches for `A`, `B`, … run
+/// separately: leftmost first, the earlier part on a tie, never overlapping.
+/// Splitting one expression this way lets each part skip texts that cannot
+/// hold it (`None` stands for a part whose key words are absent), and lets a
+/// part be searched for by hand. The parts must not match the empty string.
+pub fn matches_of_any(parts: &[Option<Search<'_>>], text: &str) -> Vec<(usize, usize)> {
+    let mut next: Vec<Option<(usize, usize)>> = parts.iter().map(|p| p.and_then(|find| find(text, 0))).collect();
     let mut out = Vec::new();
     // Leftmost start, the first part on a tie.
-    while let Some(m) = next.iter().flatten().min_by_key(|m| m.start()).copied() {
-        debug_assert!(!m.is_empty(), "an empty match would not advance");
-        out.push(m);
-        let resume =
-            if m.is_empty() { m.end() + text[m.end()..].chars().next().map_or(1, char::len_utf8) } else { m.end() };
+    while let Some((start, end)) = next.iter().flatten().min_by_key(|m| m.0).copied() {
+        debug_assert!(start < end, "an empty match would not advance");
+        out.push((start, end));
+        let resume = if start < end { end } else { end + text[end..].chars().next().map_or(1, char::len_utf8) };
         for (slot, part) in next.iter_mut().zip(parts) {
             // A later match found from an earlier point is the one a search from
             // `resume` finds too: no match of that part starts in between.
-            if slot.is_some_and(|n| n.start() < resume) {
+            if slot.is_some_and(|(s, _)| s < resume) {
                 *slot = match part {
-                    Some(re) if resume <= text.len() => re.find_at(text, resume),
+                    Some(find) if resume <= text.len() => find(text, resume),
                     _ => None,
                 };
             }
         }
     }
     out
+}
+
+/// Past the whitespace (`\s`: Unicode's White_Space, as in the expressions)
+/// that starts at `at`.
+pub fn skip_whitespace(text: &str, at: usize) -> usize {
+    let rest = &text[at..];
+    at + rest.len() - rest.trim_start().len()
 }
 
 #[cfg(test)]
@@ -115,11 +129,21 @@ mod tests {
             let parts = [r"\ba+b?", r"b1|a\s", r"\b1+b?|ab"];
             let whole = compile(&parts.join("|"));
             let compiled: Vec<Regex> = parts.iter().map(|p| compile(p)).collect();
-            let refs: Vec<Option<&Regex>> = compiled.iter().map(Some).collect();
-            let got: Vec<(usize, usize)> = matches_of_any(&refs, &text).iter().map(|m| (m.start(), m.end())).collect();
+            let searches: Vec<_> = compiled.iter().map(search_with).collect();
+            let refs: Vec<Option<Search<'_>>> = searches.iter().map(|s| Some(s as Search<'_>)).collect();
+            let got = matches_of_any(&refs, &text);
             let want: Vec<(usize, usize)> = whole.find_iter(&text).map(|m| (m.start(), m.end())).collect();
             proptest::prop_assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn whitespace_is_that_of_the_expressions() {
+        let space = Regex::new(r"\A\s\z").unwrap();
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(c.is_whitespace(), space.is_match(c.encode_utf8(&mut [0; 4])), "{c:?}");
+        }
+        assert_eq!(skip_whitespace("a \u{a0}\n b", 1), 6);
     }
 
     #[test]
