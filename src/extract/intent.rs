@@ -190,8 +190,6 @@ fn subscription_to_own(lower: &str, from: usize) -> Option<(usize, usize)> {
     None
 }
 
-static SUBSCRIPTION_WORDS: LazyLock<Words> = LazyLock::new(|| Words::new(&["prenumeration"]));
-
 pub fn find(text: &Text) -> IntentFinding {
     let lower = &text.lower;
     let mut stated = Vec::new();
@@ -223,7 +221,8 @@ pub fn find(text: &Text) -> IntentFinding {
     let other_service = pattern::search_with(&OTHER_SERVICE);
     let parts: [Option<pattern::Search<'_>>; 2] = [
         text.mentions(&OTHER_SERVICE_WORDS).then_some(&other_service),
-        text.mentions(&SUBSCRIPTION_WORDS).then_some(&subscription_to_own),
+        // Its own search for "prenumeration" is the gate.
+        Some(&subscription_to_own),
     ];
     let others = pattern::matches_of_any(&parts, lower);
     let Some(&(first_start, first_end, _)) = stated.first() else {
