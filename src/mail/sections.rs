@@ -268,9 +268,14 @@ fn is_disclaimer_start(line: &str) -> bool {
     }
     // Only the opening words decide whether the whole line is worth lowering.
     // Every start begins with an ASCII letter, so most lines fail on their
-    // first byte (one that is not ASCII gets the full comparison).
-    let first = line.as_bytes()[0];
-    let may_start = |start: &&&str| !first.is_ascii() || start.as_bytes()[0] == first.to_ascii_lowercase();
+    // first two bytes; a character that is not ASCII gets the full comparison
+    // (some lower-case to ASCII letters).
+    let (first, second) = (line.as_bytes()[0], line.as_bytes()[1]);
+    let may_start = |start: &&&str| {
+        let start = start.as_bytes();
+        !first.is_ascii()
+            || start[0] == first.to_ascii_lowercase() && (!second.is_ascii() || start[1] == second.to_ascii_lowercase())
+    };
     if !DISCLAIMER_STARTS.iter().filter(may_start).any(|s| starts_with_lower(line, s)) {
         return false;
     }
@@ -322,7 +327,10 @@ mod tests {
 
     #[test]
     fn disclaimer_starts_begin_with_an_ascii_lower_case_letter() {
-        assert!(DISCLAIMER_STARTS.iter().all(|s| s.as_bytes()[0].is_ascii_lowercase()));
+        assert!(DISCLAIMER_STARTS.iter().all(|s| s.as_bytes()[0].is_ascii_lowercase() && s.len() >= 2));
+        assert!(is_disclaimer_start("TÄNK PÅ MILJÖN innan du skriver ut detta"));
+        assert!(is_disclaimer_start("Sekretess: mottagare som inte är avsedd"));
+        assert!(!is_disclaimer_start("Sedan säger vi upp avtalet med mottagare X"));
     }
 
     #[test]
