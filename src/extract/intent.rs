@@ -168,15 +168,14 @@ fn subscription_to_own(lower: &str, from: usize) -> Option<(usize, usize)> {
     ];
     let bytes = lower.as_bytes();
     for start in WORD.find_iter(&bytes[from..]).map(|i| from + i) {
-        let on = start + WORD.needle().len();
-        let pa = pattern::skip_whitespace(lower, on);
-        if !pattern::ascii_boundary(bytes, start) || pa == on || !lower[pa..].starts_with("på") {
+        if !pattern::ascii_boundary(bytes, start) {
             continue;
         }
-        let object = pattern::skip_whitespace(lower, pa + "på".len());
-        if object == pa + "på".len() {
+        let Some(pa) = pattern::after_whitespace(lower, start + WORD.needle().len()) else { continue };
+        if !lower[pa..].starts_with("på") {
             continue;
         }
+        let Some(object) = pattern::after_whitespace(lower, pa + "på".len()) else { continue };
         let rest = &lower[object..];
         if let Some((word, open)) = OBJECTS.iter().find(|(word, _)| rest.starts_with(word)) {
             let mut end = object + word.len();

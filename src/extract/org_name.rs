@@ -469,7 +469,6 @@ fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, 
     let OrgNumberFinding::Found(found) = org_number else { return Vec::new() };
     let original = &text.original;
     // The evidence is one line of the text (unless a personal number was masked in it).
-    // A searcher built for one search: `str::find` prepares more than that pays for.
     let Some(at) = memchr::memmem::find(original.as_bytes(), found.evidence.text.as_bytes()) else { return Vec::new() };
     let mut start = original[..at].rfind('\n').map_or(0, |i| i + 1);
     for _ in 0..3 {

@@ -84,11 +84,12 @@ pub fn matches_of_any(parts: &[Option<Search<'_>>], text: &str) -> Vec<(usize, u
     out
 }
 
-/// Past the whitespace (`\s`: Unicode's White_Space, as in the expressions)
-/// that starts at `at`.
-pub fn skip_whitespace(text: &str, at: usize) -> usize {
-    let rest = &text[at..];
-    at + rest.len() - rest.trim_start().len()
+/// The offset after one or more whitespace characters (`\s+`: Unicode's
+/// White_Space, as in the expressions) at `from`, or `None` when there are none.
+pub fn after_whitespace(text: &str, from: usize) -> Option<usize> {
+    let rest = &text[from..];
+    let trimmed = rest.trim_start();
+    (trimmed.len() < rest.len()).then_some(from + rest.len() - trimmed.len())
 }
 
 #[cfg(test)]
@@ -143,7 +144,8 @@ mod tests {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             assert_eq!(c.is_whitespace(), space.is_match(c.encode_utf8(&mut [0; 4])), "{c:?}");
         }
-        assert_eq!(skip_whitespace("a \u{a0}\n b", 1), 6);
+        assert_eq!(after_whitespace("a \u{a0}\n b", 1), Some(6));
+        assert_eq!(after_whitespace("a b", 0), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! over the word starts. The tests hold the equivalent expression and check the
 //! two agree on generated text.
 
-use super::pattern::ascii_boundary;
+use super::pattern::{after_whitespace, ascii_boundary};
 
 /// Byte ranges of the termination phrases in `lower` (lower-case text), in
 /// order, not overlapping.
@@ -86,7 +86,7 @@ fn phrase_at(lower: &str, at: usize) -> Option<usize> {
 /// word that `target` accepts (returning its length). The fewest skipped words
 /// win. Returns the end of the target.
 fn then_word(lower: &str, from: usize, skip: usize, target: impl Fn(&str) -> Option<usize>) -> Option<usize> {
-    let mut at = after_blanks(lower, from)?;
+    let mut at = after_whitespace(lower, from)?;
     for skipped in 0..=skip {
         if let Some(len) = target(&lower[at..]) {
             return Some(at + len);
@@ -95,16 +95,9 @@ fn then_word(lower: &str, from: usize, skip: usize, target: impl Fn(&str) -> Opt
             break;
         }
         let word_end = at + lower[at..].find(char::is_whitespace)?;
-        at = after_blanks(lower, word_end)?;
+        at = after_whitespace(lower, word_end)?;
     }
     None
-}
-
-/// The offset after one or more whitespace characters at `from`, or `None`.
-fn after_blanks(lower: &str, from: usize) -> Option<usize> {
-    let rest = &lower[from..];
-    let trimmed = rest.trim_start();
-    (trimmed.len() < rest.len()).then_some(from + rest.len() - trimmed.len())
 }
 
 /// `word` at the start of `w` as a whole word (an ASCII boundary after it): its length.
