@@ -458,10 +458,9 @@ fn nested_as_text(nested: &Message<'_>, problems: &mut Vec<String>) -> String {
     }
     let (body, _) = body_text(nested, problems);
     // Quotes inside the forwarded mail stay out of its readable text.
-    let new: Vec<String> =
-        sections::split(&body, false).into_iter().filter(|s| s.kind == SectionKind::New).map(|s| s.text).collect();
+    let sections = sections::split(&body, false);
     out.push('\n');
-    out.push_str(&new.join("\n\n"));
+    out.push_str(&joined(sections.iter().filter(|s| s.kind == SectionKind::New)));
     out
 }
 
