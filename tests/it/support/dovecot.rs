@@ -64,7 +64,8 @@ impl Dovecot {
             return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path();
+        let root = dir.path().to_path_buf();
+        let root = root.as_path();
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(root.join(sub)).unwrap();
         }
@@ -76,19 +77,6 @@ impl Dovecot {
         )
         .unwrap();
         let ca_file = write_certificates(root);
-        let (imap_port, imaps_port, lmtp_port, auth_port) = (free_port(), free_port(), free_port(), free_port());
-        let (protocols, lmtp_service) = if options.lmtp {
-            (
-                "imap lmtp",
-                format!(
-                    "service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp_port}\n  }}\n}}\n\
-                     service auth {{\n  inet_listener {{\n    address = 127.0.0.1\n    port = {auth_port}\n  }}\n}}\n\
-                     postmaster_address = postmaster@test.invalid\nlmtp_save_to_detail_mailbox = no\n"
-                ),
-            )
-        } else {
-            ("imap", String::new())
-        };
         let whoami = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
         let run_as = if uid == 65534 {
             String::new()
@@ -117,8 +105,29 @@ impl Dovecot {
             None => ("plain login", String::new()),
         };
         let r = root.display();
-        let config = format!(
-            "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
+        let mut d = Dovecot { dir, imap_port: 0, imaps_port: 0, lmtp_port: 0, auth_port: 0, ca_file, child: None };
+        let mut failures = Vec::new();
+        // A port picked by free_port() is only free when it was picked: a
+        // concurrent test may take it before Dovecot binds it. A start that
+        // fails is therefore retried on fresh ports, and every failure is
+        // reported if none succeeds.
+        for _ in 0..3 {
+            let (imap_port, imaps_port, lmtp_port, auth_port) = (free_port(), free_port(), free_port(), free_port());
+            (d.imap_port, d.imaps_port, d.lmtp_port, d.auth_port) = (imap_port, imaps_port, lmtp_port, auth_port);
+            let (protocols, lmtp_service) = if options.lmtp {
+                (
+                    "imap lmtp",
+                    format!(
+                        "service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp_port}\n  }}\n}}\n\
+                     service auth {{\n  inet_listener {{\n    address = 127.0.0.1\n    port = {auth_port}\n  }}\n}}\n\
+                     postmaster_address = postmaster@test.invalid\nlmtp_save_to_detail_mailbox = no\n"
+                    ),
+                )
+            } else {
+                ("imap", String::new())
+            };
+            let config = format!(
+                "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
              protocols = {protocols}\nlisten = 127.0.0.1\n{run_as}{lmtp_service}\
              auth_username_format = %Ln\n\
              ssl = yes\nssl_cert = <{r}/server.pem\nssl_key = <{r}/server.key\n\
@@ -130,16 +139,26 @@ impl Dovecot {
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n\
                inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
              service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
-        );
-        std::fs::write(root.join("dovecot.conf"), config).unwrap();
-        let mut d = Dovecot { dir, imap_port, imaps_port, lmtp_port, auth_port, ca_file, child: None };
-        d.launch();
-        Some(d)
+            );
+            std::fs::write(root.join("dovecot.conf"), config).unwrap();
+            match d.launch() {
+                Ok(()) => return Some(d),
+                Err(why) => {
+                    eprintln!("WARNING: dovecot did not start, retrying on other ports: {why}");
+                    failures.push(why);
+                    let _ = std::fs::remove_file(root.join("dovecot.log"));
+                }
+            }
+        }
+        panic!("dovecot did not start in three tries:\n{}", failures.join("\n"));
     }
 
-    fn launch(&mut self) {
-        let root = self.dir.path();
+    /// Starts Dovecot on the configured ports and waits until it answers;
+    /// on failure says why (its exit status, log and standard error).
+    fn launch(&mut self) -> Result<(), String> {
+        let root = self.dir.path().to_path_buf();
         let _ = std::fs::remove_file(root.join("run/master.pid"));
+        let stderr = std::fs::File::create(root.join("dovecot.stderr")).expect("dovecot.stderr");
         let child = Command::new("dovecot")
             // Its own process group, so that all its processes can be stopped at once.
             .process_group(0)
@@ -147,15 +166,23 @@ impl Dovecot {
             .arg("-c")
             .arg(root.join("dovecot.conf"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // Errors before its log is open (configuration) go to standard error.
+            .stderr(stderr)
             .spawn()
             .expect("start dovecot");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(15);
         while std::net::TcpStream::connect(("127.0.0.1", self.imap_port)).is_err() {
-            assert!(Instant::now() < deadline, "dovecot did not start: {}", self.log());
+            let exited = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            if exited.is_some() || Instant::now() > deadline {
+                let how = exited.map_or("still not listening after 15 s".to_string(), |s| format!("exited: {s}"));
+                self.stop();
+                let stderr = std::fs::read_to_string(root.join("dovecot.stderr")).unwrap_or_default();
+                return Err(format!("{how}; log: {:?}; stderr: {stderr:?}", self.log()));
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
+        Ok(())
     }
 
     pub fn stop(&mut self) {
@@ -183,7 +210,9 @@ impl Dovecot {
 
     pub fn restart(&mut self) {
         self.stop();
-        self.launch();
+        if let Err(why) = self.launch() {
+            panic!("dovecot did not start again: {why}");
+        }
     }
 
     pub fn log(&self) -> String {
