@@ -34,7 +34,8 @@ pub fn html_to_text(html: &str) -> String {
                     if tag.name.starts_with('!') || tag.name.starts_with('?') {
                         continue;
                     }
-                    let name = tag.name.to_ascii_lowercase();
+                    let mut buf = [0; NAME_BUF];
+                    let name = lower_case_name(tag.name, &mut buf);
                     if !tag.closing
                         && !tag.self_closing
                         && let Some(raw) = RAW_TEXT.iter().find(|n| **n == name)
@@ -42,7 +43,7 @@ pub fn html_to_text(html: &str) -> String {
                         skip_until = Some(raw);
                         continue;
                     }
-                    w.tag(&name, tag.closing);
+                    w.tag(name, tag.closing);
                 }
                 None => {
                     if skip_until.is_none() {
@@ -60,6 +61,20 @@ pub fn html_to_text(html: &str) -> String {
         }
     }
     w.finish()
+}
+
+/// Longer than any tag name this module knows.
+const NAME_BUF: usize = 16;
+
+/// A tag name in lower case, written into `buf` rather than a new String (an
+/// Outlook mail has hundreds of tags). A name too long for `buf` is returned
+/// as it is: it is none of the names looked for, in any case.
+fn lower_case_name<'a>(name: &'a str, buf: &'a mut [u8; NAME_BUF]) -> &'a str {
+    let Some(lower) = buf.get_mut(..name.len()) else { return name };
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    // Lowering ASCII letters keeps UTF-8 valid (tag names are ASCII anyway).
+    std::str::from_utf8(lower).unwrap_or(name)
 }
 
 const RAW_TEXT: &[&str] = &["script", "style", "head", "title", "template", "noscript", "xml", "svg", "object"];
@@ -310,7 +325,16 @@ fn nest(depth: usize, closing: bool) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::html_to_text;
+    use super::*;
+
+    #[test]
+    fn tag_names_are_read_in_any_case() {
+        let t = html_to_text("<P>Hej!</P><DIV>Vi s\u{e4}ger upp<BR>tj\u{e4}nsten.</Div><SCRIPT>x()</SCRIPT><Averyveryverylongtagname>slut");
+        assert_eq!(t, "Hej!\nVi s\u{e4}ger upp\ntj\u{e4}nsten.\nslut");
+        let mut buf = [0; NAME_BUF];
+        assert_eq!(lower_case_name("BlockQuote", &mut buf), "blockquote");
+        assert!(RAW_TEXT.iter().all(|n| n.len() <= NAME_BUF));
+    }
 
     #[test]
     fn paragraphs_and_line_breaks_become_lines() {
