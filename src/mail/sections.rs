@@ -262,6 +262,31 @@ const DISCLAIMER_WORDS: &[&str] = &[
     "data protection",
 ];
 
+/// The first letters of [`DISCLAIMER_STARTS`]: a line that starts with any
+/// other ASCII character is not a disclaimer, whatever follows.
+static START_LETTERS: Letters = Letters::of(DISCLAIMER_STARTS);
+
+/// A set of ASCII lower-case letters.
+struct Letters(u32);
+
+impl Letters {
+    const fn of(words: &[&str]) -> Letters {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < words.len() {
+            let first = words[i].as_bytes()[0];
+            assert!(first.is_ascii_lowercase(), "every start begins with a lower-case ASCII letter");
+            bits |= 1 << (first - b'a');
+            i += 1;
+        }
+        Letters(bits)
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        b.is_ascii_lowercase() && self.0 & (1 << (b - b'a')) != 0
+    }
+}
+
 fn is_disclaimer_start(line: &str) -> bool {
     if line.len() < 20 {
         return false;
@@ -271,6 +296,9 @@ fn is_disclaimer_start(line: &str) -> bool {
     // first two bytes; a character that is not ASCII gets the full comparison
     // (some lower-case to ASCII letters).
     let (first, second) = (line.as_bytes()[0], line.as_bytes()[1]);
+    if first.is_ascii() && !START_LETTERS.contains(first.to_ascii_lowercase()) {
+        return false;
+    }
     let may_start = |start: &&&str| {
         let start = start.as_bytes();
         !first.is_ascii()
