@@ -60,6 +60,14 @@ fn numbers(text: &str) -> Vec<(usize, usize)> {
     let mut at = 0;
     while let Some(offset) = bytes[at..].iter().position(u8::is_ascii_digit) {
         at += offset;
+        // A run of fewer than six digits holds no number's start unless its
+        // last two digits are a prefix with its separator after them: most
+        // dates, postcodes and phone numbers are passed over in one step.
+        let run = bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if run < 6 && !(run >= 2 && matches!(bytes.get(at + run), Some(b' ' | b'-'))) {
+            at += run;
+            continue;
+        }
         // The prefix is taken when it can be, with its separator when there is one.
         let end = [(2, true), (2, false), (0, false)].into_iter().find_map(|(prefix, separated)| {
             if !digits(bytes, at, prefix) {
