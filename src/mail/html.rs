@@ -329,7 +329,9 @@ mod tests {
 
     #[test]
     fn tag_names_are_read_in_any_case() {
-        let t = html_to_text("<P>Hej!</P><DIV>Vi s\u{e4}ger upp<BR>tj\u{e4}nsten.</Div><SCRIPT>x()</SCRIPT><Averyveryverylongtagname>slut");
+        let t = html_to_text(
+            "<P>Hej!</P><DIV>Vi s\u{e4}ger upp<BR>tj\u{e4}nsten.</Div><SCRIPT>x()</SCRIPT><Averyveryverylongtagname>slut",
+        );
         assert_eq!(t, "Hej!\nVi s\u{e4}ger upp\ntj\u{e4}nsten.\nslut");
         let mut buf = [0; NAME_BUF];
         assert_eq!(lower_case_name("BlockQuote", &mut buf), "blockquote");
