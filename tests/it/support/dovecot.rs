@@ -64,8 +64,9 @@ impl Dovecot {
             return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().to_path_buf();
-        let root = root.as_path();
+        // Owned: `dir` moves into the Dovecot before the tries that write here.
+        let root_path = dir.path().to_path_buf();
+        let root = root_path.as_path();
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(root.join(sub)).unwrap();
         }
