@@ -48,7 +48,6 @@ impl Postfix {
         assert!(status.success());
         // The smtpd processes run as postfix and must read the TLS files.
         std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let (port, tls_port) = (free_port(), free_port());
         let r = root.display();
         let mut extra = String::new();
         if let Some((cert, key)) = extras.tls {
@@ -108,32 +107,58 @@ impl Postfix {
             "postlog unix-dgram n - n - 1 postlogd",
             "tlsmgr unix - - n 1000? 1 tlsmgr",
         ];
-        let smtps = if extras.tls.is_some() {
-            format!("127.0.0.1:{tls_port} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n")
-        } else {
-            String::new()
-        };
-        let master = format!("127.0.0.1:{port} inet n - n - - smtpd\n{smtps}{}\n", services.join("\n"));
-        std::fs::write(root.join("etc/master.cf"), master).unwrap();
-        let mut p = Postfix { dir, port, tls_port, running: false };
-        p.up();
-        Some(p)
+        let mut p = Postfix { dir, port: 0, tls_port: 0, running: false };
+        let mut failures = Vec::new();
+        // As for the test Dovecot: a port picked free may be taken by a
+        // concurrent test before Postfix binds it, so a failed start is
+        // retried on other ports.
+        for _ in 0..3 {
+            (p.port, p.tls_port) = (free_port(), free_port());
+            let smtps = if extras.tls.is_some() {
+                format!("127.0.0.1:{} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n", p.tls_port)
+            } else {
+                String::new()
+            };
+            let master = format!("127.0.0.1:{} inet n - n - - smtpd\n{smtps}{}\n", p.port, services.join("\n"));
+            std::fs::write(p.dir.path().join("etc/master.cf"), master).unwrap();
+            match p.try_up() {
+                Ok(()) => return Some(p),
+                Err(why) => {
+                    eprintln!("WARNING: postfix did not start, retrying on other ports: {why}");
+                    failures.push(why);
+                }
+            }
+        }
+        panic!("postfix did not start in three tries:\n{}", failures.join("\n"));
     }
 
     fn postfix(&self, action: &str) -> std::process::Output {
         Command::new("postfix").arg("-c").arg(self.dir.path().join("etc")).arg(action).output().expect("postfix")
     }
 
-    /// Starts (again) and waits for the SMTP port.
+    /// Starts again on the same ports and waits for the SMTP port.
     pub fn up(&mut self) {
+        if let Err(why) = self.try_up() {
+            panic!("{why}");
+        }
+    }
+
+    /// Starts and waits for the SMTP port; on failure stops it again and says why.
+    fn try_up(&mut self) -> Result<(), String> {
         let out = self.postfix("start");
-        assert!(out.status.success(), "postfix start failed: {}\n{}", String::from_utf8_lossy(&out.stderr), self.log());
+        if !out.status.success() {
+            return Err(format!("postfix start failed: {}\n{}", String::from_utf8_lossy(&out.stderr), self.log()));
+        }
         self.running = true;
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "postfix did not listen: {}", self.log());
+            if Instant::now() > deadline {
+                self.down();
+                return Err(format!("postfix did not listen: {}", self.log()));
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
+        Ok(())
     }
 
     /// Stops it; the SMTP port refuses connections afterwards.
