@@ -4,7 +4,7 @@
 //! dovecot-imapd); without it the test is skipped with a warning on a
 //! developer machine and fails under CI (`CI=true`).
 
-use super::in_ci;
+use super::{in_ci, start_on_fresh_ports};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -107,12 +107,7 @@ impl Dovecot {
         };
         let r = root.display();
         let mut d = Dovecot { dir, imap_port: 0, imaps_port: 0, lmtp_port: 0, auth_port: 0, ca_file, child: None };
-        let mut failures = Vec::new();
-        // A port picked by free_port() is only free when it was picked: a
-        // concurrent test may take it before Dovecot binds it. A start that
-        // fails is therefore retried on fresh ports, and every failure is
-        // reported if none succeeds.
-        for _ in 0..3 {
+        start_on_fresh_ports("dovecot", || {
             let (imap_port, imaps_port, lmtp_port, auth_port) = (free_port(), free_port(), free_port(), free_port());
             (d.imap_port, d.imaps_port, d.lmtp_port, d.auth_port) = (imap_port, imaps_port, lmtp_port, auth_port);
             let (protocols, lmtp_service) = if options.lmtp {
@@ -142,16 +137,11 @@ impl Dovecot {
              service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
             );
             std::fs::write(root.join("dovecot.conf"), config).unwrap();
-            match d.launch() {
-                Ok(()) => return Some(d),
-                Err(why) => {
-                    eprintln!("WARNING: dovecot did not start, retrying on other ports: {why}");
-                    failures.push(why);
-                    let _ = std::fs::remove_file(root.join("dovecot.log"));
-                }
-            }
-        }
-        panic!("dovecot did not start in three tries:\n{}", failures.join("\n"));
+            // A failed try's log would be read as this one's.
+            let _ = std::fs::remove_file(root.join("dovecot.log"));
+            d.launch()
+        });
+        Some(d)
     }
 
     /// Starts Dovecot on the configured ports and waits until it answers;

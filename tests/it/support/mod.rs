@@ -11,3 +11,21 @@ pub mod postfix;
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
+
+/// Starts a test server with `try_start`, which picks its ports anew each
+/// time: a port picked free is only free when picked, and a concurrent test
+/// may take it before the server binds it. Each failed start is printed; when
+/// three fail, the test panics with every reason.
+pub fn start_on_fresh_ports(server: &str, mut try_start: impl FnMut() -> Result<(), String>) {
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        match try_start() {
+            Ok(()) => return,
+            Err(why) => {
+                eprintln!("WARNING: {server} did not start, retrying on other ports: {why}");
+                failures.push(why);
+            }
+        }
+    }
+    panic!("{server} did not start in three tries:\n{}", failures.join("\n"));
+}

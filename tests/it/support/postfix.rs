@@ -5,7 +5,7 @@
 //! `postfix` package and root (Postfix's master runs as root); without them
 //! the test is skipped with a warning outside CI and fails with `CI=true`.
 
-use super::in_ci;
+use super::{in_ci, start_on_fresh_ports};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -108,11 +108,7 @@ impl Postfix {
             "tlsmgr unix - - n 1000? 1 tlsmgr",
         ];
         let mut p = Postfix { dir, port: 0, tls_port: 0, running: false };
-        let mut failures = Vec::new();
-        // As for the test Dovecot: a port picked free may be taken by a
-        // concurrent test before Postfix binds it, so a failed start is
-        // retried on other ports.
-        for _ in 0..3 {
+        start_on_fresh_ports("postfix", || {
             (p.port, p.tls_port) = (free_port(), free_port());
             let smtps = if extras.tls.is_some() {
                 format!("127.0.0.1:{} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n", p.tls_port)
@@ -121,15 +117,9 @@ impl Postfix {
             };
             let master = format!("127.0.0.1:{} inet n - n - - smtpd\n{smtps}{}\n", p.port, services.join("\n"));
             std::fs::write(p.dir.path().join("etc/master.cf"), master).unwrap();
-            match p.try_up() {
-                Ok(()) => return Some(p),
-                Err(why) => {
-                    eprintln!("WARNING: postfix did not start, retrying on other ports: {why}");
-                    failures.push(why);
-                }
-            }
-        }
-        panic!("postfix did not start in three tries:\n{}", failures.join("\n"));
+            p.try_up()
+        });
+        Some(p)
     }
 
     fn postfix(&self, action: &str) -> std::process::Output {
