@@ -13,7 +13,7 @@ use super::keywords::Words;
 use super::org_number::OrgNumberFinding;
 use super::party;
 use super::pattern;
-use super::text::Text;
+use super::text::{self, Text};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -361,7 +361,7 @@ fn labeled_values(text: &Text) -> Vec<(&'static str, usize, usize)> {
             // The value may stand on a later line when the label line ends at the colon.
             let after = original[line_start + indent + after_colon..].trim_start().trim_start_matches('*').trim_start();
             let from = original.len() - after.len();
-            let value_end = original[from..].find('\n').map_or(original.len(), |i| from + i);
+            let value_end = text::line_end(original, from);
             let value = original[from..value_end].trim_end();
             if !value.is_empty() {
                 out.push((label, from, from + value.len()));
@@ -470,19 +470,19 @@ fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, 
     let original = &text.original;
     // The evidence is one line of the text (unless a personal number was masked in it).
     let Some(at) = memchr::memmem::find(original.as_bytes(), found.evidence.text.as_bytes()) else { return Vec::new() };
-    let mut start = original[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut start = text::line_start(original, at);
     for _ in 0..3 {
         if start == 0 {
             break;
         }
-        start = original[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+        start = text::line_start(original, start - 1);
     }
-    let mut end = original[at..].find('\n').map_or(original.len(), |i| at + i);
+    let mut end = text::line_end(original, at);
     for _ in 0..2 {
         if end == original.len() {
             break;
         }
-        end = original[end + 1..].find('\n').map_or(original.len(), |i| end + 1 + i);
+        end = text::line_end(original, end + 1);
     }
     vec![(start, end)]
 }

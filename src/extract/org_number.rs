@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::pattern;
-use super::text::Text;
+use super::text::{self, Text};
 use super::{Evidence, Found};
 use crate::domain::{OrgNumber, OrgNumberError};
 
@@ -287,7 +287,7 @@ fn standalone(text: &str, start: usize, end: usize) -> bool {
 /// line before a number that starts its line ("Organisationsnummer\n212000-0142").
 fn is_labeled(text: &Text, start: usize) -> bool {
     let lower = &text.lower;
-    let line_start = lower[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text::line_start(lower, start);
     let mut from = start.saturating_sub(80).max(line_start);
     while !lower.is_char_boundary(from) {
         from += 1;
@@ -298,7 +298,7 @@ fn is_labeled(text: &Text, start: usize) -> bool {
     }
     if before.trim().is_empty() && line_start > 0 {
         let prev_end = line_start - 1;
-        let prev_start = lower[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+        let prev_start = text::line_start(lower, prev_end);
         return LABEL.is_match(lower[prev_start..prev_end].trim_end());
     }
     false

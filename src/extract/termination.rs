@@ -14,20 +14,67 @@ use super::pattern::{after_whitespace, ascii_boundary};
 pub fn phrases(lower: &str) -> Vec<(usize, usize)> {
     let bytes = lower.as_bytes();
     let mut out = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        // Every phrase starts a word (ASCII boundary) with one of these letters.
-        if matches!(bytes[at], b'u' | b's' | b'a' | b't' | b'c' | b'd' | b'e')
-            && ascii_boundary(bytes, at)
-            && let Some(end) = phrase_at(lower, at)
-        {
-            out.push((at, end));
-            at = end;
-            continue;
+    // Phrases do not overlap: none starts before the end of the last one.
+    let mut free_from = 0;
+    for block in (0..bytes.len()).step_by(64) {
+        let mut starts = possible_starts(bytes, block);
+        while starts != 0 {
+            let at = block + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            if at >= free_from
+                && let Some(end) = phrase_at(lower, at)
+            {
+                out.push((at, end));
+                free_from = end;
+            }
         }
-        at += 1;
     }
     out
+}
+
+/// The first two bytes of every phrase, one bit per first letter: "up", "sä"
+/// (0xC3 leads "ä") and "sa", "av", "te", "ca", "di", "en".
+const FIRST: [u8; 256] = byte_bits(&[(b'u', 1), (b's', 2), (b'a', 4), (b't', 8), (b'c', 16), (b'd', 32), (b'e', 64)]);
+const SECOND: [u8; 256] =
+    byte_bits(&[(b'p', 1), (0xC3, 2), (b'a', 2 | 16), (b'v', 4), (b'e', 8), (b'i', 32), (b'n', 64)]);
+/// All bits for the bytes that do not continue an ASCII word (`\b` before a letter).
+const NOT_WORD: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut b = 0;
+    while b < 256 {
+        if (b as u8).is_ascii_alphanumeric() || b == b'_' as usize {
+            table[b] = 0;
+        }
+        b += 1;
+    }
+    table
+};
+
+const fn byte_bits(pairs: &[(u8, u8)]) -> [u8; 256] {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < pairs.len() {
+        table[pairs[i].0 as usize] |= pairs[i].1;
+        i += 1;
+    }
+    table
+}
+
+/// Bit `i` set when a phrase may start at `block + i`: a word start whose
+/// first two bytes begin some phrase. Computed from tables, without a branch
+/// per byte: which letter comes next in natural text cannot be predicted, and
+/// testing byte by byte cost a mispredicted branch every few words.
+fn possible_starts(bytes: &[u8], block: usize) -> u64 {
+    let end = (block + 64).min(bytes.len());
+    let mut prev = if block == 0 { b' ' } else { bytes[block - 1] };
+    let mut starts = 0u64;
+    for i in block..end {
+        let (b, next) = (bytes[i], bytes.get(i + 1).copied().unwrap_or(0));
+        let hit = FIRST[usize::from(b)] & SECOND[usize::from(next)] & NOT_WORD[usize::from(prev)];
+        starts |= u64::from(hit != 0) << (i - block);
+        prev = b;
+    }
+    starts
 }
 
 /// The end of the phrase starting at `at`, trying the forms in order. Each
@@ -200,6 +247,11 @@ mod tests {
         "x",
         "1",
         "_",
+        // Phrase letters alone and in pairs, also at the text's end.
+        "s",
+        "u",
+        "sa",
+        "en",
         ",",
         ".",
         "?",

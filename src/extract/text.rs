@@ -44,9 +44,7 @@ impl Text {
     }
 
     pub fn line_bounds(&self, start: usize, end: usize) -> (usize, usize) {
-        let ls = self.original[..start].rfind('\n').map_or(0, |i| i + 1);
-        let le = self.original[end..].find('\n').map_or(self.original.len(), |i| end + i);
-        (ls, le)
+        (line_start(&self.original, start), line_end(&self.original, end))
     }
 
     /// The sentence around `start..end`: bounded by blank lines, the subject's
@@ -87,6 +85,19 @@ impl Text {
         }
         (s, e)
     }
+}
+
+/// The start of the line that holds byte `at` (or that `at` ends).
+pub fn line_start(text: &str, at: usize) -> usize {
+    // memchr's search, not `str::rfind`: the standard library's byte loop for
+    // short texts mispredicts a branch every few bytes.
+    memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1)
+}
+
+/// The end of the line that holds byte `at`: the offset of its line feed, or
+/// the end of the text.
+pub fn line_end(text: &str, at: usize) -> usize {
+    memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i)
 }
 
 fn is_paragraph_break(bytes: &[u8], i: usize) -> bool {
