@@ -5,6 +5,7 @@
 mod date;
 mod intent;
 mod keywords;
+mod municipal;
 mod org_name;
 mod org_number;
 mod party;

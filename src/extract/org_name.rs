@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Found;
 use super::intent::IntentFinding;
 use super::keywords::Words;
+use super::municipal;
 use super::org_number::OrgNumberFinding;
 use super::party;
 use super::pattern;
@@ -65,21 +66,14 @@ const LABELS: &[&str] = &[
 ];
 
 /// Names of public bodies (and insurers, to recognise them) in running text,
-/// one expression per form. Each form is only searched for when one of its key
+/// one search per form. Each form is only searched for when one of its key
 /// words occurs in the text (lower case). Names may start with Å, Ä or Ö,
 /// so the word start is checked by the caller.
-static PUBLIC_BODY: LazyLock<Vec<(Words, Regex)>> = LazyLock::new(|| {
+static PUBLIC_BODY: LazyLock<Vec<(Words, Form)>> = LazyLock::new(|| {
     let agencies = AGENCIES.join("|");
-    let capitalised = r"[A-ZÅÄÖ][\wéü]*(?:-[A-ZÅÄÖ][\wéü]*)?";
     // The agency and brand lists are gated by their names in lower case.
     let lower_names = |names: &[&str]| names.iter().map(|n| n.to_lowercase()).collect::<Vec<_>>();
-    let forms: Vec<(Words, String)> = vec![
-        (
-            Words::new(&[" kommun", "\tkommun", " stad", "\tstad", " samordningsförbund", "\tsamordningsförbund"]),
-            format!(
-                r"(?:{capitalised}[ \t]+){{1,3}}(?:[Kk]ommun|[Ss]tad|kommunalförbund|kommunförbund|samordningsförbund)s?\b"
-            ),
-        ),
+    let expressions: Vec<(Words, String)> = vec![
         (
             Words::new(&["region"]),
             r"\bRegion[ \t]+[A-ZÅÄÖ][\w\-]+(?:[ \t]+[A-ZÅÄÖ][\w\-]+)?(?:[ \t]+län\b)?".to_string(),
@@ -97,8 +91,29 @@ static PUBLIC_BODY: LazyLock<Vec<(Words, Regex)>> = LazyLock::new(|| {
         ),
         (Words::new(&lower_names(INSURER_BRANDS)), INSURER_BRAND.to_string()),
     ];
-    forms.into_iter().map(|(keys, p)| (keys, pattern::compile(&p))).collect()
+    let local = Words::new(&[" kommun", "\tkommun", " stad", "\tstad", " samordningsförbund", "\tsamordningsförbund"]);
+    std::iter::once((local, Form::Municipal))
+        .chain(expressions.into_iter().map(|(keys, p)| (keys, Form::Expression(pattern::compile(&p)))))
+        .collect()
 });
+
+/// How a form of [`PUBLIC_BODY`] is searched for.
+enum Form {
+    /// "Uppsala kommun", "Malmö stad": [`municipal::names`].
+    Municipal,
+    Expression(Regex),
+}
+
+impl Form {
+    /// The byte ranges of the form's matches in `text.original`, in order.
+    fn matches<'t>(&'t self, text: &'t Text) -> impl Iterator<Item = (usize, usize)> + 't {
+        let (by_hand, by_expression) = match self {
+            Form::Municipal => (Some(municipal::names(&text.original, &text.lower)), None),
+            Form::Expression(re) => (None, Some(re.find_iter(&text.original).map(|m| (m.start(), m.end())))),
+        };
+        by_hand.into_iter().flatten().chain(by_expression.into_iter().flatten())
+    }
+}
 
 /// Insurance companies by name: "<Name> Livförsäkring AB" and the known brands.
 const INSURER_GENERIC: &str = r"(?:[A-ZÅÄÖ][\w&\-]*[ \t]+){1,3}(?:[Ll]ivförsäkring\w*|[Ff]örsäkring(?:ar|saktiebolag|sbolag)?|[Ss]kadeförsäkring\w*|[Pp]ension)(?:[ \t]+AB|[ \t]+ömsesidigt?)?\b";
@@ -318,17 +333,17 @@ fn names_in_running_text(
     }
 
     let forms = PUBLIC_BODY.iter().filter(|(keys, _)| text.mentions(keys));
-    for m in forms.flat_map(|(_, re)| re.find_iter(original)) {
-        if !pattern::starts_word(original, m.start()) {
+    for (m_start, m_end) in forms.flat_map(|(_, form)| form.matches(text)) {
+        if !pattern::starts_word(original, m_start) {
             continue;
         }
         // A name ranked below one already found can never be chosen.
         let best = candidates.iter().map(|c| c.rank).max().unwrap_or(0);
-        let rank = if in_statement(m.start()) {
+        let rank = if in_statement(m_start) {
             RANK_STATEMENT
         } else if best > RANK_BESIDE_NUMBER {
             continue;
-        } else if beside_number(m.start()) {
+        } else if beside_number(m_start) {
             RANK_BESIDE_NUMBER
         } else {
             RANK_ELSEWHERE
@@ -336,11 +351,11 @@ fn names_in_running_text(
         if rank < best {
             continue;
         }
-        let name = clean(&strip_leading_non_names(m.as_str()));
+        let name = clean(&strip_leading_non_names(&original[m_start..m_end]));
         if name.is_empty() || is_forsakringskassan(&name) || !name.chars().next().is_some_and(char::is_uppercase) {
             continue;
         }
-        candidates.push(Candidate { name, start: m.start(), end: m.end(), rank });
+        candidates.push(Candidate { name, start: m_start, end: m_end, rank });
     }
 }
 
