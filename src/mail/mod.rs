@@ -442,28 +442,22 @@ fn decoded<'a>(
     Cow::Borrowed(text)
 }
 
-/// CRLF and a lone CR both become LF, in place: both are ASCII, so removing or
-/// replacing them keeps the text valid UTF-8.
+/// CRLF and a lone CR both become LF. Built from the pieces between CRs, which
+/// are whole characters, so the result needs no second UTF-8 check.
 fn normalise_newlines(text: String) -> String {
     let Some(first) = memchr::memchr(b'\r', text.as_bytes()) else { return text };
-    let mut bytes = text.into_bytes();
-    // Moves each stretch between two CRs down over the CRs dropped so far.
-    let (mut write, mut cr) = (first, first);
-    loop {
-        let next_cr = memchr::memchr(b'\r', &bytes[cr + 1..]).map_or(bytes.len(), |i| cr + 1 + i);
-        if bytes.get(cr + 1) != Some(&b'\n') {
-            bytes[write] = b'\n';
-            write += 1;
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..first]);
+    let mut rest = &text[first..];
+    while let Some(cr) = memchr::memchr(b'\r', rest.as_bytes()) {
+        out.push_str(&rest[..cr]);
+        rest = &rest[cr + 1..];
+        if !rest.starts_with('\n') {
+            out.push('\n');
         }
-        bytes.copy_within(cr + 1..next_cr, write);
-        write += next_cr - cr - 1;
-        if next_cr == bytes.len() {
-            break;
-        }
-        cr = next_cr;
     }
-    bytes.truncate(write);
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out.push_str(rest);
+    out
 }
 
 /// A message/rfc822 part (a forward as attachment) as text with a header block,
