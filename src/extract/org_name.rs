@@ -504,7 +504,12 @@ fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, 
 
 /// True when `name` is an insurance company's name.
 pub fn is_insurer_name(name: &str) -> bool {
-    INSURER_RE.iter().any(|re| re.is_match(name))
+    // Every generic form ends in "…försäkring…" or "…pension" and every brand
+    // form starts with a brand: without one of them the expressions cannot
+    // match, and most names (every authority's) have none.
+    let may_be =
+        name.contains("örsäkring") || name.contains("ension") || INSURER_BRANDS.iter().any(|b| name.contains(b));
+    may_be && INSURER_RE.iter().any(|re| re.is_match(name))
 }
 
 fn looks_like_org(name: &str) -> bool {
@@ -683,6 +688,22 @@ mod tests {
     #[test]
     fn forsakringskassan_is_never_the_name() {
         assert_eq!(found("", "Organisation: Försäkringskassan"), None);
+    }
+
+    proptest::proptest! {
+        /// The key-word test never hides a name the expressions recognise.
+        #[test]
+        fn insurer_key_words_are_in_every_insurer_name(
+            words in proptest::collection::vec(proptest::sample::select(&[
+                "Folksam", "Skandia", "Trygg-Hansa", "Euro", "Accident", "Afa", "Försäkring", "försäkring",
+                "Livförsäkring", "livförsäkringar", "Skadeförsäkring", "Pension", "pension", "AB", "ömsesidig",
+                "Exempel", "Uppsala", "kommun", "liv", "sak", "Försäkringar", "Försäkringsaktiebolag",
+            ][..]), 1..5),
+            blanks in proptest::collection::vec(proptest::sample::select(&[" ", "\t", "  ", "-", ""][..]), 5),
+        ) {
+            let name: String = words.iter().zip(&blanks).flat_map(|(w, b)| [*w, *b]).collect();
+            proptest::prop_assert_eq!(is_insurer_name(&name), INSURER_RE.iter().any(|re| re.is_match(&name)), "{:?}", name);
+        }
     }
 
     #[test]
