@@ -43,6 +43,17 @@ impl Words {
         Words { slots, ends, finders }
     }
 
+    /// False when none of the words can occur in a text with these byte pairs;
+    /// true when one may (without searching for it).
+    pub fn may_be_in(&self, pairs: &Pairs) -> bool {
+        let mut start = 0;
+        self.ends.iter().any(|&end| {
+            let slots = &self.slots[start..end];
+            start = end;
+            pairs.may_hold(slots)
+        })
+    }
+
     /// True when any of the words occurs in `lower`, whose byte pairs are `pairs`.
     pub fn any_in(&self, lower: &str, pairs: &Pairs) -> bool {
         let mut start = 0;
@@ -105,6 +116,7 @@ mod tests {
         fn pairs_agree_with_a_plain_search(text in "[a-zåäö \\n]{0,300}", word in "[a-zåäö ]{1,8}") {
             let words = Words::new(&[word.as_str()]);
             prop_assert_eq!(any_in(&words, &text), text.contains(&word));
+            prop_assert!(!text.contains(&word) || words.may_be_in(&Pairs::of(&text)));
         }
     }
 }

@@ -320,7 +320,7 @@ fn names_in_running_text(
     };
 
     // Separate forms, because one sentence can hold two of them.
-    for form in 0..party::FORMS {
+    for form in (0..party::FORMS).filter(|&form| text.may_mention(&party::KEY_WORDS[form])) {
         for (m_start, m_end) in party::matches(form, original) {
             let (start, end) = party_span(form, &original[m_start..m_end]);
             let (start, end) = (m_start + start, m_start + end);
@@ -394,9 +394,12 @@ fn label_at(line: &str) -> Option<(&'static str, usize)> {
     if !matches!(line.as_bytes().first(), Some(b'o' | b'm' | b'n' | b'c')) || !line.contains([':', '：']) {
         return None;
     }
-    LABELS.iter().find_map(|label| {
+    // Each label's words, split once.
+    static LABEL_WORDS: LazyLock<Vec<Vec<&'static str>>> =
+        LazyLock::new(|| LABELS.iter().map(|label| label.split(' ').collect()).collect());
+    LABELS.iter().zip(LABEL_WORDS.iter()).find_map(|(label, words)| {
         let mut rest = line;
-        for (i, word) in label.split(' ').enumerate() {
+        for (i, word) in words.iter().enumerate() {
             if i > 0 {
                 let trimmed = rest.trim_start_matches([' ', '\t']);
                 if trimmed.len() == rest.len() {

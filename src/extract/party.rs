@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
+use super::keywords::Words;
 use super::pattern::{ascii_boundary, is_word_char};
 
 /// How many forms there are; [`matches`] takes `0..FORMS`.
@@ -29,6 +30,12 @@ pub fn matches(form: usize, text: &str) -> Vec<(usize, usize)> {
         _ => name_then_verb(text, &*ENGLISH_VERBS, english_capital, Some("hereby"), Tail::WordEnd),
     }
 }
+
+/// Every match of form `f` holds one of `KEY_WORDS[f]` (lower case): a text
+/// that cannot hold them need not be searched.
+pub static KEY_WORDS: LazyLock<[Words; FORMS]> = LazyLock::new(|| {
+    [Words::new(&["äger"]), Words::new(&["säger", "avslutar"]), Words::new(&["terminates", "cancels"])]
+});
 
 /// The verbs, or the part of it that is written alike ("[Ss]äger"), each
 /// searched with a finder built once.

@@ -33,6 +33,12 @@ impl Text {
         words.any_in(&self.lower, &self.pairs)
     }
 
+    /// False when none of `words` occurs in the text (lower case); true when
+    /// one may. Cheaper than [`Text::mentions`] where a search follows anyway.
+    pub fn may_mention(&self, words: &keywords::Words) -> bool {
+        words.may_be_in(&self.pairs)
+    }
+
     pub fn source_at(&self, offset: usize) -> Source {
         if offset < self.subject_end { Source::Subject } else { self.source }
     }
