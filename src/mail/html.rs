@@ -107,21 +107,19 @@ fn parse_tag(html: &str, start: usize) -> Option<Tag<'_>> {
     }
     let name = &html[name_start..i];
     // Attributes: skip to the closing '>', honouring quotes so that a '>' inside
-    // an attribute value does not end the tag early.
-    let mut quote: Option<u8> = None;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'>' => {
-                let self_closing = i > start + 1 && bytes[i - 1] == b'/';
-                return Some(Tag { name, closing, self_closing, end: i + 1 });
-            }
-            None => {}
+    // an attribute value does not end the tag early. Jumps with memchr: mail
+    // clients write long style attributes.
+    while let Some(found) = memchr::memchr3(b'"', b'\'', b'>', &bytes[i..]) {
+        i += found;
+        if bytes[i] == b'>' {
+            let self_closing = i > start + 1 && bytes[i - 1] == b'/';
+            return Some(Tag { name, closing, self_closing, end: i + 1 });
         }
-        i += 1;
+        let quote = bytes[i];
+        match memchr::memchr(quote, &bytes[i + 1..]) {
+            Some(closing_quote) => i += 1 + closing_quote + 1,
+            None => break,
+        }
     }
     // Unterminated tag: the rest of the document is swallowed, as a browser does.
     Some(Tag { name, closing, self_closing: false, end: bytes.len() })
@@ -326,6 +324,36 @@ fn nest(depth: usize, closing: bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where a tag ends, scanned byte by byte from `i`: what [`parse_tag`]'s
+    /// jumps stand for.
+    fn tag_end_by_bytes(html: &str, mut i: usize) -> usize {
+        let bytes = html.as_bytes();
+        let mut quote: Option<u8> = None;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b == b'>' => return i + 1,
+                None => {}
+            }
+            i += 1;
+        }
+        bytes.len()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tags_end_where_a_byte_scan_ends_them(rest in "[a \"'=/>x]{0,24}") {
+            let html = format!("<p{rest}");
+            let tag = parse_tag(&html, 0).expect("a tag");
+            // The scan starts after the name, as parse_tag's does.
+            let name_end = 2 + rest.bytes().take_while(|b| b.is_ascii_alphanumeric()).count();
+            proptest::prop_assert_eq!(tag.end, tag_end_by_bytes(&html, name_end), "{:?}", html);
+        }
+    }
 
     #[test]
     fn tag_names_are_read_in_any_case() {
