@@ -7,6 +7,7 @@
 //! [`analyse::analyse`] runs the three in order.
 
 pub mod analyse;
+mod caseless;
 pub mod classify;
 pub mod decide;
 pub mod domain;

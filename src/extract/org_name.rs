@@ -15,6 +15,7 @@ use super::org_number::OrgNumberFinding;
 use super::party;
 use super::pattern;
 use super::text::{self, Text};
+use crate::caseless::{ends_with_lower, eq_lower};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -526,24 +527,29 @@ fn is_forsakringskassan(name: &str) -> bool {
     name.contains("örsäkringskassan") || name.contains("ÖRSÄKRINGSKASSAN")
 }
 
+/// The run of words without the greetings, pronouns and department names
+/// before the name ("Härmed", "Vi", "Socialnämnden"), joined by single spaces.
 fn strip_leading_non_names(run: &str) -> String {
-    let words: Vec<&str> = run.split_whitespace().collect();
-    let mut skip = 0;
-    while skip + 1 < words.len() {
-        let w = words[skip].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-        let department = DEPARTMENT_SUFFIXES.iter().any(|s| w.ends_with(s));
-        if NOT_NAME_WORDS.contains(&w.as_str()) || department {
-            skip += 1;
-        } else {
-            break;
-        }
+    let is_non_name = |word: &str| {
+        NOT_NAME_WORDS.iter().any(|n| eq_lower(word, n)) || DEPARTMENT_SUFFIXES.iter().any(|s| ends_with_lower(word, s))
+    };
+    let mut rest = run.split_whitespace();
+    let mut first = rest.next();
+    // The last word is kept whatever it is.
+    while let Some(word) = first
+        && rest.clone().next().is_some()
+        && is_non_name(word.trim_matches(|c: char| !c.is_alphanumeric()))
+    {
+        first = rest.next();
     }
-    let rest = &words[skip..];
     // A lone stop word ("Vi") is no name.
-    if rest.len() == 1 && NOT_NAME_WORDS.contains(&rest[0].to_lowercase().as_str()) {
+    if let Some(word) = first
+        && rest.clone().next().is_none()
+        && NOT_NAME_WORDS.iter().any(|n| eq_lower(word, n))
+    {
         return String::new();
     }
-    rest.join(" ")
+    join_words(first.into_iter().chain(rest), run.len())
 }
 
 /// Words joined by single spaces.

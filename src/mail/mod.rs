@@ -106,8 +106,8 @@ impl Inbound {
 }
 
 /// Sections' texts with a blank line between them.
-fn joined<'a>(sections: impl Iterator<Item = &'a Section>) -> String {
-    let mut out = String::new();
+fn joined<'a>(sections: impl Iterator<Item = &'a Section> + Clone) -> String {
+    let mut out = String::with_capacity(sections.clone().map(|s| s.text.len() + 2).sum());
     for (i, section) in sections.enumerate() {
         if i > 0 {
             out.push_str("\n\n");

@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::caseless::{eq_lower, starts_with_lower};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SectionKind {
@@ -174,17 +176,6 @@ fn has_label(line: &str, labels: &[&str]) -> bool {
     let Some((label, value)) = line.split_once(':') else { return false };
     let label = label.trim().trim_end_matches('*').trim();
     label.len() <= 8 && labels.iter().any(|l| eq_lower(label, l)) && !value.trim().is_empty()
-}
-
-/// `text` starts with the lower-case `prefix`, ignoring case, without allocating.
-fn starts_with_lower(text: &str, prefix: &str) -> bool {
-    let mut t = text.chars().flat_map(char::to_lowercase);
-    prefix.chars().all(|p| t.next() == Some(p))
-}
-
-/// `text` equals the lower-case `lower`, ignoring case, without allocating.
-fn eq_lower(text: &str, lower: &str) -> bool {
-    text.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
 
 /// "Den 26 nov. 2026 kl. 10:02 skrev Anna <anna@example.se>:" and "On Thu, 26 Nov
