@@ -14,10 +14,16 @@ pub fn starts_with_lower(text: &str, prefix: &str) -> bool {
     prefix.chars().all(|p| t.next() == Some(p))
 }
 
-/// `text` ends with the lower-case `suffix`, ignoring case.
-pub fn ends_with_lower(text: &str, suffix: &str) -> bool {
-    let mut t = text.chars().rev().flat_map(|c| c.to_lowercase().rev());
-    suffix.chars().rev().all(|s| t.next() == Some(s))
+/// `word` in lower case, written into `buf`, or `None` when it does not fit:
+/// for comparing one word with many without allocating.
+pub fn lowered<'b>(word: &str, buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
+    let mut len = 0;
+    for c in word.chars().flat_map(char::to_lowercase) {
+        let end = len + c.len_utf8();
+        c.encode_utf8(buf.get_mut(len..end)?);
+        len = end;
+    }
+    Some(&buf[..len])
 }
 
 #[cfg(test)]
@@ -31,15 +37,16 @@ mod tests {
             let lower = text.to_lowercase();
             proptest::prop_assert_eq!(eq_lower(&text, &word), lower == word);
             proptest::prop_assert_eq!(starts_with_lower(&text, &word), lower.starts_with(&word));
-            proptest::prop_assert_eq!(ends_with_lower(&text, &word), lower.ends_with(&word));
+            let mut buf = [0; 64];
+            proptest::prop_assert_eq!(lowered(&text, &mut buf), Some(lower.as_bytes()));
         }
     }
 
     #[test]
     fn swedish_words_in_any_case() {
         assert!(eq_lower("HÄRMED", "härmed"));
-        assert!(ends_with_lower("Socialnämnden", "nämnden"));
-        assert!(!ends_with_lower("den", "nämnden"));
+        assert_eq!(lowered("Socialnämnden", &mut [0; 64]), Some("socialnämnden".as_bytes()));
+        assert_eq!(lowered(&"Å".repeat(33), &mut [0; 64]), None);
         assert!(starts_with_lower("Ämne: x", "ämne"));
     }
 }

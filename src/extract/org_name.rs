@@ -15,7 +15,7 @@ use super::org_number::OrgNumberFinding;
 use super::party;
 use super::pattern;
 use super::text::{self, Text};
-use crate::caseless::{ends_with_lower, eq_lower};
+use crate::caseless;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -530,9 +530,6 @@ fn is_forsakringskassan(name: &str) -> bool {
 /// The run of words without the greetings, pronouns and department names
 /// before the name ("Härmed", "Vi", "Socialnämnden"), joined by single spaces.
 fn strip_leading_non_names(run: &str) -> String {
-    let is_non_name = |word: &str| {
-        NOT_NAME_WORDS.iter().any(|n| eq_lower(word, n)) || DEPARTMENT_SUFFIXES.iter().any(|s| ends_with_lower(word, s))
-    };
     let mut rest = run.split_whitespace();
     let mut first = rest.next();
     // The last word is kept whatever it is.
@@ -545,11 +542,26 @@ fn strip_leading_non_names(run: &str) -> String {
     // A lone stop word ("Vi") is no name.
     if let Some(word) = first
         && rest.clone().next().is_none()
-        && NOT_NAME_WORDS.iter().any(|n| eq_lower(word, n))
+        && with_lowered(word, |lower| NOT_NAME_WORDS.iter().any(|n| n.as_bytes() == lower))
     {
         return String::new();
     }
     join_words(first.into_iter().chain(rest), run.len())
+}
+
+fn is_non_name(word: &str) -> bool {
+    with_lowered(word, |lower| {
+        NOT_NAME_WORDS.iter().any(|n| n.as_bytes() == lower)
+            || DEPARTMENT_SUFFIXES.iter().any(|s| lower.ends_with(s.as_bytes()))
+    })
+}
+
+/// `test` asked of `word` in lower case, lowered on the stack when it fits.
+fn with_lowered(word: &str, test: impl Fn(&[u8]) -> bool) -> bool {
+    match caseless::lowered(word, &mut [0; 64]) {
+        Some(lower) => test(lower),
+        None => test(word.to_lowercase().as_bytes()),
+    }
 }
 
 /// Words joined by single spaces.
