@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -511,9 +512,11 @@ pub fn is_insurer_name(name: &str) -> bool {
     // Every generic form ends in "…försäkring…" or "…pension" and every brand
     // form starts with a brand: without one of them the expressions cannot
     // match, and most names (every authority's) have none.
-    let may_be =
-        name.contains("örsäkring") || name.contains("ension") || INSURER_BRANDS.iter().any(|b| name.contains(b));
-    may_be && INSURER_RE.iter().any(|re| re.is_match(name))
+    // Searchers built once: `str::contains` builds one per call.
+    static KEYS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
+        ["örsäkring", "ension"].iter().chain(INSURER_BRANDS).map(|key| Finder::new(key.as_bytes())).collect()
+    });
+    KEYS.iter().any(|key| key.find(name.as_bytes()).is_some()) && INSURER_RE.iter().any(|re| re.is_match(name))
 }
 
 fn looks_like_org(name: &str) -> bool {
