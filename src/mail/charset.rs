@@ -15,7 +15,10 @@ const REPLACEMENT: char = '\u{fffd}';
 
 /// True when `text` was decoded lossily and a windows-1252 reading may be better.
 pub fn needs_fallback(part: &MessagePart<'_>, text: &str) -> bool {
-    if !text.contains(REPLACEMENT) {
+    // memchr's search: `str::contains` with a char looks byte by byte.
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{fffd}"));
+    if FINDER.find(text.as_bytes()).is_none() {
         return false;
     }
     let declared = part.content_type().and_then(|ct| ct.attribute("charset")).map(|c| c.trim().to_ascii_lowercase());
