@@ -142,13 +142,14 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
         text.source_at(c.start) == super::Source::Subject
             || intent.sentences.iter().any(|(s, e)| *s <= c.start && c.start < *e)
     };
-    let anchored: Vec<&Candidate> = candidates.iter().filter(|c| c.anchored).collect();
-    let chosen: Vec<&Candidate> =
-        if anchored.is_empty() { candidates.iter().filter(|c| in_statement(c)).collect() } else { anchored };
+    // Dates after an anchoring phrase when there are any, else those in the
+    // stating sentences.
+    let any_anchored = candidates.iter().any(|c| c.anchored);
+    let chosen = candidates.iter().filter(|c| if any_anchored { c.anchored } else { in_statement(c) });
 
     let mut valid: Vec<Found<NaiveDate>> = Vec::new();
     let mut invalid: Option<&Candidate> = None;
-    for c in &chosen {
+    for c in chosen {
         match c.parsed {
             Parsed::Date(d) => {
                 if !valid.iter().any(|f| f.value == d) {
