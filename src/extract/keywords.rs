@@ -118,5 +118,14 @@ mod tests {
             prop_assert_eq!(any_in(&words, &text), text.contains(&word));
             prop_assert!(!text.contains(&word) || words.may_be_in(&Pairs::of(&text)));
         }
+
+        /// Lists of several words, short ones among them (no pair to test).
+        #[test]
+        fn any_word_of_a_list_is_found(text in "[abcå \n]{0,40}", list in prop::collection::vec("[abcå ]{1,4}", 1..6)) {
+            let words = Words::new(&list);
+            let occurs = list.iter().any(|w| text.contains(w.as_str()));
+            prop_assert_eq!(any_in(&words, &text), occurs);
+            prop_assert!(!occurs || words.may_be_in(&Pairs::of(&text)));
+        }
     }
 }
