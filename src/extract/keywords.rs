@@ -46,21 +46,22 @@ impl Words {
     /// False when none of the words can occur in a text with these byte pairs;
     /// true when one may (without searching for it).
     pub fn may_be_in(&self, pairs: &Pairs) -> bool {
-        let mut start = 0;
-        self.ends.iter().any(|&end| {
-            let slots = &self.slots[start..end];
-            start = end;
-            pairs.may_hold(slots)
-        })
+        self.slots_per_word().any(|slots| pairs.may_hold(slots))
     }
 
     /// True when any of the words occurs in `lower`, whose byte pairs are `pairs`.
     pub fn any_in(&self, lower: &str, pairs: &Pairs) -> bool {
-        let mut start = 0;
-        self.ends.iter().zip(&self.finders).any(|(&end, finder)| {
-            let slots = &self.slots[start..end];
-            start = end;
-            pairs.may_hold(slots) && finder.find(lower.as_bytes()).is_some()
+        self.slots_per_word()
+            .zip(&self.finders)
+            .any(|(slots, finder)| pairs.may_hold(slots) && finder.find(lower.as_bytes()).is_some())
+    }
+
+    /// Each word's byte-pair slots, in the order of the words.
+    fn slots_per_word(&self) -> impl Iterator<Item = &[u16]> {
+        self.ends.iter().scan(0, |start, &end| {
+            let slots = &self.slots[*start..end];
+            *start = end;
+            Some(slots)
         })
     }
 }

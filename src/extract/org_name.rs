@@ -108,12 +108,11 @@ enum Form {
 
 impl Form {
     /// The byte ranges of the form's matches in `text.original`, in order.
-    fn matches<'t>(&'t self, text: &'t Text) -> impl Iterator<Item = (usize, usize)> + 't {
-        let (by_hand, by_expression) = match self {
-            Form::Municipal => (Some(municipal::names(&text.original, &text.lower)), None),
-            Form::Expression(re) => (None, Some(re.find_iter(&text.original).map(|m| (m.start(), m.end())))),
-        };
-        by_hand.into_iter().flatten().chain(by_expression.into_iter().flatten())
+    fn matches(&self, text: &Text) -> Vec<(usize, usize)> {
+        match self {
+            Form::Municipal => municipal::names(&text.original, &text.lower),
+            Form::Expression(re) => re.find_iter(&text.original).map(|m| (m.start(), m.end())).collect(),
+        }
     }
 }
 
@@ -370,7 +369,7 @@ fn labeled_values(text: &Text) -> Vec<(&'static str, usize, usize)> {
     let mut out = Vec::new();
     let mut line_start = 0;
     while line_start < lower.len() {
-        let line_end = memchr::memchr(b'\n', &lower.as_bytes()[line_start..]).map_or(lower.len(), |i| line_start + i);
+        let line_end = text::line_end(lower, line_start);
         let mut next = line_end + 1;
         let line = &lower[line_start..line_end];
         let indent = line.len() - line.trim_start_matches([' ', '\t', '>', '*']).len();
@@ -511,8 +510,8 @@ fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, 
 pub fn is_insurer_name(name: &str) -> bool {
     // Every generic form ends in "…försäkring…" or "…pension" and every brand
     // form starts with a brand: without one of them the expressions cannot
-    // match, and most names (every authority's) have none.
-    // Searchers built once: `str::contains` builds one per call.
+    // match, and most names (every authority's) have none. The searchers are
+    // built once: `str::contains` builds one per call.
     static KEYS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
         ["örsäkring", "ension"].iter().chain(INSURER_BRANDS).map(|key| Finder::new(key.as_bytes())).collect()
     });

@@ -11,14 +11,19 @@ use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::decoders::quoted_printable::quoted_printable_decode;
 use mail_parser::{Encoding, MessagePart, MimeHeaders};
 
-const REPLACEMENT: char = '\u{fffd}';
+const REPLACEMENT: &str = "\u{fffd}";
+
+/// True when lossy decoding left a replacement character in `text`. Searched
+/// with memchr's finder: `str::contains` with a char looks byte by byte.
+pub fn has_replacement(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(REPLACEMENT));
+    FINDER.find(text.as_bytes()).is_some()
+}
 
 /// True when `text` was decoded lossily and a windows-1252 reading may be better.
 pub fn needs_fallback(part: &MessagePart<'_>, text: &str) -> bool {
-    // memchr's search: `str::contains` with a char looks byte by byte.
-    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{fffd}"));
-    if FINDER.find(text.as_bytes()).is_none() {
+    if !has_replacement(text) {
         return false;
     }
     let declared = part.content_type().and_then(|ct| ct.attribute("charset")).map(|c| c.trim().to_ascii_lowercase());
@@ -48,7 +53,7 @@ pub fn redecode(raw_message: &[u8], part: &MessagePart<'_>) -> Option<String> {
         Some(decode) => decode(&bytes),
         None => String::from_utf8_lossy(&bytes).into_owned(),
     };
-    Some(if text.contains(REPLACEMENT) { cp1252(&bytes) } else { text })
+    Some(if has_replacement(&text) { cp1252(&bytes) } else { text })
 }
 
 /// Base64 with everything outside the alphabet dropped.

@@ -265,7 +265,7 @@ fn first_token(value: &str) -> String {
 fn subject(message: &Message<'_>, header: Option<&mail_parser::Header<'_>>) -> String {
     let decoded = header.and_then(|h| h.value.as_text()).unwrap_or("").to_string();
     let decoded = match header {
-        Some(h) if decoded.contains('\u{fffd}') => raw_header_text(message, h.offset_start, h.offset_end),
+        Some(h) if charset::has_replacement(&decoded) => raw_header_text(message, h.offset_start, h.offset_end),
         _ => decoded,
     };
     // Control characters (an encoded CR/LF, say) never survive into our values.
