@@ -12,8 +12,17 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub enum AuthError {
     #[error("a password needs at least {MIN_PASSWORD_CHARS} characters")]
     TooShort,
+    #[error("an officer name is letters, digits and . - _ @ (the sign-in name, also written in the audit log)")]
+    BadName,
     #[error("hashing the password: {0}")]
     Hash(String),
+}
+
+/// An officer's sign-in name: what the audit log records, and what an SSO
+/// proxy sends, so no spaces or punctuation that would read ambiguously.
+pub fn check_officer_name(name: &str) -> Result<(), AuthError> {
+    let ok = !name.trim().is_empty() && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+    if ok { Ok(()) } else { Err(AuthError::BadName) }
 }
 
 pub fn hash_password(password: &str) -> Result<String, AuthError> {

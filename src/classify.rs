@@ -80,11 +80,11 @@ fn is_bulk(mail: &Inbound) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::Mailbox;
+    use crate::mail::MailAddress;
 
     fn mail() -> Inbound {
         Inbound {
-            from: Some(Mailbox { name: None, address: "registrator@uppsala.se".into() }),
+            from: Some(MailAddress { name: None, address: "registrator@uppsala.se".into() }),
             subject: "Uppsägning".into(),
             ..Inbound::default()
         }
@@ -114,7 +114,7 @@ mod tests {
     #[test]
     fn our_own_address_is_ignored() {
         let m = Inbound {
-            from: Some(Mailbox { name: None, address: "Registeruttag@Forsakringskassan.se".into() }),
+            from: Some(MailAddress { name: None, address: "Registeruttag@Forsakringskassan.se".into() }),
             ..mail()
         };
         assert_eq!(ignore_reasons(&m, &["registeruttag@forsakringskassan.se".into()]), vec![Reason::OwnMail]);

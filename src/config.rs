@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
+
+use crate::domain::{Code, parse_code};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 pub const ENV_PREFIX: &str = "LEFI_INTAKE";
@@ -18,6 +21,13 @@ pub enum ConfigError {
     Invalid { key: &'static str, message: String },
     #[error("configuration key {key}: reading {path}: {source}")]
     SecretFile { key: &'static str, path: PathBuf, source: std::io::Error },
+}
+
+/// A setting that is one of a few words: a wrong word is refused with the
+/// valid ones (`"pop3" is not one of maildir, imap`).
+fn code<'de, D: Deserializer<'de>, T: Code>(d: D) -> Result<T, D::Error> {
+    let word = String::deserialize(d)?;
+    parse_code(&word).map_err(serde::de::Error::custom)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,8 +53,8 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
 pub enum SourceKind {
     Maildir,
     Imap,
@@ -53,6 +63,7 @@ pub enum SourceKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSettings {
+    #[serde(deserialize_with = "code")]
     pub kind: SourceKind,
     pub maildir: PathBuf,
     pub poll_interval_secs: u64,
@@ -60,16 +71,16 @@ pub struct SourceSettings {
     pub max_message_bytes: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
 pub enum Security {
     Tls,
     Starttls,
     Plain,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
 pub enum ImapAuth {
     Login,
     Plain,
@@ -81,11 +92,13 @@ pub enum ImapAuth {
 pub struct ImapSettings {
     pub host: String,
     pub port: u16,
+    #[serde(deserialize_with = "code")]
     pub security: Security,
     pub tls_ca_file: PathBuf,
     pub username: String,
     pub password: SecretString,
     pub password_file: PathBuf,
+    #[serde(deserialize_with = "code")]
     pub auth: ImapAuth,
     pub oauth2_token_file: PathBuf,
     pub oauth2_token_command: String,
@@ -108,6 +121,7 @@ pub struct ImapSettings {
 pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
+    #[serde(deserialize_with = "code")]
     pub security: Security,
     pub tls_ca_file: PathBuf,
     pub username: String,
@@ -118,8 +132,8 @@ pub struct SmtpSettings {
     pub hello_name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
 pub enum TransportKind {
     File,
     Smtp,
@@ -128,6 +142,7 @@ pub enum TransportKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplySettings {
+    #[serde(deserialize_with = "code")]
     pub transport: TransportKind,
     pub dir: PathBuf,
     pub from: String,
@@ -162,8 +177,8 @@ pub struct IntakeSettings {
     pub timezone: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
 pub enum LogFormat {
     Text,
     Json,
@@ -173,6 +188,7 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub level: String,
+    #[serde(deserialize_with = "code")]
     pub format: LogFormat,
 }
 
@@ -402,7 +418,7 @@ mod tests {
             .to_string();
         assert!(e.contains("reply.from"), "{e}");
         let e = Settings::load_with_env(None, env(&[("LEFI_INTAKE__SOURCE__KIND", "pop3")])).unwrap_err().to_string();
-        assert!(e.contains("kind") && e.contains("pop3"), "{e}");
+        assert!(e.contains("source.kind") && e.contains("\"pop3\" is not one of maildir, imap"), "{e}");
     }
 
     #[test]

@@ -1,22 +1,19 @@
-//! Wires the pieces: the store, the mail source, the intake and the outbox
-//! worker, and runs them until shutdown (or, with `once`, until the inbox and
-//! the outbox are empty).
+//! The run loop: fetch what is waiting, record each mail, file it, send the
+//! answers that are due, wait for more; until shutdown (or, with `once`,
+//! until the inbox and the outbox are empty). What it runs with is built by
+//! the composition root (`app.rs`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use lettre::message::Mailbox;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Settings, SourceKind, TransportKind};
-use crate::domain::Verdict;
+use crate::backoff::{self, Backoff};
+use crate::domain::{Code, Verdict};
 use crate::intake::{Intake, IntakeError};
 use crate::reply::outbox::{OutboxWorker, SendSummary};
-use crate::reply::templates::{TemplateError, Templates};
-use crate::reply::transport::{Deliver, MessageIdFileTransport, SmtpDelivery};
-use crate::source::imap::Imap;
-use crate::source::maildir::Maildir;
-use crate::source::{MailSource, SourceError};
+use crate::reply::transport::Deliver;
+use crate::source::{FailureKind, MailSource, SourceError};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,10 +24,15 @@ pub enum DaemonError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Intake(#[from] IntakeError),
-    #[error(transparent)]
-    Templates(#[from] TemplateError),
-    #[error("reply transport: {0}")]
-    Transport(String),
+}
+
+impl DaemonError {
+    fn kind(&self) -> FailureKind {
+        match self {
+            DaemonError::Source(e) => e.kind(),
+            DaemonError::Store(_) | DaemonError::Intake(_) => FailureKind::Transient,
+        }
+    }
 }
 
 /// What one run did.
@@ -53,152 +55,123 @@ impl RunSummary {
     }
 }
 
-/// Connects to the database and applies pending migrations.
-pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
-    let store = Store::connect(&settings.database.url, settings.database.max_connections).await?;
-    store.migrate().await?;
-    Ok(store)
-}
-
-pub fn templates(settings: &Settings) -> Result<Templates, TemplateError> {
-    if settings.reply.templates_dir.as_os_str().is_empty() {
-        Ok(Templates::builtin())
-    } else {
-        Templates::load(&settings.reply.templates_dir)
-    }
-}
-
-pub fn reply_from(settings: &Settings) -> Mailbox {
-    let address = settings.reply.from.parse().expect("validated at load");
-    Mailbox::new(Some(settings.reply.from_name.clone()), address)
-}
-
-/// Runs the daemon with the configured source and transport.
-pub async fn run(settings: &Settings, once: bool, shutdown: CancellationToken) -> Result<RunSummary, DaemonError> {
-    let store = open_store(settings).await?;
-    match settings.reply.transport {
-        TransportKind::File => {
-            let deliver = MessageIdFileTransport::new(&settings.reply.dir)
-                .map_err(|e| DaemonError::Transport(format!("creating {}: {e}", settings.reply.dir.display())))?;
-            run_source(settings, store, deliver, once, shutdown).await
-        }
-        TransportKind::Smtp => {
-            let deliver = SmtpDelivery::new(&settings.smtp).map_err(|e| DaemonError::Transport(e.to_string()))?;
-            run_source(settings, store, deliver, once, shutdown).await
-        }
-    }
-}
-
-async fn run_source<D: Deliver>(
-    settings: &Settings,
-    store: Store,
-    deliver: D,
-    once: bool,
-    shutdown: CancellationToken,
-) -> Result<RunSummary, DaemonError> {
-    match settings.source.kind {
-        SourceKind::Maildir => {
-            let source = Maildir::open(&settings.source.maildir, settings.source.max_message_bytes)?
-                .with_poll_interval(Duration::from_secs(settings.source.poll_interval_secs));
-            run_with(settings, store, source, deliver, once, shutdown).await
-        }
-        SourceKind::Imap => {
-            let source = Imap::new(settings.imap.clone())?;
-            run_with(settings, store, source, deliver, once, shutdown).await
-        }
-    }
-}
-
-/// Runs with a given source and transport (tests use this with their own).
-pub async fn run_with<S: MailSource, D: Deliver>(
-    settings: &Settings,
-    store: Store,
-    mut source: S,
-    deliver: D,
-    once: bool,
-    shutdown: CancellationToken,
-) -> Result<RunSummary, DaemonError> {
-    let intake = Intake::new(
-        store.clone(),
-        templates(settings)?,
-        settings.own_addresses(),
-        settings.reply.from.clone(),
-        settings.timezone(),
-        settings.reply.answer_quarantine,
-        settings.reply.answer_period_hours,
-    );
-    let outbox = OutboxWorker::new(store.clone(), deliver, reply_from(settings), settings.outbox.clone());
-    tracing::info!(source = %source.describe(), replies = %outbox.deliver().describe(), once, "intake started");
-
-    let mut summary = RunSummary::default();
-    let max_backoff = Duration::from_secs(match settings.source.kind {
-        SourceKind::Imap => settings.imap.reconnect_max_secs,
-        SourceKind::Maildir => 60,
-    });
-    let mut failures: u32 = 0;
-    loop {
-        if shutdown.is_cancelled() {
-            break;
-        }
-        match pass(&intake, &mut source, settings.source.batch_size, &shutdown, &mut summary).await {
-            Ok(handled) => {
-                failures = 0;
-                send_replies(&outbox, &mut summary, once).await?;
-                if handled == 0 {
-                    if once {
-                        break;
-                    }
-                    source.wait(&shutdown).await;
-                }
-            }
-            // A run that should end gives up after a few attempts; the daemon never does.
-            Err(e) if once && failures >= ONCE_RETRIES => return Err(e),
-            Err(e) => {
-                // The database or the mail server is away: wait, reconnect, carry on.
-                failures += 1;
-                let delay = reconnect_delay(failures, max_backoff);
-                tracing::error!(error = %e, attempt = failures, retry_in_ms = delay.as_millis() as u64, "intake pass failed");
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = shutdown.cancelled() => {}
-                }
-            }
-        }
-    }
-    if once && !shutdown.is_cancelled() {
-        wait_out_stale_leases(&store, &outbox, settings.outbox.lease_secs, &mut summary, &shutdown).await?;
-    }
-    summary.pending_replies = store.pending_replies().await?;
-    if summary.pending_replies > 0 {
-        tracing::warn!(pending = summary.pending_replies, "replies still waiting; they go out on the next run");
-    }
-    source.close().await;
-    tracing::info!(recorded = summary.total(), duplicates = summary.duplicates, "intake stopped");
-    Ok(summary)
+/// How the loop paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    /// Mails asked of the source per pass.
+    pub batch_size: usize,
+    /// Waits after a failed pass.
+    pub retry: Backoff,
+    /// The longest a dead worker's claim on an answer can last (`outbox.lease_secs`).
+    pub lease: Duration,
 }
 
 /// How many failed passes in a row `run --once` tolerates (about a minute of
 /// backoff) before it reports the error.
 const ONCE_RETRIES: u32 = 6;
 
-/// Exponential backoff from one second, capped, with jitter (±25 %) so that
-/// many instances do not reconnect in step.
-fn reconnect_delay(failures: u32, max: Duration) -> Duration {
-    let base = Duration::from_secs(1u64 << failures.saturating_sub(1).min(16)).min(max);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let factor = 0.75 + f64::from(nanos % 1000) / 2000.0;
-    base.mul_f64(factor)
+/// What to do after a failed pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    GiveUp,
+    RetryIn(Duration),
+}
+
+/// A refused login or a setting the server rejects is not cured by trying
+/// again soon (and a server may lock an account that keeps failing): a run
+/// that should end reports it at once, and the daemon waits the longest
+/// interval between attempts. Anything else backs off exponentially; a run
+/// that should end gives up after a few attempts, the daemon never does.
+pub fn after_failure(kind: FailureKind, failures: u32, once: bool, retry: Backoff, seed: u64) -> AfterFailure {
+    match (kind, once) {
+        (FailureKind::Configuration, true) => AfterFailure::GiveUp,
+        (FailureKind::Configuration, false) => AfterFailure::RetryIn(retry.max),
+        (FailureKind::Transient, true) if failures > ONCE_RETRIES => AfterFailure::GiveUp,
+        (FailureKind::Transient, _) => AfterFailure::RetryIn(retry.delay(failures, seed)),
+    }
+}
+
+pub struct Daemon<S, D: Deliver> {
+    pub intake: Intake,
+    pub source: S,
+    pub outbox: OutboxWorker<D>,
+    pub pacing: Pacing,
+}
+
+impl<S: MailSource, D: Deliver> Daemon<S, D> {
+    pub async fn run(self, once: bool, shutdown: CancellationToken) -> Result<RunSummary, DaemonError> {
+        // The parts are borrowed apart: the future must be `Send`, and a
+        // mail source need not be `Sync`.
+        let Daemon { intake, mut source, outbox, pacing } = self;
+        tracing::info!(source = %source.describe(), replies = %outbox.deliver().describe(), once, "intake started");
+        let mut summary = RunSummary::default();
+        let seed = backoff::random_seed();
+        let mut failures: u32 = 0;
+        loop {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            match pass(&intake, &mut source, pacing.batch_size, &shutdown, &mut summary).await {
+                Ok(handled) => {
+                    failures = 0;
+                    send_replies(&outbox, &mut summary, once).await?;
+                    if handled == 0 {
+                        if once {
+                            break;
+                        }
+                        source.wait(&shutdown).await;
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    let delay = match after_failure(e.kind(), failures, once, pacing.retry, seed) {
+                        AfterFailure::GiveUp => return Err(e),
+                        AfterFailure::RetryIn(delay) => delay,
+                    };
+                    match e.kind() {
+                        FailureKind::Configuration => tracing::error!(
+                            error = %e,
+                            attempt = failures,
+                            retry_in_ms = delay.as_millis() as u64,
+                            "the mail server refuses our settings; fix the configuration"
+                        ),
+                        FailureKind::Transient => tracing::error!(
+                            error = %e,
+                            attempt = failures,
+                            retry_in_ms = delay.as_millis() as u64,
+                            "intake pass failed"
+                        ),
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown.cancelled() => {}
+                    }
+                }
+            }
+        }
+        let store = intake.store();
+        if once && !shutdown.is_cancelled() {
+            wait_out_stale_leases(store, &outbox, pacing.lease, &mut summary, &shutdown).await?;
+        }
+        summary.pending_replies = store.pending_replies().await?;
+        if summary.pending_replies > 0 {
+            tracing::warn!(pending = summary.pending_replies, "replies still waiting; they go out on the next run");
+        }
+        source.close().await;
+        tracing::info!(recorded = summary.total(), duplicates = summary.duplicates, "intake stopped");
+        Ok(summary)
+    }
 }
 
 /// One pass over the waiting mail. Returns how many mails were handled.
 async fn pass<S: MailSource>(
     intake: &Intake,
     source: &mut S,
-    batch: usize,
+    batch_size: usize,
     shutdown: &CancellationToken,
     summary: &mut RunSummary,
 ) -> Result<usize, DaemonError> {
-    let mails = source.fetch(batch).await?;
+    let mails = source.fetch(batch_size).await?;
     let mut handled = 0;
     for mail in &mails {
         // Finish the mail in hand, but start no new one after shutdown was asked.
@@ -222,15 +195,16 @@ async fn pass<S: MailSource>(
 }
 
 /// After a crash, replies a dead worker had claimed stay leased for up to
-/// `lease_secs`; a run that promises to drain the outbox waits that out.
+/// the lease; a run that promises to drain the outbox waits that out.
 async fn wait_out_stale_leases<D: Deliver>(
     store: &Store,
     outbox: &OutboxWorker<D>,
-    lease_secs: u64,
+    lease: Duration,
     summary: &mut RunSummary,
     shutdown: &CancellationToken,
 ) -> Result<(), DaemonError> {
-    let give_up = chrono::Utc::now() + chrono::Duration::seconds(lease_secs as i64 + 1);
+    let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+    let give_up = chrono::Utc::now() + lease + chrono::Duration::seconds(1);
     while let Some(expiry) = store.earliest_lease_expiry(chrono::Utc::now()).await? {
         if expiry > give_up {
             break;
@@ -264,5 +238,40 @@ async fn send_replies<D: Deliver>(
             tracing::error!(error = %e, "outbox pass failed");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retry() -> Backoff {
+        Backoff::new(Duration::from_secs(1), Duration::from_secs(300))
+    }
+
+    #[test]
+    fn a_refused_login_ends_a_single_run_at_once_and_slows_the_daemon_to_its_longest_wait() {
+        assert_eq!(after_failure(FailureKind::Configuration, 1, true, retry(), 0), AfterFailure::GiveUp);
+        assert_eq!(
+            after_failure(FailureKind::Configuration, 1, false, retry(), 0),
+            AfterFailure::RetryIn(Duration::from_secs(300))
+        );
+    }
+
+    #[test]
+    fn a_network_failure_backs_off_and_only_a_single_run_gives_up() {
+        let AfterFailure::RetryIn(first) = after_failure(FailureKind::Transient, 1, false, retry(), 0) else {
+            panic!("the daemon retries")
+        };
+        let AfterFailure::RetryIn(fifth) = after_failure(FailureKind::Transient, 5, false, retry(), 0) else {
+            panic!("the daemon retries")
+        };
+        assert!(first < Duration::from_secs(2) && fifth > Duration::from_secs(10), "{first:?} {fifth:?}");
+        assert!(matches!(
+            after_failure(FailureKind::Transient, ONCE_RETRIES, true, retry(), 0),
+            AfterFailure::RetryIn(_)
+        ));
+        assert_eq!(after_failure(FailureKind::Transient, ONCE_RETRIES + 1, true, retry(), 0), AfterFailure::GiveUp);
+        assert!(matches!(after_failure(FailureKind::Transient, 1000, false, retry(), 0), AfterFailure::RetryIn(_)));
     }
 }

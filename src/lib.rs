@@ -4,8 +4,13 @@
 //!
 //! The core is pure: [`mail`] turns bytes into an [`mail::Inbound`], [`extract`]
 //! finds the four facts with their evidence, [`decide`] gives the verdict.
-//! [`analyse::analyse`] runs the three in order.
+//! [`analyse::analyse`] runs the three in order. Around it the shell:
+//! [`intake`] plans how one mail is recorded and [`store`] writes it;
+//! [`source`] brings the mail, [`reply`] answers, [`review`] and [`web`] are
+//! the officers' side; [`app`] builds all of it from the configuration and
+//! [`daemon`] runs the loop. See `docs/architecture.md`.
 
+// The pure core.
 pub mod analyse;
 mod caseless;
 pub mod classify;
@@ -15,15 +20,20 @@ pub mod extract;
 pub mod mail;
 pub mod report;
 
-/// The mailbox authorities write to; replies come from it.
-pub const MAILBOX_ADDRESS: &str = "registeruttag@forsakringskassan.se";
+// The shell.
+pub mod app;
 pub mod auth;
+pub mod backoff;
 pub mod config;
 pub mod daemon;
 pub mod intake;
+pub mod listing;
 pub mod reply;
 pub mod review;
 pub mod source;
 pub mod store;
 pub mod telemetry;
 pub mod web;
+
+/// The mailbox authorities write to; replies come from it.
+pub const MAILBOX_ADDRESS: &str = "registeruttag@forsakringskassan.se";

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::analyse::Analysis;
-use crate::domain::{Field, Reason, Verdict};
+use crate::domain::{Code, Field, Reason, Verdict};
+use crate::listing::Listing;
 
 /// One line of `extract --json`. The keys are a contract with scripts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,46 +55,25 @@ impl Report {
 
 /// Renders reports as an aligned table for people.
 pub fn table(reports: &[Report]) -> String {
-    let header = ["FILE", "VERDICT", "ORG NUMBER", "ORG NAME", "EFFECTIVE", "MISSING", "REASONS"];
-    let rows: Vec<[String; 7]> = reports
-        .iter()
-        .map(|r| {
-            let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
-            let list = |items: Vec<&str>| if items.is_empty() { "-".to_string() } else { items.join(",") };
-            [
-                r.file.clone(),
-                r.verdict.map_or("ERROR".into(), |v| v.as_str().to_string()),
-                opt(&r.org_number),
-                opt(&r.org_name),
-                opt(&r.effective_date),
-                list(r.missing.iter().map(|f| f.as_str()).collect()),
-                match &r.error {
-                    Some(e) => e.clone(),
-                    None => list(r.reasons.iter().map(|x| x.as_str()).collect()),
-                },
-            ]
-        })
-        .collect();
-    text_table(&header, &rows)
-}
-
-/// Rows as aligned columns under a header line, for people at a terminal.
-pub fn text_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
+    let mut listing =
+        Listing::new(&["file", "verdict", "org_number", "org_name", "effective_date", "missing", "reasons"]);
+    for r in reports {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        let list = |items: Vec<&str>| if items.is_empty() { "-".to_string() } else { items.join(",") };
+        listing.push(vec![
+            r.file.clone(),
+            r.verdict.map_or("ERROR".into(), |v| v.as_str().to_string()),
+            opt(&r.org_number),
+            opt(&r.org_name),
+            opt(&r.effective_date),
+            list(r.missing.iter().map(|f| f.as_str()).collect()),
+            match &r.error {
+                Some(e) => e.clone(),
+                None => list(r.reasons.iter().map(|x| x.as_str()).collect()),
+            },
+        ]);
     }
-    let line = |cells: &mut dyn Iterator<Item = &str>| {
-        let padded: Vec<String> = cells.zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(&mut header.iter().copied());
-    for row in rows {
-        out += &line(&mut row.iter().map(String::as_str));
-    }
-    out
+    listing.to_table()
 }
 
 /// A readable account of how a mail was read: sections, attachments and the
@@ -138,30 +118,4 @@ pub fn explain(analysis: &Analysis) -> String {
         let _ = writeln!(out, "  read from: {:?}", ex.read_from);
     }
     out
-}
-
-/// Terminations as CSV (RFC 4180 quoting), for spreadsheets: the CLI's
-/// `terminations list --format csv` and the officers' export.
-pub fn terminations_csv(rows: &[crate::store::TerminationRecord]) -> String {
-    let mut out = String::from("org_number,org_name,effective_date,received_at,message_id,recorded_at,recorded_by\r\n");
-    for r in rows {
-        let fields = [
-            r.org_number.as_str(),
-            r.org_name.as_str(),
-            r.effective_date.as_str(),
-            r.received_at.as_str(),
-            r.message_id.as_deref().unwrap_or(""),
-            r.recorded_at.as_str(),
-            r.recorded_by.as_str(),
-        ];
-        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-fn csv_field(s: &str) -> String {
-    // A leading = + - @ would be a formula to a spreadsheet: neutralised.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }

@@ -6,28 +6,30 @@
 //! item in the expected state: of two officers acting at once, one wins and
 //! the other is told who decided first.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use std::sync::Arc;
 
-use crate::domain::{Decision, OrgNumber, OrgNumberError, Termination, Verdict};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{Code, Decision, OrgNumber, OrgNumberError, Termination, Verdict};
 use crate::extract::Extraction;
 use crate::mail::{self, Inbound};
-use crate::reply::templates::Templates;
-use crate::reply::{self, ReplyKind};
-use crate::store::{self, MessageStatus, Officer, QuarantineItem, RecordedMessage, Store, StoreError};
+use crate::reply::{self, DraftInput, ReplyContext, ReplyDraft, ReplyKind};
+use crate::store::{
+    self, MessageStatus, Officer, QuarantineItem, QuarantineStatus, RecordedMessage, Store, StoreError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     #[error("quarantine item {0} does not exist")]
     NotFound(i64),
     #[error("item {id} was already {status} by {by} at {at}")]
-    AlreadyDecided { id: i64, status: String, by: String, at: String },
+    AlreadyDecided { id: i64, status: QuarantineStatus, by: String, at: String },
     #[error("item {0} is open: there is nothing to reopen")]
     NotDecided(i64),
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
-    #[error("{org_number} already has a termination on file, effective {effective_date}")]
-    AlreadyOnFile { org_number: String, effective_date: String },
+    #[error("{org_number} already has a termination on file, effective {}", effective_date.map(|d| d.to_string()).unwrap_or_default())]
+    AlreadyOnFile { org_number: OrgNumber, effective_date: Option<NaiveDate> },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -51,13 +53,11 @@ pub struct ItemView {
     pub raw: Vec<u8>,
 }
 
-/// What the decisions need besides the store.
+/// What the decisions need: the store, and how answers are written.
+#[derive(Clone)]
 pub struct Reviewer {
     pub store: Store,
-    pub templates: Templates,
-    pub reply_from: String,
-    pub own_addresses: Vec<String>,
-    pub timezone: Tz,
+    pub replies: Arc<ReplyContext>,
 }
 
 /// Values an officer enters when approving; empty means "as extracted".
@@ -69,6 +69,10 @@ pub struct Corrections {
 }
 
 impl Reviewer {
+    pub fn new(store: Store, replies: Arc<ReplyContext>) -> Reviewer {
+        Reviewer { store, replies }
+    }
+
     pub async fn item(&self, id: i64) -> Result<ItemView, ReviewError> {
         let item = self.store.quarantine_item(id).await?.ok_or(ReviewError::NotFound(id))?;
         let message = self.store.message(item.message_id).await?.ok_or(ReviewError::NotFound(id))?;
@@ -78,7 +82,7 @@ impl Reviewer {
             .extraction(item.message_id)
             .await?
             .and_then(|json| serde_json::from_str::<Extraction>(&json).ok());
-        let received_day = message.received_at.with_timezone(&self.timezone).date_naive();
+        let received_day = message.received_at.with_timezone(&self.replies.timezone).date_naive();
         Ok(ItemView { mail: mail::parse(&raw).ok(), item, message, extraction, received_day, raw })
     }
 
@@ -127,7 +131,7 @@ impl Reviewer {
                 id,
                 status: item.status,
                 by: item.decided_by.unwrap_or_else(|| "someone".into()),
-                at: item.decided_at.unwrap_or_default(),
+                at: item.decided_at.map(store::timestamp).unwrap_or_default(),
             },
             Ok(None) => ReviewError::NotFound(id),
             Err(e) => e.into(),
@@ -137,14 +141,14 @@ impl Reviewer {
     /// Records the termination and queues the confirmation.
     pub async fn approve(&self, id: i64, officer: &Officer, c: &Corrections) -> Result<Termination, ReviewError> {
         let view = self.item(id).await?;
-        if view.item.status != "open" {
+        if view.item.status != QuarantineStatus::Open {
             return Err(self.already_decided(id).await);
         }
         let termination = self.validate(&view, c)?;
         let now = Utc::now();
         let mut tx = self.store.pool().begin().await?;
         let note = format!("{} {} {}", termination.org_number, termination.org_name, termination.effective_date);
-        if !store::quarantine::decide(&mut tx, id, "approved", &officer.name, Some(&note), now).await? {
+        if !store::quarantine::decide(&mut tx, id, QuarantineStatus::Approved, &officer.name, Some(&note), now).await? {
             tx.rollback().await?;
             return Err(self.already_decided(id).await);
         }
@@ -152,8 +156,8 @@ impl Reviewer {
             tx.rollback().await?;
             let on_file = self.store.active_termination(termination.org_number).await?;
             return Err(ReviewError::AlreadyOnFile {
-                org_number: termination.org_number.to_string(),
-                effective_date: on_file.map(|t| t.effective_date).unwrap_or_default(),
+                org_number: termination.org_number,
+                effective_date: on_file.map(|t| t.effective_date),
             });
         }
         store::messages::set_status(&mut tx, view.message.id, MessageStatus::Done).await?;
@@ -174,7 +178,8 @@ impl Reviewer {
         let view = self.item(id).await?;
         let now = Utc::now();
         let mut tx = self.store.pool().begin().await?;
-        if !store::quarantine::decide(&mut tx, id, "rejected", &officer.name, Some(reason), now).await? {
+        if !store::quarantine::decide(&mut tx, id, QuarantineStatus::Rejected, &officer.name, Some(reason), now).await?
+        {
             tx.rollback().await?;
             return Err(self.already_decided(id).await);
         }
@@ -193,16 +198,16 @@ impl Reviewer {
     /// Opens a decided item again; an approval's termination is revoked.
     pub async fn reopen(&self, id: i64, officer: &Officer) -> Result<(), ReviewError> {
         let view = self.item(id).await?;
-        if view.item.status == "open" {
+        if view.item.status == QuarantineStatus::Open {
             return Err(ReviewError::NotDecided(id));
         }
         let now = Utc::now();
         let mut tx = self.store.pool().begin().await?;
-        if !store::quarantine::reopen(&mut tx, id, &view.item.status).await? {
+        if !store::quarantine::reopen(&mut tx, id, view.item.status).await? {
             tx.rollback().await?;
             return Err(self.already_decided(id).await);
         }
-        let revoked = if view.item.status == "approved" {
+        let revoked = if view.item.status == QuarantineStatus::Approved {
             store::terminations::revoke_for_message(&mut tx, view.message.id).await?
         } else {
             0
@@ -224,28 +229,30 @@ impl Reviewer {
         now: DateTime<Utc>,
     ) -> Result<(), ReviewError> {
         let Some(mail) = &view.mail else { return Ok(()) };
-        let Some(recipient) = reply::recipient(mail, &self.own_addresses) else { return Ok(()) };
-        let mut answer = reply::compose(
-            &self.templates,
-            reply::Compose {
+        let Some(recipient) = reply::recipient(mail, &self.replies.own_addresses) else { return Ok(()) };
+        let from = self.replies.from_address();
+        let draft = ReplyDraft::new(
+            &self.replies.templates,
+            DraftInput {
                 kind,
-                message_row: view.message.id,
                 mail,
                 decision,
                 extraction: view.extraction.as_ref(),
                 on_file_date: None,
                 recipient,
-                from: &self.reply_from,
+                from: &from,
                 note,
             },
         );
+        let mut answer = draft.render(view.message.id);
         // A reopened and decided-again item answers again: a fresh Message-ID.
         let previous = store::outbox::count_for_message(tx, view.message.id).await?;
         if previous > 0 {
             answer.our_message_id = answer.our_message_id.replacen('@', &format!(".{previous}@"), 1);
         }
         let id = store::outbox::insert(tx, view.message.id, &answer, now).await?;
-        store::audit::record(tx, now, "intake", "reply_queued", ("outbox", id), Some(kind.as_str())).await?;
+        store::audit::record(tx, now, store::audit::INTAKE, "reply_queued", ("outbox", id), Some(kind.as_str()))
+            .await?;
         Ok(())
     }
 }

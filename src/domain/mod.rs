@@ -1,7 +1,9 @@
 //! Pure values of the domain. Nothing here does I/O.
 
+mod code;
 mod decision;
 mod org_number;
 
+pub use code::{Code, UnknownCode, parse_code};
 pub use decision::{Decision, Field, Reason, Termination, Verdict};
 pub use org_number::{FORSAKRINGSKASSAN, OrgNumber, OrgNumberError, luhn_check_digit};

@@ -139,7 +139,7 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
     }
 
     let in_statement = |c: &Candidate| {
-        text.source_at(c.start) == super::Source::Subject
+        text.source_at(c.start) == super::TextOrigin::Subject
             || intent.sentences.iter().any(|(s, e)| *s <= c.start && c.start < *e)
     };
     // Dates after an anchoring phrase when there are any, else those in the
@@ -293,10 +293,10 @@ fn month_number(name: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::{Source, intent};
+    use crate::extract::{TextOrigin, intent};
 
     fn date(body: &str) -> DateFinding {
-        let t = Text::new("", body, Source::Body);
+        let t = Text::new("", body, TextOrigin::Body);
         let i = intent::find(&t);
         find(&t, &i, NaiveDate::from_ymd_opt(2026, 11, 20))
     }

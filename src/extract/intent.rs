@@ -318,10 +318,10 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::extract::Source;
+    use crate::extract::TextOrigin;
 
     fn intent(subject: &str, body: &str) -> Intent {
-        find(&Text::new(subject, body, Source::Body)).intent
+        find(&Text::new(subject, body, TextOrigin::Body)).intent
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! can tell "absent" from "present but unusable".
 
 mod date;
+mod gazetteer;
+mod insurer;
 mod intent;
 mod keywords;
 mod municipal;
@@ -22,16 +24,17 @@ use crate::domain::OrgNumber;
 use crate::mail::Inbound;
 
 pub use date::DateFinding;
+pub use insurer::is_insurer_name;
 pub use intent::{Intent, IntentFinding};
 use keywords::Words;
-pub use org_name::{NameFinding, is_insurer_name};
+pub use org_name::NameFinding;
 pub use org_number::{OrgNumberFinding, OrgNumberProblem};
 use text::Text;
 
-/// Where a value was read.
+/// Which part of the mail a value was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Source {
+pub enum TextOrigin {
     Subject,
     Body,
     /// The forwarded mail inside a forward whose own text said nothing.
@@ -43,13 +46,13 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub text: String,
-    pub source: Source,
+    pub source: TextOrigin,
 }
 
 const MAX_EVIDENCE_CHARS: usize = 240;
 
 impl Evidence {
-    pub fn new(line: &str, source: Source) -> Self {
+    pub fn new(line: &str, source: TextOrigin) -> Self {
         let line = line.trim();
         // A line of no more bytes than the limit has no more characters either.
         let bounded = if line.len() <= MAX_EVIDENCE_CHARS {
@@ -75,7 +78,7 @@ pub struct Extraction {
     pub org_name: NameFinding,
     pub effective_date: DateFinding,
     /// Set when the facts were read from a forwarded mail.
-    pub read_from: Source,
+    pub read_from: TextOrigin,
     /// The text mentions an attachment ("se bifogad fil", "attached").
     pub mentions_attachment: bool,
 }
@@ -126,15 +129,15 @@ impl Extraction {
 /// resolves dates written without a year. It is never the wall clock.
 pub fn extract(mail: &Inbound, reference: Option<NaiveDate>) -> Extraction {
     let subject = mail.bare_subject();
-    let own = Text::new(subject, &mail.new_text(), Source::Body);
+    let own = Text::new(subject, &mail.new_text(), TextOrigin::Body);
     let own_extraction = extract_from(&own, reference);
     // A forward whose own text says nothing is read from the forwarded mail.
     if own_extraction.says_nothing()
         && let Some(forwarded) = mail.forwarded_text()
     {
-        let fwd = Text::new(subject, &forwarded, Source::Forwarded);
+        let fwd = Text::new(subject, &forwarded, TextOrigin::Forwarded);
         let mut from_forward = extract_from(&fwd, reference);
-        from_forward.read_from = Source::Forwarded;
+        from_forward.read_from = TextOrigin::Forwarded;
         from_forward.mentions_attachment |= own_extraction.mentions_attachment;
         return from_forward;
     }
@@ -152,7 +155,7 @@ fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
         org_number,
         org_name,
         effective_date,
-        read_from: Source::Body,
+        read_from: TextOrigin::Body,
     }
 }
 
@@ -162,7 +165,7 @@ impl Extraction {
     fn says_nothing(&self) -> bool {
         let intent_only_in_subject = match &self.intent.evidence {
             None => true,
-            Some(e) => e.source == Source::Subject,
+            Some(e) => e.source == TextOrigin::Subject,
         };
         intent_only_in_subject
             && matches!(self.org_number, OrgNumberFinding::None)

@@ -350,10 +350,10 @@ mod tests {
             }
         }
     }
-    use crate::extract::Source;
+    use crate::extract::TextOrigin;
 
     fn find_in(body: &str) -> OrgNumberFinding {
-        find(&Text::new("", body, Source::Body))
+        find(&Text::new("", body, TextOrigin::Body))
     }
 
     fn found(body: &str) -> Option<String> {

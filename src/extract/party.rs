@@ -17,25 +17,42 @@ use memchr::memmem::Finder;
 use super::keywords::Words;
 use super::pattern::{ascii_boundary, is_word_char};
 
-/// How many forms there are; [`matches`] takes `0..FORMS`.
-pub const FORMS: usize = 3;
-
-/// The matches of form `form` in `text` (the original text, not lowered), as
-/// byte ranges in order, not overlapping: form 0 from "säger" to "upp", forms 1
-/// and 2 from the start of the sentence or line to the verb.
-pub fn matches(form: usize, text: &str) -> Vec<(usize, usize)> {
-    match form {
-        0 => says_name_up(text),
-        1 => name_then_verb(text, &*SWEDISH_VERBS, swedish_capital, None, Tail::Blanks),
-        _ => name_then_verb(text, &*ENGLISH_VERBS, english_capital, Some("hereby"), Tail::WordEnd),
-    }
+/// The ways a sentence names who terminates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyForm {
+    /// "[Härmed] säger [härmed] NAME [härmed|nu|därmed] upp": the match runs
+    /// from "säger" to "upp".
+    SaysNameUp,
+    /// "NAME säger …", "NAME avslutar …": from the sentence's start to the verb.
+    NameSays,
+    /// "NAME [hereby] terminates|cancels": from the sentence's start to the verb.
+    NameTerminates,
 }
 
-/// Every match of form `f` holds one of `KEY_WORDS[f]` (lower case): a text
-/// that cannot hold them need not be searched.
-pub static KEY_WORDS: LazyLock<[Words; FORMS]> = LazyLock::new(|| {
-    [Words::new(&["äger"]), Words::new(&["säger", "avslutar"]), Words::new(&["terminates", "cancels"])]
-});
+impl PartyForm {
+    pub const ALL: [PartyForm; 3] = [PartyForm::SaysNameUp, PartyForm::NameSays, PartyForm::NameTerminates];
+
+    /// The matches of this form in `text` (the original text, not lowered), as
+    /// byte ranges in order, not overlapping.
+    pub fn matches(self, text: &str) -> Vec<(usize, usize)> {
+        match self {
+            PartyForm::SaysNameUp => says_name_up(text),
+            PartyForm::NameSays => name_then_verb(text, &*SWEDISH_VERBS, swedish_capital, None, Tail::Blanks),
+            PartyForm::NameTerminates => {
+                name_then_verb(text, &*ENGLISH_VERBS, english_capital, Some("hereby"), Tail::WordEnd)
+            }
+        }
+    }
+
+    /// Every match of this form holds one of these words (lower case): a text
+    /// that cannot hold them need not be searched.
+    pub fn key_words(self) -> &'static Words {
+        static KEY_WORDS: LazyLock<[Words; 3]> = LazyLock::new(|| {
+            [Words::new(&["äger"]), Words::new(&["säger", "avslutar"]), Words::new(&["terminates", "cancels"])]
+        });
+        &KEY_WORDS[self as usize]
+    }
+}
 
 /// The verbs, or the part of it that is written alike ("[Ss]äger"), each
 /// searched with a finder built once.
@@ -218,26 +235,26 @@ mod tests {
     use crate::extract::pattern;
 
     /// The expressions the forms implement.
-    const REFERENCE: [&str; FORMS] = [
+    const REFERENCE: [&str; 3] = [
         r"\b[Ss]äger[ \t]+(?:härmed[ \t]+)?((?:[A-ZÅÄÖ][\wåäöé\-]*[ \t]+){1,5}?)(?:härmed[ \t]+|nu[ \t]+|därmed[ \t]+)?upp\b",
         r"(?:^|[.!?][ \t]+|\n)((?:[A-ZÅÄÖ][\wåäöé\-]*[ \t]+){1,5})(?:säger|avslutar)[ \t]+",
         r"(?:^|[.!?][ \t]+|\n)((?:[A-Z][\w\-]*[ \t]+){1,5})(?:hereby[ \t]+)?(?:terminates|cancels)\b",
     ];
 
-    fn reference(form: usize, text: &str) -> Vec<(usize, usize)> {
-        pattern::compile(REFERENCE[form]).find_iter(text).map(|m| (m.start(), m.end())).collect()
+    fn reference(form: PartyForm, text: &str) -> Vec<(usize, usize)> {
+        pattern::compile(REFERENCE[form as usize]).find_iter(text).map(|m| (m.start(), m.end())).collect()
     }
 
     #[test]
     fn the_forms_are_found() {
         let text = "Härmed säger Region Skåne nu upp LEFI. Region Skåne säger härmed upp avtalet.\n\
                     Kalmar Läns Museum avslutar tjänsten. The City Council hereby terminates it.";
-        for form in 0..FORMS {
-            assert_eq!(matches(form, text), reference(form, text), "form {form}");
+        for form in PartyForm::ALL {
+            assert_eq!(form.matches(text), reference(form, text), "{form:?}");
         }
-        assert_eq!(matches(0, text).len(), 1);
-        assert_eq!(matches(1, text).len(), 3);
-        assert_eq!(matches(2, text).len(), 1);
+        assert_eq!(PartyForm::SaysNameUp.matches(text).len(), 1);
+        assert_eq!(PartyForm::NameSays.matches(text).len(), 3);
+        assert_eq!(PartyForm::NameTerminates.matches(text).len(), 1);
     }
 
     const WORDS: &[&str] = &[
@@ -288,8 +305,8 @@ mod tests {
                 text.push_str(WORDS[*w]);
                 text.push_str(gaps[i]);
             }
-            for form in 0..FORMS {
-                prop_assert_eq!(matches(form, &text), reference(form, &text), "form {} in {:?}", form, text);
+            for form in PartyForm::ALL {
+                prop_assert_eq!(form.matches(&text), reference(form, &text), "{:?} in {:?}", form, text);
             }
         }
     }

@@ -32,11 +32,32 @@ pub fn phrases(lower: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// The first two bytes of every phrase, one bit per first letter: "up", "sä"
-/// (0xC3 leads "ä") and "sa", "av", "te", "ca", "di", "en".
-const FIRST: [u8; 256] = byte_bits(&[(b'u', 1), (b's', 2), (b'a', 4), (b't', 8), (b'c', 16), (b'd', 32), (b'e', 64)]);
-const SECOND: [u8; 256] =
-    byte_bits(&[(b'p', 1), (0xC3, 2), (b'a', 2 | 16), (b'v', 4), (b'e', 8), (b'i', 32), (b'n', 64)]);
+/// The first two bytes of every phrase [`phrase_at`] recognises ("sä" is
+/// `s` and the lead byte of "ä"). The tables below are derived from it.
+const PHRASE_STARTS: &[[u8; 2]] = &[*b"up", [b's', 0xC3], *b"sa", *b"av", *b"te", *b"ca", *b"di", *b"en"];
+
+/// One bit per distinct first byte of [`PHRASE_STARTS`]: `FIRST[b]` has the
+/// bit of `b`, `SECOND[b]` the bits of the first bytes that `b` may follow.
+const FIRST: [u8; 256] = start_tables().0;
+const SECOND: [u8; 256] = start_tables().1;
+
+const fn start_tables() -> ([u8; 256], [u8; 256]) {
+    let (mut first, mut second) = ([0u8; 256], [0u8; 256]);
+    let mut bits_used = 0u32;
+    let mut i = 0;
+    while i < PHRASE_STARTS.len() {
+        let [a, b] = PHRASE_STARTS[i];
+        if first[a as usize] == 0 {
+            assert!(bits_used < 8, "at most eight distinct first letters fit the tables");
+            first[a as usize] = 1 << bits_used;
+            bits_used += 1;
+        }
+        second[b as usize] |= first[a as usize];
+        i += 1;
+    }
+    (first, second)
+}
+
 /// All bits for the bytes that do not continue an ASCII word (`\b` before a letter).
 const NOT_WORD: [u8; 256] = {
     let mut table = [0xFF; 256];
@@ -49,16 +70,6 @@ const NOT_WORD: [u8; 256] = {
     }
     table
 };
-
-const fn byte_bits(pairs: &[(u8, u8)]) -> [u8; 256] {
-    let mut table = [0; 256];
-    let mut i = 0;
-    while i < pairs.len() {
-        table[pairs[i].0 as usize] |= pairs[i].1;
-        i += 1;
-    }
-    table
-}
 
 /// Bit `i` set when a phrase may start at `block + i`: a word start whose
 /// first two bytes begin some phrase. Computed from tables, without a branch
@@ -196,6 +207,28 @@ mod tests {
 
     fn reference(lower: &str) -> Vec<(usize, usize)> {
         pattern::compile(REFERENCE).find_iter(lower).map(|m| (m.start(), m.end())).collect()
+    }
+
+    /// Each alternative of the expression, from its first letter.
+    fn alternatives() -> Vec<&'static str> {
+        REFERENCE.lines().filter_map(|l| l.trim().trim_start_matches('|').trim().strip_prefix(r"\b")).collect()
+    }
+
+    #[test]
+    fn the_start_tables_cover_every_phrase_and_nothing_else() {
+        let starts: Vec<[u8; 2]> = alternatives().iter().map(|a| [a.as_bytes()[0], a.as_bytes()[1]]).collect();
+        assert_eq!(starts.len(), 13, "every alternative read");
+        for start in &starts {
+            assert!(
+                PHRASE_STARTS.contains(start),
+                "{:?} is missing from PHRASE_STARTS",
+                String::from_utf8_lossy(start)
+            );
+        }
+        for start in PHRASE_STARTS {
+            assert!(starts.contains(start), "{:?} starts no phrase", String::from_utf8_lossy(start));
+            assert_ne!(FIRST[usize::from(start[0])] & SECOND[usize::from(start[1])], 0);
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! so that a match found in one can be cut from the other.
 
 use super::keywords;
-use super::{Evidence, Source};
+use super::{Evidence, TextOrigin};
 
 pub struct Text {
     pub original: String,
@@ -13,11 +13,11 @@ pub struct Text {
     pairs: keywords::Pairs,
     /// Bytes before this offset are the subject line.
     subject_end: usize,
-    source: Source,
+    source: TextOrigin,
 }
 
 impl Text {
-    pub fn new(subject: &str, body: &str, source: Source) -> Self {
+    pub fn new(subject: &str, body: &str, source: TextOrigin) -> Self {
         let mut original = String::with_capacity(subject.len() + body.len() + 2);
         original.push_str(subject);
         let subject_end = original.len();
@@ -39,8 +39,8 @@ impl Text {
         words.may_be_in(&self.pairs)
     }
 
-    pub fn source_at(&self, offset: usize) -> Source {
-        if offset < self.subject_end { Source::Subject } else { self.source }
+    pub fn source_at(&self, offset: usize) -> TextOrigin {
+        if offset < self.subject_end { TextOrigin::Subject } else { self.source }
     }
 
     /// The line around `start..end`, as evidence.
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn lower_keeps_byte_offsets() {
-        let t = Text::new("ÅÄÖ İx", "Ärende", Source::Body);
+        let t = Text::new("ÅÄÖ İx", "Ärende", TextOrigin::Body);
         assert_eq!(t.lower.len(), t.original.len());
         assert!(t.lower.starts_with("åäö"));
     }
@@ -200,7 +200,7 @@ mod tests {
 
     #[test]
     fn abbreviations_do_not_end_sentences() {
-        let t = Text::new("", "Hej. Vi säger upp fr.o.m. 1 jan. 2027 tjänsten. Tack!", Source::Body);
+        let t = Text::new("", "Hej. Vi säger upp fr.o.m. 1 jan. 2027 tjänsten. Tack!", TextOrigin::Body);
         let at = t.original.find("säger").unwrap();
         let (s, e) = t.sentence_bounds(at, at + 5);
         assert_eq!(&t.original[s..e], "Vi säger upp fr.o.m. 1 jan. 2027 tjänsten.");

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 mod charset;
 pub mod html;
+pub mod raw;
 pub mod sections;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
@@ -22,7 +23,7 @@ pub const MAX_TEXT_CHARS: usize = 512 * 1024;
 pub const OWN_MARKER_HEADER: &str = "X-Lefi-Intake";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Mailbox {
+pub struct MailAddress {
     pub name: Option<String>,
     pub address: String,
 }
@@ -43,8 +44,8 @@ pub struct Inbound {
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
-    pub from: Option<Mailbox>,
-    pub reply_to: Option<Mailbox>,
+    pub from: Option<MailAddress>,
+    pub reply_to: Option<MailAddress>,
     /// `Some("")` for the null reverse-path `<>` of delivery reports.
     pub return_path: Option<String>,
     pub subject: String,
@@ -278,13 +279,13 @@ fn subject(message: &Message<'_>, header: Option<&mail_parser::Header<'_>>) -> S
     if trimmed.len() == decoded.len() { decoded } else { trimmed.to_string() }
 }
 
-fn mailbox(addr: &mail_parser::Addr<'_>) -> Option<Mailbox> {
+fn mailbox(addr: &mail_parser::Addr<'_>) -> Option<MailAddress> {
     let address = addr.address.as_deref()?.trim().to_string();
     if address.is_empty() {
         return None;
     }
     let name = addr.name.as_deref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    Some(Mailbox { name, address })
+    Some(MailAddress { name, address })
 }
 
 fn clean_id(id: &str) -> String {

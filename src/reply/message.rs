@@ -7,7 +7,7 @@ use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 
-use crate::store::{OutboxItem, parse_timestamp};
+use crate::store::OutboxItem;
 
 /// RFC 3834 §5: marks the reply as automatic, so well-behaved robots do not
 /// answer it.
@@ -48,13 +48,11 @@ pub enum BuildError {
     Recipient(String),
     #[error("building the reply: {0}")]
     Build(#[from] lettre::error::Error),
-    #[error("{0}")]
-    Stored(#[from] crate::store::StoreError),
 }
 
 pub fn build(item: &OutboxItem, from: &Mailbox) -> Result<Message, BuildError> {
     let to: Mailbox = item.recipient.parse().map_err(|_| BuildError::Recipient(item.recipient.clone()))?;
-    let date: SystemTime = parse_timestamp(&item.created_at)?.into();
+    let date: SystemTime = item.created_at.into();
     let mut builder = Message::builder()
         .from(from.clone())
         .to(to)

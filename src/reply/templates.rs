@@ -5,8 +5,12 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+
+use strum::VariantArray;
 
 use super::ReplyKind;
+use crate::domain::Code;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -20,13 +24,13 @@ const PLACEHOLDERS: &[&str] = &["reference", "org_number", "org_name", "effectiv
 
 #[derive(Debug, Clone)]
 pub struct Templates {
-    texts: HashMap<ReplyKind, String>,
+    texts: HashMap<ReplyKind, Arc<str>>,
 }
 
 impl Templates {
     /// The templates compiled into the binary.
     pub fn builtin() -> Templates {
-        let texts = ReplyKind::ALL.iter().map(|k| (*k, builtin_text(*k).to_string())).collect();
+        let texts = ReplyKind::VARIANTS.iter().map(|k| (*k, Arc::from(builtin_text(*k)))).collect();
         Templates { texts }
     }
 
@@ -34,7 +38,7 @@ impl Templates {
     /// back to the built-in text. Placeholders are checked now, not at send time.
     pub fn load(dir: &Path) -> Result<Templates, TemplateError> {
         let mut texts = HashMap::new();
-        for kind in ReplyKind::ALL {
+        for kind in ReplyKind::VARIANTS {
             let path = dir.join(format!("{}.txt", kind.as_str()));
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
@@ -42,33 +46,43 @@ impl Templates {
                 Err(source) => return Err(TemplateError::Read { path: path.display().to_string(), source }),
             };
             check(kind.as_str(), &text)?;
-            texts.insert(*kind, text);
+            texts.insert(*kind, Arc::from(text));
         }
         Ok(Templates { texts })
     }
 
+    /// The template of one kind of answer.
+    pub fn text(&self, kind: ReplyKind) -> Arc<str> {
+        self.texts[&kind].clone()
+    }
+
     pub fn render(&self, kind: ReplyKind, values: &HashMap<&str, String>) -> String {
-        let text = &self.texts[&kind];
-        let mut out = String::with_capacity(text.len() + 200);
-        let mut rest = text.as_str();
-        while let Some(open) = rest.find("{{") {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 2..];
-            match after.find("}}") {
-                Some(close) => {
-                    let name = after[..close].trim();
-                    out.push_str(values.get(name).map_or("", String::as_str));
-                    rest = &after[close + 2..];
-                }
-                None => {
-                    out.push_str(&rest[open..]);
-                    rest = "";
-                }
+        render(&self.texts[&kind], values)
+    }
+}
+
+/// Fills a template's placeholders; a value is inserted as it is, never
+/// scanned for placeholders of its own.
+pub fn render(text: &str, values: &HashMap<&str, String>) -> String {
+    let mut out = String::with_capacity(text.len() + 200);
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        match after.find("}}") {
+            Some(close) => {
+                let name = after[..close].trim();
+                out.push_str(values.get(name).map_or("", String::as_str));
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
             }
         }
-        out.push_str(rest);
-        out
     }
+    out.push_str(rest);
+    out
 }
 
 fn builtin_text(kind: ReplyKind) -> &'static str {
@@ -101,7 +115,7 @@ mod tests {
 
     #[test]
     fn builtin_templates_use_only_known_placeholders() {
-        for kind in ReplyKind::ALL {
+        for kind in ReplyKind::VARIANTS {
             check(kind.as_str(), builtin_text(*kind)).unwrap();
         }
     }

@@ -1,10 +1,12 @@
-//! Where replies go: one .eml file per reply (the embedded default), or SMTP.
+//! Where replies go: one .eml file per reply (the embedded default), or SMTP,
+//! chosen by `reply.transport` ([`Configured`]).
 //!
 //! The file transport is a lettre `AsyncTransport` that names each file after
 //! the reply's Message-ID and writes it atomically (temporary file, then
 //! rename). Sending the same reply twice — after a crash between sending and
 //! marking it sent — rewrites the same file, so each reply exists once.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
@@ -23,11 +25,57 @@ pub enum DeliveryError {
 }
 
 /// A destination for replies, as the outbox worker sees it.
-#[async_trait]
 pub trait Deliver: Send + Sync {
-    async fn deliver(&self, message: lettre::Message) -> Result<(), DeliveryError>;
+    fn deliver(&self, message: lettre::Message) -> impl Future<Output = Result<(), DeliveryError>> + Send;
     /// Short description for logs.
     fn describe(&self) -> String;
+}
+
+/// Why the configured transport could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("reply.dir {path}: {source}")]
+    Dir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Smtp(#[from] SmtpSetupError),
+}
+
+/// The transport the configuration names.
+pub enum Configured {
+    File(MessageIdFileTransport),
+    Smtp(SmtpDelivery),
+}
+
+impl Configured {
+    pub fn from_settings(
+        reply: &crate::config::ReplySettings,
+        smtp: &crate::config::SmtpSettings,
+    ) -> Result<Configured, TransportError> {
+        use crate::config::TransportKind;
+        Ok(match reply.transport {
+            TransportKind::File => Configured::File(
+                MessageIdFileTransport::new(&reply.dir)
+                    .map_err(|source| TransportError::Dir { path: reply.dir.clone(), source })?,
+            ),
+            TransportKind::Smtp => Configured::Smtp(SmtpDelivery::new(smtp)?),
+        })
+    }
+}
+
+impl Deliver for Configured {
+    async fn deliver(&self, message: lettre::Message) -> Result<(), DeliveryError> {
+        match self {
+            Configured::File(t) => t.deliver(message).await,
+            Configured::Smtp(t) => t.deliver(message).await,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Configured::File(t) => t.describe(),
+            Configured::Smtp(t) => t.describe(),
+        }
+    }
 }
 
 /// Writes each reply to `<dir>/<Message-ID>.eml`.
@@ -59,7 +107,7 @@ impl MessageIdFileTransport {
 }
 
 fn message_id_of(raw: &[u8]) -> Option<String> {
-    let headers_end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(raw.len());
+    let headers_end = crate::mail::raw::header_end(raw).unwrap_or(raw.len());
     let headers = std::str::from_utf8(&raw[..headers_end]).ok()?;
     headers
         .split("\r\n")
@@ -84,7 +132,6 @@ impl AsyncTransport for MessageIdFileTransport {
     }
 }
 
-#[async_trait]
 impl Deliver for MessageIdFileTransport {
     async fn deliver(&self, message: lettre::Message) -> Result<(), DeliveryError> {
         self.send(message).await.map(|_| ()).map_err(|e| DeliveryError::Temporary(format!("writing reply file: {e}")))
@@ -181,7 +228,6 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
     }
 }
 
-#[async_trait]
 impl Deliver for SmtpDelivery {
     async fn deliver(&self, message: lettre::Message) -> Result<(), DeliveryError> {
         self.transport.send(message).await.map(|_| ()).map_err(|e| classify(&e))

@@ -11,19 +11,17 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::{MailSource, SourceError};
-use crate::intake::{Folder, SourceMail};
+use super::{Folder, MailSource, SourceError, SourceKey, SourceMail};
 
 pub struct Maildir {
     root: PathBuf,
     max_bytes: usize,
     poll_interval: Duration,
     /// Where each handed-out mail currently is.
-    paths: HashMap<String, PathBuf>,
+    paths: HashMap<SourceKey, PathBuf>,
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SourceError {
@@ -94,19 +92,16 @@ impl Maildir {
         let mut head = vec![0u8; 64 * 1024];
         let n = file.read(&mut head)?;
         head.truncate(n);
-        let crlf = head.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
-        let lf = head.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-        if let Some(end) = crlf.or(lf) {
+        if let Some(end) = crate::mail::raw::header_end(&head) {
             head.truncate(end);
         }
         Ok((head, Some(size)))
     }
 }
 
-fn key_of(path: &Path) -> String {
+fn key_of(path: &Path) -> SourceKey {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let base = name.split(":2,").next().unwrap_or(&name).to_string();
-    format!("maildir:{base}")
+    SourceKey::Maildir(name.split(":2,").next().unwrap_or(&name).to_string())
 }
 
 /// The delivery time: Maildir names start with it (seconds since the epoch);
@@ -125,7 +120,6 @@ fn received_at(path: &Path) -> DateTime<Utc> {
     std::fs::metadata(path).and_then(|m| m.modified()).map(DateTime::<Utc>::from).unwrap_or_else(|_| Utc::now())
 }
 
-#[async_trait]
 impl MailSource for Maildir {
     async fn fetch(&mut self, limit: usize) -> Result<Vec<SourceMail>, SourceError> {
         let mut out = Vec::new();
@@ -146,11 +140,11 @@ impl MailSource for Maildir {
         Ok(out)
     }
 
-    async fn file(&mut self, key: &str, folder: Folder) -> Result<(), SourceError> {
+    async fn file(&mut self, key: &SourceKey, folder: Folder) -> Result<(), SourceError> {
         let Some(from) = self.paths.remove(key) else { return Ok(()) };
         let name = from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let name = if name.contains(":2,") { name } else { format!("{name}:2,S") };
-        let to = self.root.join(format!(".{}", folder.name())).join("cur").join(name);
+        let to = self.root.join(format!(".{folder}")).join("cur").join(name);
         match std::fs::rename(&from, &to) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -178,8 +172,9 @@ mod tests {
 
     #[test]
     fn keys_ignore_flags_and_times_come_from_names() {
-        assert_eq!(key_of(Path::new("/m/cur/1700000000.M1P2.host:2,S")), "maildir:1700000000.M1P2.host");
-        assert_eq!(key_of(Path::new("/m/new/1700000000.M1P2.host")), "maildir:1700000000.M1P2.host");
+        let key = SourceKey::Maildir("1700000000.M1P2.host".into());
+        assert_eq!(key_of(Path::new("/m/cur/1700000000.M1P2.host:2,S")), key);
+        assert_eq!(key_of(Path::new("/m/new/1700000000.M1P2.host")), key);
         assert_eq!(received_at(Path::new("/m/new/1700000000.M1P2.host")).timestamp(), 1_700_000_000);
     }
 

@@ -1,38 +1,146 @@
 //! Where raw mail comes from, and how a handled mail is filed away. A source
 //! hands out mails; the daemon records each one and only then asks the source
 //! to file it, so nothing leaves the inbox before its outcome is committed.
+//!
+//! Two sources, chosen by `source.kind`: a local Maildir (the embedded
+//! default) and an IMAP mailbox. [`Configured`] is the one the configuration
+//! names; tests drive either directly.
 
 pub mod imap;
+mod key;
 pub mod maildir;
 
-use async_trait::async_trait;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 use tokio_util::sync::CancellationToken;
 
-use crate::intake::{Folder, SourceMail};
+use crate::domain::Verdict;
+pub use key::{SourceKey, SourceKeyError};
+
+/// A raw mail as a source hands it over.
+#[derive(Debug, Clone)]
+pub struct SourceMail {
+    /// Identifies the mail in its source.
+    pub key: SourceKey,
+    pub raw: Vec<u8>,
+    pub received_at: DateTime<Utc>,
+    /// Set when the mail was larger than the limit and `raw` holds only its
+    /// header block; the value is the full size.
+    pub truncated_from: Option<usize>,
+}
+
+/// The folder a handled mail is filed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, Display)]
+pub enum Folder {
+    Processed,
+    Quarantine,
+    Ignored,
+}
+
+impl Folder {
+    pub fn for_verdict(v: Verdict) -> Folder {
+        match v {
+            Verdict::Accept | Verdict::Incomplete => Folder::Processed,
+            Verdict::Quarantine => Folder::Quarantine,
+            Verdict::Ignore => Folder::Ignored,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("mail source {what}: {source}")]
     Io { what: String, source: std::io::Error },
-    #[error("mail source: {0}")]
-    Other(String),
+    #[error(transparent)]
+    Imap(#[from] imap::ImapError),
+    #[error("mail key {key} does not belong to this source")]
+    ForeignKey { key: SourceKey },
 }
 
-#[async_trait]
+/// What kind of failure a source error is, for the daemon's retry policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The server refused our credentials, or a setting is wrong: retrying
+    /// soon will not help, and a mail server may lock the account for it.
+    Configuration,
+    /// The network, the server or the disk: back off and try again.
+    Transient,
+}
+
+impl SourceError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            SourceError::Imap(e) => e.kind(),
+            SourceError::Io { .. } => FailureKind::Transient,
+            SourceError::ForeignKey { .. } => FailureKind::Configuration,
+        }
+    }
+}
+
+/// A mail source. Each method's future is `Send`, so the daemon can run on
+/// any worker thread.
 pub trait MailSource: Send {
     /// Up to `limit` mails waiting now, oldest first.
-    async fn fetch(&mut self, limit: usize) -> Result<Vec<SourceMail>, SourceError>;
+    fn fetch(&mut self, limit: usize) -> impl Future<Output = Result<Vec<SourceMail>, SourceError>> + Send;
 
     /// Files a recorded mail in the folder for its outcome. A mail that is
     /// already gone (filed by an earlier run) is not an error.
-    async fn file(&mut self, key: &str, folder: Folder) -> Result<(), SourceError>;
+    fn file(&mut self, key: &SourceKey, folder: Folder) -> impl Future<Output = Result<(), SourceError>> + Send;
 
     /// Waits until new mail may have arrived (IDLE, or the source's poll
     /// interval), or until shutdown is asked for.
-    async fn wait(&mut self, shutdown: &CancellationToken);
+    fn wait(&mut self, shutdown: &CancellationToken) -> impl Future<Output = ()> + Send;
 
     /// Closes connections (IMAP logout); nothing for local folders.
-    async fn close(&mut self) {}
+    fn close(&mut self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 
     fn describe(&self) -> String;
+}
+
+/// The source the configuration names.
+pub enum Configured {
+    Maildir(maildir::Maildir),
+    // Boxed: a live IMAP session is large, a Maildir small.
+    Imap(Box<imap::Imap>),
+}
+
+impl MailSource for Configured {
+    async fn fetch(&mut self, limit: usize) -> Result<Vec<SourceMail>, SourceError> {
+        match self {
+            Configured::Maildir(s) => s.fetch(limit).await,
+            Configured::Imap(s) => s.fetch(limit).await,
+        }
+    }
+
+    async fn file(&mut self, key: &SourceKey, folder: Folder) -> Result<(), SourceError> {
+        match self {
+            Configured::Maildir(s) => s.file(key, folder).await,
+            Configured::Imap(s) => s.file(key, folder).await,
+        }
+    }
+
+    async fn wait(&mut self, shutdown: &CancellationToken) {
+        match self {
+            Configured::Maildir(s) => s.wait(shutdown).await,
+            Configured::Imap(s) => s.wait(shutdown).await,
+        }
+    }
+
+    async fn close(&mut self) {
+        match self {
+            Configured::Maildir(s) => s.close().await,
+            Configured::Imap(s) => s.close().await,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Configured::Maildir(s) => s.describe(),
+            Configured::Imap(s) => s.describe(),
+        }
+    }
 }

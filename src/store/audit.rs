@@ -4,12 +4,16 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::{Result, Store, timestamp};
+use super::{Result, Store, read_timestamp, serialize_timestamp, timestamp};
+
+/// Who acts when the intake itself decides.
+pub const INTAKE: &str = "intake";
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditEntry {
     pub id: i64,
-    pub at: String,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
     pub object_type: String,
@@ -53,7 +57,7 @@ impl Store {
             .map(|row| {
                 Ok(AuditEntry {
                     id: row.try_get("id")?,
-                    at: row.try_get("at")?,
+                    at: read_timestamp(row, "at")?,
                     actor: row.try_get("actor")?,
                     action: row.try_get("action")?,
                     object_type: row.try_get("object_type")?,

@@ -2,12 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{AnyConnection, Row};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
-use super::{Result, Store, StoreError, join_codes, parse_timestamp, split_codes, timestamp};
-use crate::domain::{Field, Reason, Verdict};
+use super::{Result, Store, codes, join_codes, read_code, read_date, read_org_number, read_timestamp, timestamp};
+use crate::domain::{Code, Field, OrgNumber, Reason, Verdict};
+use crate::source::SourceKey;
 
 /// Where a recorded mail stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "snake_case")]
 pub enum MessageStatus {
     /// Nothing more to do (accepted, ignored, answered as already registered).
     Done,
@@ -20,20 +23,20 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageStatus::Done => "done",
-            MessageStatus::AwaitingReply => "awaiting_reply",
-            MessageStatus::InReview => "in_review",
-            MessageStatus::CompletedByReply => "completed_by_reply",
+    /// Where a freshly decided mail stands.
+    pub fn for_verdict(verdict: Verdict) -> MessageStatus {
+        match verdict {
+            Verdict::Incomplete => MessageStatus::AwaitingReply,
+            Verdict::Quarantine => MessageStatus::InReview,
+            Verdict::Accept | Verdict::Ignore => MessageStatus::Done,
         }
     }
 }
 
 /// A mail to record, with its decision.
 #[derive(Debug, Clone)]
-pub struct NewMessage {
-    pub source_key: String,
+pub struct NewMessage<'a> {
+    pub source_key: SourceKey,
     pub message_id: Option<String>,
     pub sha256: String,
     pub body_sha256: String,
@@ -41,11 +44,11 @@ pub struct NewMessage {
     pub from_address: Option<String>,
     pub reply_address: Option<String>,
     pub subject: String,
-    pub raw: Vec<u8>,
+    pub raw: &'a [u8],
     pub verdict: Verdict,
     pub reasons: Vec<Reason>,
     pub missing: Vec<Field>,
-    pub org_number: Option<String>,
+    pub org_number: Option<OrgNumber>,
     pub org_name: Option<String>,
     pub effective_date: Option<NaiveDate>,
     /// JSON of the (merged) extraction with its evidence.
@@ -60,7 +63,7 @@ pub struct NewMessage {
 #[derive(Debug, Clone)]
 pub struct RecordedMessage {
     pub id: i64,
-    pub source_key: String,
+    pub source_key: SourceKey,
     pub message_id: Option<String>,
     pub received_at: DateTime<Utc>,
     pub from_address: Option<String>,
@@ -68,46 +71,46 @@ pub struct RecordedMessage {
     pub verdict: Verdict,
     pub reasons: Vec<Reason>,
     pub missing: Vec<Field>,
-    pub org_number: Option<String>,
+    pub org_number: Option<OrgNumber>,
     pub org_name: Option<String>,
-    pub effective_date: Option<String>,
-    pub status: String,
+    pub effective_date: Option<NaiveDate>,
+    pub status: MessageStatus,
 }
 
 /// The earlier mail of a thread that a reply may complete.
 #[derive(Debug, Clone)]
 pub struct ThreadParent {
     pub id: i64,
-    pub status: String,
+    pub status: MessageStatus,
     pub extraction: Option<String>,
     pub reply_address: Option<String>,
 }
 
-const COLUMNS: &str = "id, source_key, message_id, received_at, from_address, subject, verdict, reasons, missing, \
+pub(super) const COLUMNS: &str = "id, source_key, message_id, received_at, from_address, subject, verdict, reasons, missing, \
                        org_number, org_name, effective_date, status";
 
-fn read_message(row: &sqlx::any::AnyRow) -> Result<RecordedMessage> {
-    let verdict: String = row.try_get("verdict")?;
+pub(super) fn read_message(row: &sqlx::any::AnyRow) -> Result<RecordedMessage> {
+    let key: String = row.try_get("source_key")?;
     Ok(RecordedMessage {
         id: row.try_get("id")?,
-        source_key: row.try_get("source_key")?,
+        source_key: key.parse().map_err(|e| super::StoreError::Corrupt(format!("messages.source_key: {e}")))?,
         message_id: row.try_get("message_id")?,
-        received_at: parse_timestamp(&row.try_get::<String, _>("received_at")?)?,
+        received_at: read_timestamp(row, "received_at")?,
         from_address: row.try_get("from_address")?,
         subject: row.try_get("subject")?,
-        verdict: Verdict::parse(&verdict).ok_or_else(|| StoreError::Corrupt(format!("verdict {verdict:?}")))?,
-        reasons: split_codes(&row.try_get::<String, _>("reasons")?).filter_map(Reason::parse).collect(),
-        missing: split_codes(&row.try_get::<String, _>("missing")?).filter_map(Field::parse).collect(),
-        org_number: row.try_get("org_number")?,
+        verdict: read_code(row, "verdict")?,
+        reasons: codes(row, "reasons")?,
+        missing: codes(row, "missing")?,
+        org_number: row.try_get::<Option<String>, _>("org_number")?.map(|n| read_org_number(&n)).transpose()?,
         org_name: row.try_get("org_name")?,
-        effective_date: row.try_get("effective_date")?,
-        status: row.try_get("status")?,
+        effective_date: row.try_get::<Option<String>, _>("effective_date")?.map(|d| read_date(&d)).transpose()?,
+        status: read_code(row, "status")?,
     })
 }
 
 /// Inserts the mail; returns its id, or `None` when the same mail (same source
 /// key or same bytes) is already recorded.
-pub async fn insert(conn: &mut AnyConnection, m: &NewMessage, now: DateTime<Utc>) -> Result<Option<i64>> {
+pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>, now: DateTime<Utc>) -> Result<Option<i64>> {
     let result = sqlx::query(
         "INSERT INTO messages (source_key, message_id, sha256, body_sha256, received_at, recorded_at, from_address, \
          reply_address, subject, raw, size_bytes, verdict, reasons, missing, org_number, org_name, effective_date, \
@@ -115,7 +118,7 @@ pub async fn insert(conn: &mut AnyConnection, m: &NewMessage, now: DateTime<Utc>
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
          ON CONFLICT DO NOTHING RETURNING id",
     )
-    .bind(&m.source_key)
+    .bind(m.source_key.to_string())
     .bind(&m.message_id)
     .bind(&m.sha256)
     .bind(&m.body_sha256)
@@ -124,12 +127,12 @@ pub async fn insert(conn: &mut AnyConnection, m: &NewMessage, now: DateTime<Utc>
     .bind(&m.from_address)
     .bind(&m.reply_address)
     .bind(&m.subject)
-    .bind(m.raw.clone())
+    .bind(m.raw.to_vec())
     .bind(m.raw.len() as i64)
     .bind(m.verdict.as_str())
-    .bind(join_codes(&m.reasons, |r| r.as_str()))
-    .bind(join_codes(&m.missing, |f| f.as_str()))
-    .bind(&m.org_number)
+    .bind(join_codes(&m.reasons))
+    .bind(join_codes(&m.missing))
+    .bind(m.org_number.map(|n| n.to_string()))
     .bind(&m.org_name)
     .bind(m.effective_date.map(|d| d.to_string()))
     .bind(&m.extraction)
@@ -150,13 +153,24 @@ pub async fn set_status(conn: &mut AnyConnection, id: i64, status: MessageStatus
     Ok(())
 }
 
+/// Replaces a recorded mail's reasons (another mail's termination of the same
+/// organisation won the race: this one is answered "already registered").
+pub async fn set_reasons(conn: &mut AnyConnection, id: i64, reasons: &[Reason]) -> Result<()> {
+    sqlx::query("UPDATE messages SET reasons = $1 WHERE id = $2")
+        .bind(join_codes(reasons))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// The recorded mail that this one duplicates: the same mailbox key, the
     /// same bytes, or (a re-delivery with other trace headers) the same
     /// Message-ID with the same body.
     pub async fn find_duplicate(
         &self,
-        source_key: &str,
+        source_key: &SourceKey,
         sha256: &str,
         message_id: Option<&str>,
         body_sha256: &str,
@@ -165,7 +179,7 @@ impl Store {
             "SELECT {COLUMNS} FROM messages WHERE source_key = $1 OR sha256 = $2 \
              OR (message_id = $3 AND body_sha256 = $4) ORDER BY id LIMIT 1"
         )))
-        .bind(source_key)
+        .bind(source_key.to_string())
         .bind(sha256)
         .bind(message_id)
         .bind(body_sha256)
@@ -187,7 +201,7 @@ impl Store {
             if let Some(row) = row {
                 return Ok(Some(ThreadParent {
                     id: row.try_get("id")?,
-                    status: row.try_get("status")?,
+                    status: read_code(&row, "status")?,
                     extraction: row.try_get("extraction")?,
                     reply_address: row.try_get("reply_address")?,
                 }));

@@ -11,21 +11,25 @@ pub mod messages;
 pub mod officers;
 pub mod outbox;
 pub mod quarantine;
+mod record;
 pub mod terminations;
 
 use std::str::FromStr;
 use std::sync::Once;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Connection};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, ConnectOptions, Connection, Row};
+
+use crate::domain::{Code, OrgNumber};
 
 pub use audit::AuditEntry;
 pub use messages::{MessageStatus, NewMessage, RecordedMessage, ThreadParent};
-pub use officers::{Officer, Session};
-pub use outbox::{NewReply, OutboxItem, OutboxStatus};
-pub use quarantine::QuarantineItem;
+pub use officers::{Officer, OfficerSession};
+pub use outbox::{OutboxItem, OutboxStatus};
+pub use quarantine::{QuarantineItem, QuarantineStatus};
+pub use record::{Applied, OnFile, QuarantineStep, RecordPlan, Recorded, ReplyOutcome, ReplyStep, TerminationStep};
 pub use terminations::TerminationRecord;
 
 #[derive(Debug, thiserror::Error)]
@@ -147,13 +151,11 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
 
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only a URL with a host can carry a password, so this cannot fail.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
         }
         _ => url.to_string(),
     }
@@ -170,12 +172,60 @@ pub fn parse_timestamp(s: &str) -> Result<DateTime<Utc>> {
         .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
 }
 
-fn join_codes<T>(items: &[T], code: impl Fn(&T) -> &'static str) -> String {
-    items.iter().map(code).collect::<Vec<_>>().join(",")
+/// Codes as stored: comma-separated.
+fn join_codes<T: Code>(items: &[T]) -> String {
+    items.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
 }
 
-fn split_codes(s: &str) -> impl Iterator<Item = &str> {
-    s.split(',').map(str::trim).filter(|c| !c.is_empty())
+fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{column}: {e}"))
+}
+
+/// A column of comma-separated codes, as the domain's values.
+fn codes<T: Code>(row: &AnyRow, column: &str) -> Result<Vec<T>> {
+    let text: String = row.try_get(column)?;
+    text.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| crate::domain::parse_code(c).map_err(|e| corrupt(column, e)))
+        .collect()
+}
+
+/// A column holding one code.
+fn read_code<T: Code>(row: &AnyRow, column: &str) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    crate::domain::parse_code(&text).map_err(|e| corrupt(column, e))
+}
+
+fn read_timestamp(row: &AnyRow, column: &str) -> Result<DateTime<Utc>> {
+    parse_timestamp(&row.try_get::<String, _>(column)?)
+}
+
+fn read_optional_timestamp(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
+    row.try_get::<Option<String>, _>(column)?.map(|t| parse_timestamp(&t)).transpose()
+}
+
+fn read_date(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| corrupt("date", format!("{text:?}: {e}")))
+}
+
+fn read_org_number(text: &str) -> Result<OrgNumber> {
+    OrgNumber::parse(text).map_err(|e| corrupt("org_number", format!("{text:?}: {e}")))
+}
+
+/// Timestamps in JSON output as they are stored (fixed-width RFC 3339 UTC).
+pub fn serialize_timestamp<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&timestamp(*t))
+}
+
+pub fn serialize_optional_timestamp<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&timestamp(*t)),
+        None => s.serialize_none(),
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +235,11 @@ mod tests {
     #[test]
     fn passwords_are_redacted() {
         assert_eq!(redact("postgres://app:s3cret@db:5432/lefi"), "postgres://app:***@db:5432/lefi");
+        assert_eq!(
+            redact("postgres://app:p%40ss@db/lefi?sslmode=require"),
+            "postgres://app:***@db/lefi?sslmode=require"
+        );
+        assert_eq!(redact("postgres://app@db/lefi"), "postgres://app@db/lefi");
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Result, Store, timestamp};
+use super::{Result, Store, read_timestamp, serialize_timestamp, timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Officer {
@@ -13,12 +13,13 @@ pub struct Officer {
     #[serde(skip)]
     pub password_hash: Option<String>,
     pub active: bool,
-    pub created_at: String,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub created_at: DateTime<Utc>,
 }
 
-/// A signed-in officer, as a request sees it.
+/// A signed-in officer's web session, as a request sees it.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub struct OfficerSession {
     pub officer: Officer,
     pub csrf_token: String,
 }
@@ -30,7 +31,7 @@ fn read(row: &sqlx::any::AnyRow) -> Result<Officer> {
         display_name: row.try_get("display_name")?,
         password_hash: row.try_get("password_hash")?,
         active: row.try_get::<i64, _>("active")? != 0,
-        created_at: row.try_get("created_at")?,
+        created_at: read_timestamp(row, "created_at")?,
     })
 }
 
@@ -110,7 +111,7 @@ impl Store {
     }
 
     /// The live session of this token: not expired, officer still active.
-    pub async fn session(&self, token_sha256: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+    pub async fn session(&self, token_sha256: &str, now: DateTime<Utc>) -> Result<Option<OfficerSession>> {
         let row = sqlx::query(
             "SELECT o.id, o.name, o.display_name, o.password_hash, o.active, o.created_at, s.csrf_token \
              FROM sessions s JOIN officers o ON o.id = s.officer_id \
@@ -121,7 +122,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => Ok(Some(Session { officer: read(&row)?, csrf_token: row.try_get("csrf_token")? })),
+            Some(row) => Ok(Some(OfficerSession { officer: read(&row)?, csrf_token: row.try_get("csrf_token")? })),
             None => Ok(None),
         }
     }

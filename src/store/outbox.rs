@@ -12,58 +12,48 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
-use super::{Result, Store, timestamp};
+use super::{
+    Result, Store, read_code, read_optional_timestamp, read_timestamp, serialize_optional_timestamp,
+    serialize_timestamp, timestamp,
+};
+use crate::domain::Code;
+use crate::reply::{NewReply, ReplyKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, IntoStaticStr, EnumString, VariantArray, Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OutboxStatus {
+    /// Waiting to be sent, or for its next attempt.
     Pending,
     Sent,
+    /// Refused for good, or out of attempts: never tried again by itself.
     Failed,
-}
-
-impl OutboxStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatus::Pending => "pending",
-            OutboxStatus::Sent => "sent",
-            OutboxStatus::Failed => "failed",
-        }
-    }
-}
-
-/// A reply to queue.
-#[derive(Debug, Clone)]
-pub struct NewReply {
-    pub kind: &'static str,
-    pub recipient: String,
-    pub subject: String,
-    pub body: String,
-    pub in_reply_to: Option<String>,
-    pub references: Vec<String>,
-    pub our_message_id: String,
-    /// Answers with the same key are sent at most once per period.
-    pub answer_key: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct OutboxItem {
     pub id: i64,
     pub message_id: i64,
-    pub kind: String,
+    pub kind: ReplyKind,
     pub recipient: String,
     pub subject: String,
     pub body: String,
     pub in_reply_to: Option<String>,
     pub references: Option<String>,
     pub our_message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
-    pub next_attempt_at: String,
-    pub sent_at: Option<String>,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub next_attempt_at: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_optional_timestamp")]
+    pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    pub created_at: String,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub created_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, message_id, kind, recipient, subject, body, in_reply_to, refs, our_message_id, status, \
@@ -73,19 +63,19 @@ fn read(row: &sqlx::any::AnyRow) -> Result<OutboxItem> {
     Ok(OutboxItem {
         id: row.try_get("id")?,
         message_id: row.try_get("message_id")?,
-        kind: row.try_get("kind")?,
+        kind: read_code(row, "kind")?,
         recipient: row.try_get("recipient")?,
         subject: row.try_get("subject")?,
         body: row.try_get("body")?,
         in_reply_to: row.try_get("in_reply_to")?,
         references: row.try_get("refs")?,
         our_message_id: row.try_get("our_message_id")?,
-        status: row.try_get("status")?,
+        status: read_code(row, "status")?,
         attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        sent_at: row.try_get("sent_at")?,
+        next_attempt_at: read_timestamp(row, "next_attempt_at")?,
+        sent_at: read_optional_timestamp(row, "sent_at")?,
         last_error: row.try_get("last_error")?,
-        created_at: row.try_get("created_at")?,
+        created_at: read_timestamp(row, "created_at")?,
     })
 }
 
@@ -96,7 +86,7 @@ pub async fn insert(conn: &mut AnyConnection, message: i64, reply: &NewReply, no
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10) RETURNING id",
     )
     .bind(message)
-    .bind(reply.kind)
+    .bind(reply.kind.as_str())
     .bind(&reply.recipient)
     .bind(&reply.subject)
     .bind(&reply.body)

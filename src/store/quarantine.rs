@@ -2,28 +2,46 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
-use super::{Result, Store, join_codes, split_codes, timestamp};
-use crate::domain::Reason;
+use std::collections::HashMap;
+
+use super::messages::{self, RecordedMessage};
+use super::{Result, Store, codes, join_codes, read_code, read_optional_timestamp, read_timestamp, timestamp};
+use crate::domain::{Code, Reason};
+
+/// Where a quarantine item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "snake_case")]
+pub enum QuarantineStatus {
+    /// Waiting for an officer.
+    Open,
+    /// An officer recorded the termination.
+    Approved,
+    /// An officer closed it without a termination.
+    Rejected,
+}
 
 #[derive(Debug, Clone)]
 pub struct QuarantineItem {
     pub id: i64,
     pub message_id: i64,
     pub reasons: Vec<Reason>,
-    pub status: String,
-    pub created_at: String,
+    pub status: QuarantineStatus,
+    pub created_at: DateTime<Utc>,
     pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
     pub decision_note: Option<String>,
 }
+
+const COLUMNS: &str = "id, message_id, reasons, status, created_at, decided_by, decided_at, decision_note";
 
 pub async fn insert(conn: &mut AnyConnection, message: i64, reasons: &[Reason], now: DateTime<Utc>) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO quarantine (message_id, reasons, status, created_at) VALUES ($1, $2, 'open', $3) RETURNING id",
     )
     .bind(message)
-    .bind(join_codes(reasons, |r| r.as_str()))
+    .bind(join_codes(reasons))
     .bind(timestamp(now))
     .fetch_one(conn)
     .await?;
@@ -34,27 +52,13 @@ fn read(row: &sqlx::any::AnyRow) -> Result<QuarantineItem> {
     Ok(QuarantineItem {
         id: row.try_get("id")?,
         message_id: row.try_get("message_id")?,
-        reasons: split_codes(&row.try_get::<String, _>("reasons")?).filter_map(Reason::parse).collect(),
-        status: row.try_get("status")?,
-        created_at: row.try_get("created_at")?,
+        reasons: codes(row, "reasons")?,
+        status: read_code(row, "status")?,
+        created_at: read_timestamp(row, "created_at")?,
         decided_by: row.try_get("decided_by")?,
-        decided_at: row.try_get("decided_at")?,
+        decided_at: read_optional_timestamp(row, "decided_at")?,
         decision_note: row.try_get("decision_note")?,
     })
-}
-
-impl Store {
-    /// Quarantine items in a status, oldest first.
-    pub async fn quarantine(&self, status: &str) -> Result<Vec<QuarantineItem>> {
-        let rows = sqlx::query(
-            "SELECT id, message_id, reasons, status, created_at, decided_by, decided_at, decision_note \
-             FROM quarantine WHERE status = $1 ORDER BY created_at, id",
-        )
-        .bind(status)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(read).collect()
-    }
 }
 
 /// Records an officer's decision on an open item. Returns `false` when the
@@ -62,7 +66,7 @@ impl Store {
 pub async fn decide(
     conn: &mut AnyConnection,
     id: i64,
-    status: &str,
+    status: QuarantineStatus,
     by: &str,
     note: Option<&str>,
     now: DateTime<Utc>,
@@ -71,7 +75,7 @@ pub async fn decide(
         "UPDATE quarantine SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
          WHERE id = $5 AND status = 'open'",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(by)
     .bind(timestamp(now))
     .bind(note)
@@ -81,28 +85,57 @@ pub async fn decide(
     Ok(done.rows_affected() == 1)
 }
 
-/// Opens a decided item again. Returns `false` when it was open already.
-pub async fn reopen(conn: &mut AnyConnection, id: i64, expected_status: &str) -> Result<bool> {
+/// Opens a decided item again. Returns `false` when it was not in
+/// `expected_status` any more (another officer acted first).
+pub async fn reopen(conn: &mut AnyConnection, id: i64, expected_status: QuarantineStatus) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE quarantine SET status = 'open', decided_by = NULL, decided_at = NULL, decision_note = NULL \
          WHERE id = $1 AND status = $2",
     )
     .bind(id)
-    .bind(expected_status)
+    .bind(expected_status.as_str())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 impl Store {
-    pub async fn quarantine_item(&self, id: i64) -> Result<Option<QuarantineItem>> {
-        let row = sqlx::query(
-            "SELECT id, message_id, reasons, status, created_at, decided_by, decided_at, decision_note \
-             FROM quarantine WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
+    /// Quarantine items in a status, oldest first.
+    pub async fn quarantine(&self, status: QuarantineStatus) -> Result<Vec<QuarantineItem>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM quarantine WHERE status = $1 ORDER BY created_at, id"
+        )))
+        .bind(status.as_str())
+        .fetch_all(&self.pool)
         .await?;
+        rows.iter().map(read).collect()
+    }
+
+    /// Items in a status with their mails, oldest first (two queries, however
+    /// long the queue).
+    pub async fn queue(&self, status: QuarantineStatus) -> Result<Vec<(QuarantineItem, RecordedMessage)>> {
+        let items = self.quarantine(status).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM messages WHERE id IN (SELECT message_id FROM quarantine WHERE status = $1)",
+            messages::COLUMNS
+        )))
+        .bind(status.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_id: HashMap<i64, RecordedMessage> =
+            rows.iter().map(messages::read_message).map(|m| m.map(|m| (m.id, m))).collect::<Result<_>>()?;
+        items
+            .into_iter()
+            // An item decided between the two queries is left out: it is not in this status any more.
+            .filter_map(|item| by_id.remove(&item.message_id).map(|m| Ok((item, m))))
+            .collect()
+    }
+
+    pub async fn quarantine_item(&self, id: i64) -> Result<Option<QuarantineItem>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM quarantine WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(read).transpose()
     }
 }

@@ -3,17 +3,19 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::{Result, Store, StoreError, parse_timestamp, timestamp};
+use super::{Result, Store, read_date, read_org_number, read_timestamp, serialize_timestamp, timestamp};
 use crate::domain::{OrgNumber, Termination};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TerminationRecord {
     pub id: i64,
-    pub org_number: String,
+    pub org_number: OrgNumber,
     pub org_name: String,
-    pub effective_date: String,
-    pub received_at: String,
-    pub recorded_at: String,
+    pub effective_date: NaiveDate,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub received_at: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
     /// The Message-ID of the mail that terminated.
     pub message_id: Option<String>,
@@ -51,11 +53,11 @@ const SELECT: &str = "SELECT t.id, t.org_number, t.org_name, t.effective_date, t
 fn read(row: &sqlx::any::AnyRow) -> Result<TerminationRecord> {
     Ok(TerminationRecord {
         id: row.try_get("id")?,
-        org_number: row.try_get("org_number")?,
+        org_number: read_org_number(&row.try_get::<String, _>("org_number")?)?,
         org_name: row.try_get("org_name")?,
-        effective_date: row.try_get("effective_date")?,
-        received_at: row.try_get("received_at")?,
-        recorded_at: row.try_get("recorded_at")?,
+        effective_date: read_date(&row.try_get::<String, _>("effective_date")?)?,
+        received_at: read_timestamp(row, "received_at")?,
+        recorded_at: read_timestamp(row, "recorded_at")?,
         recorded_by: row.try_get("recorded_by")?,
         message_id: row.try_get("message_id")?,
         source_message: row.try_get("source_message")?,
@@ -79,17 +81,6 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         rows.iter().map(read).collect()
-    }
-}
-
-impl TerminationRecord {
-    pub fn effective(&self) -> Result<NaiveDate> {
-        NaiveDate::parse_from_str(&self.effective_date, "%Y-%m-%d")
-            .map_err(|e| StoreError::Corrupt(format!("effective date {:?}: {e}", self.effective_date)))
-    }
-
-    pub fn received(&self) -> Result<DateTime<Utc>> {
-        parse_timestamp(&self.received_at)
     }
 }
 

@@ -11,12 +11,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::AppState;
-use super::layout::{csrf_field, error_box, field_sv, local_time, page, reason_sv, status_sv};
+use super::layout::{csrf_field, error_box, field_sv, local_time, page, quarantine_status_sv, reason_sv};
 use super::session::SignedIn;
+use crate::domain::Code;
 use crate::extract::Evidence;
 use crate::mail::SectionKind;
 use crate::review::{Corrections, ItemView, ReviewError};
-use crate::store::Session;
+use crate::store::{OfficerSession, QuarantineStatus};
 
 #[derive(Deserialize, Default)]
 pub struct Done {
@@ -41,7 +42,7 @@ pub async fn show(
 
 async fn render(
     state: &AppState,
-    session: &Session,
+    session: &OfficerSession,
     id: i64,
     error: Option<String>,
     notice: Option<&str>,
@@ -71,13 +72,13 @@ fn evidence(ev: Option<&Evidence>, value: &str) -> Markup {
 
 fn item_body(
     state: &AppState,
-    session: &Session,
+    session: &OfficerSession,
     view: &ItemView,
     error: Option<String>,
     notice: Option<&str>,
     entered: Option<&Corrections>,
 ) -> Markup {
-    let tz = state.reviewer.timezone;
+    let tz = state.reviewer.replies.timezone;
     let ex = view.extraction.as_ref();
     let org_number = ex.and_then(|e| e.org_number()).map(|n| n.to_string()).unwrap_or_default();
     let org_name = ex.and_then(|e| e.org_name()).unwrap_or_default().to_string();
@@ -112,8 +113,8 @@ fn item_body(
             @if !view.message.missing.is_empty() {
                 p { "Saknas eller är ogiltigt: " (view.message.missing.iter().map(|f| field_sv(*f)).collect::<Vec<_>>().join(", ")) }
             }
-            p { "Status: " strong { (status_sv(&item.status)) }
-                @if let (Some(by), Some(at)) = (&item.decided_by, &item.decided_at) { " av " (by) " " (local_time(at, tz)) }
+            p { "Status: " strong { (quarantine_status_sv(item.status)) }
+                @if let (Some(by), Some(at)) = (&item.decided_by, &item.decided_at) { " av " (by) " " (local_time(*at, tz)) }
                 @if let Some(note) = &item.decision_note { " – " (note) } }
         }
         section {
@@ -137,7 +138,7 @@ fn item_body(
                 }
             }
         }
-        @if item.status == "open" {
+        @if item.status == QuarantineStatus::Open {
             div.columns {
                 section {
                     h2 { "Godkänn" }
@@ -168,7 +169,7 @@ fn item_body(
                 form method="post" action={ "/items/" (item.id) "/reopen" } {
                     (csrf_field(session))
                     button type="submit" { "Öppna ärendet igen" }
-                    @if item.status == "approved" { " " span.kind { "(den registrerade uppsägningen återkallas)" } }
+                    @if item.status == QuarantineStatus::Approved { " " span.kind { "(den registrerade uppsägningen återkallas)" } }
                 }
             }
         }
@@ -180,7 +181,7 @@ fn item_body(
                     tr { th { "Svara till" } td { (view.mail.as_ref().and_then(|m| m.reply_to.as_ref()).map(|f| f.address.as_str()).unwrap_or("–")) } }
                     tr { th { "Ämne" } td { (view.message.subject) } }
                     tr { th { "Datum (rubrik)" } td { (view.mail.as_ref().and_then(|m| m.date).map(|d| d.to_rfc2822()).unwrap_or_default()) } }
-                    tr { th { "Mottaget" } td { (local_time(&crate::store::timestamp(view.message.received_at), tz)) } }
+                    tr { th { "Mottaget" } td { (local_time(view.message.received_at, tz)) } }
                     tr { th { "Message-ID" } td { (view.message.message_id.as_deref().unwrap_or("–")) } }
                 }
             }
@@ -277,11 +278,15 @@ fn decision_error(e: &ReviewError) -> (StatusCode, String) {
     match e {
         ReviewError::AlreadyDecided { status, by, at, .. } => (
             StatusCode::CONFLICT,
-            format!("Ärendet har redan beslutats ({}) av {by} {at}. Ditt beslut sparades inte.", status_sv(status)),
+            format!(
+                "Ärendet har redan beslutats ({}) av {by} {at}. Ditt beslut sparades inte.",
+                quarantine_status_sv(*status)
+            ),
         ),
         ReviewError::Invalid { field, message } => (StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}")),
         ReviewError::AlreadyOnFile { org_number, effective_date } => {
-            (StatusCode::CONFLICT, format!("{org_number} har redan en registrerad uppsägning från {effective_date}."))
+            let date = effective_date.map(|d| format!(" från {d}")).unwrap_or_default();
+            (StatusCode::CONFLICT, format!("{org_number} har redan en registrerad uppsägning{date}."))
         }
         ReviewError::NotDecided(_) => (StatusCode::CONFLICT, "Ärendet är redan öppet.".into()),
         other => (StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),

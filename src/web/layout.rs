@@ -2,13 +2,15 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::{Field, Reason};
-use crate::store::Session;
+use crate::store::{OfficerSession, OutboxStatus, QuarantineStatus};
 
 pub const STYLE: &str = include_str!("style.css");
 
 /// A whole page. `session` adds the navigation and the sign-out form.
-pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
+pub fn page(title: &str, session: Option<&OfficerSession>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="sv" {
@@ -41,7 +43,7 @@ pub fn page(title: &str, session: Option<&Session>, body: Markup) -> Markup {
     }
 }
 
-pub fn csrf_field(session: &Session) -> Markup {
+pub fn csrf_field(session: &OfficerSession) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf_token); }
 }
 
@@ -87,21 +89,23 @@ pub fn field_sv(f: Field) -> &'static str {
     }
 }
 
-pub fn status_sv(status: &str) -> &'static str {
+pub fn quarantine_status_sv(status: QuarantineStatus) -> &'static str {
     match status {
-        "open" => "öppet",
-        "approved" => "godkänt",
-        "rejected" => "avvisat",
-        "pending" => "väntar",
-        "sent" => "skickat",
-        "failed" => "misslyckat",
-        _ => "okänt",
+        QuarantineStatus::Open => "öppet",
+        QuarantineStatus::Approved => "godkänt",
+        QuarantineStatus::Rejected => "avvisat",
     }
 }
 
-/// "2026-11-16T09:14:02.000Z" as "2026-11-16 10:14" in the given zone.
-pub fn local_time(stamp: &str, tz: chrono_tz::Tz) -> String {
-    chrono::DateTime::parse_from_rfc3339(stamp)
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| stamp.to_string())
+pub fn outbox_status_sv(status: OutboxStatus) -> &'static str {
+    match status {
+        OutboxStatus::Pending => "väntar",
+        OutboxStatus::Sent => "skickat",
+        OutboxStatus::Failed => "misslyckat",
+    }
+}
+
+/// A moment as "2026-11-16 10:14" in the given zone.
+pub fn local_time(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }

@@ -17,28 +17,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Settings, WebSettings};
+use crate::config::WebSettings;
 use crate::review::Reviewer;
-use crate::store::Store;
 
+/// What every page handler shares (built by the composition root, `app.rs`).
 pub struct AppState {
     pub reviewer: Reviewer,
     pub web: WebSettings,
-}
-
-impl AppState {
-    pub fn new(settings: &Settings, store: Store) -> Result<AppState, crate::reply::templates::TemplateError> {
-        Ok(AppState {
-            reviewer: Reviewer {
-                store,
-                templates: crate::daemon::templates(settings)?,
-                reply_from: settings.reply.from.clone(),
-                own_addresses: settings.own_addresses(),
-                timezone: settings.timezone(),
-            },
-            web: settings.web.clone(),
-        })
-    }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

@@ -7,11 +7,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use maud::html;
 use serde::Deserialize;
+use strum::VariantArray;
 
 use super::AppState;
 use super::layout::{local_time, page, reason_sv};
 use super::session::SignedIn;
-use crate::domain::Reason;
+use crate::domain::{Code, Reason};
+use crate::store::QuarantineStatus;
 
 #[derive(Deserialize, Default)]
 pub struct Filter {
@@ -29,12 +31,12 @@ pub async fn queue(
     Query(filter): Query<Filter>,
 ) -> Response {
     let store = &state.reviewer.store;
-    let items = match store.quarantine("open").await {
+    let items = match store.quarantine(QuarantineStatus::Open).await {
         Ok(items) => items,
         Err(e) => return super::internal_error(e),
     };
     let total = items.len();
-    let reason = Reason::parse(&filter.skal);
+    let reason = filter.skal.parse::<Reason>().ok();
     let min_days: i64 = filter.alder.parse().unwrap_or(0);
     let now = Utc::now();
     let mut rows = Vec::new();
@@ -42,7 +44,7 @@ pub async fn queue(
         if reason.is_some_and(|r| !item.reasons.contains(&r)) {
             continue;
         }
-        let age_days = crate::store::parse_timestamp(&item.created_at).map(|t| (now - t).num_days()).unwrap_or(0);
+        let age_days = (now - item.created_at).num_days();
         if age_days < min_days {
             continue;
         }
@@ -52,7 +54,7 @@ pub async fn queue(
             Err(e) => return super::internal_error(e),
         }
     }
-    let tz = state.reviewer.timezone;
+    let tz = state.reviewer.replies.timezone;
     let body = html! {
         p { (total) " ärenden väntar på beslut." @if rows.len() != total { " Filtret visar " (rows.len()) "." } }
         form.filters method="get" action="/queue" {
@@ -60,7 +62,7 @@ pub async fn queue(
                 label for="skal" { "Skäl" }
                 select #skal name="skal" {
                     option value="" { "Alla" }
-                    @for r in Reason::ALL {
+                    @for r in Reason::VARIANTS {
                         option value=(r.as_str()) selected[reason == Some(*r)] { (reason_sv(*r)) }
                     }
                 }
@@ -81,7 +83,7 @@ pub async fn queue(
                 @for (item, message, age) in &rows {
                     tr {
                         td { a href={ "/items/" (item.id) } { "#" (item.id) } }
-                        td { (local_time(&crate::store::timestamp(message.received_at), tz)) " (" (age) " d)" }
+                        td { (local_time(message.received_at, tz)) " (" (age) " d)" }
                         td { (message.from_address.as_deref().unwrap_or("–")) }
                         td { (message.subject) }
                         td { @for r in &item.reasons { div { (reason_sv(*r)) } } }

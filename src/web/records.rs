@@ -10,9 +10,9 @@ use maud::html;
 use serde::Deserialize;
 
 use super::AppState;
-use super::layout::{local_time, page, status_sv};
+use super::layout::{local_time, outbox_status_sv, page};
 use super::session::SignedIn;
-use crate::store::TerminationRecord;
+use crate::store::{OutboxStatus, TerminationRecord};
 
 #[derive(Deserialize, Default)]
 pub struct Search {
@@ -32,7 +32,7 @@ async fn matching(state: &AppState, q: &str) -> crate::store::Result<Vec<Termina
         .filter(|t| {
             q.is_empty()
                 || t.org_name.to_lowercase().contains(&q)
-                || (!digits.is_empty() && t.org_number.replace('-', "").contains(&digits))
+                || (!digits.is_empty() && t.org_number.to_string().replace('-', "").contains(&digits))
         })
         .collect())
 }
@@ -46,7 +46,7 @@ pub async fn terminations(
         Ok(r) => r,
         Err(e) => return super::internal_error(e),
     };
-    let tz = state.reviewer.timezone;
+    let tz = state.reviewer.replies.timezone;
     let body = html! {
         form.filters method="get" action="/terminations" {
             div {
@@ -65,7 +65,7 @@ pub async fn terminations(
                         td { (t.org_number) }
                         td { (t.org_name) }
                         td { (t.effective_date) }
-                        td { (local_time(&t.received_at, tz)) }
+                        td { (local_time(t.received_at, tz)) }
                         td { (t.recorded_by) }
                     }
                 }
@@ -86,7 +86,7 @@ pub async fn terminations_csv(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (header::CONTENT_DISPOSITION, "attachment; filename=\"uppsagningar.csv\""),
             ],
-            crate::report::terminations_csv(&rows),
+            crate::listing::terminations(&rows).to_csv(),
         )
             .into_response(),
         Err(e) => super::internal_error(e),
@@ -98,8 +98,9 @@ pub async fn outbox(State(state): State<Arc<AppState>>, SignedIn(session): Signe
         Ok(rows) => rows,
         Err(e) => return super::internal_error(e),
     };
-    let troubled: Vec<_> = rows.into_iter().filter(|r| r.status == "failed" || r.last_error.is_some()).collect();
-    let tz = state.reviewer.timezone;
+    let troubled: Vec<_> =
+        rows.into_iter().filter(|r| r.status == OutboxStatus::Failed || r.last_error.is_some()).collect();
+    let tz = state.reviewer.replies.timezone;
     let body = html! {
         p { "Svar som inte kunnat skickas (misslyckade) eller som väntar på ett nytt försök." }
         table {
@@ -110,10 +111,10 @@ pub async fn outbox(State(state): State<Arc<AppState>>, SignedIn(session): Signe
                         td { "#" (r.id) }
                         td { (r.recipient) }
                         td { (r.kind) }
-                        td { (status_sv(&r.status)) }
+                        td { (outbox_status_sv(r.status)) }
                         td { (r.attempts) }
                         td { (r.last_error.as_deref().unwrap_or("")) }
-                        td { @if r.status == "pending" { (local_time(&r.next_attempt_at, tz)) } }
+                        td { @if r.status == OutboxStatus::Pending { (local_time(r.next_attempt_at, tz)) } }
                     }
                 }
             }
@@ -127,7 +128,7 @@ pub async fn audit(State(state): State<Arc<AppState>>, SignedIn(session): Signed
         Ok(rows) => rows,
         Err(e) => return super::internal_error(e),
     };
-    let tz = state.reviewer.timezone;
+    let tz = state.reviewer.replies.timezone;
     let body = html! {
         p { "De senaste 500 händelserna, nyast först." }
         table {
@@ -135,7 +136,7 @@ pub async fn audit(State(state): State<Arc<AppState>>, SignedIn(session): Signed
             tbody {
                 @for a in &rows {
                     tr {
-                        td { (local_time(&a.at, tz)) }
+                        td { (local_time(a.at, tz)) }
                         td { (a.actor) }
                         td { (a.action) }
                         td { (a.object_type) " " (a.object_id.map(|i| i.to_string()).unwrap_or_default()) }

@@ -22,14 +22,14 @@ use serde::Deserialize;
 use super::AppState;
 use super::layout::{error_box, page};
 use crate::auth;
-use crate::store::Session;
+use crate::store::OfficerSession;
 
 pub const SESSION_COOKIE: &str = "lefi_session";
 const LOGIN_COOKIE: &str = "lefi_login";
 
 /// A request from a signed-in officer. Any handler that takes it refuses
 /// everyone else (a redirect to the sign-in page).
-pub struct SignedIn(pub Session);
+pub struct SignedIn(pub OfficerSession);
 
 /// Set by the SSO middleware: the session it opened for this request.
 #[derive(Clone)]

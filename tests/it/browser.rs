@@ -6,11 +6,12 @@
 //! screenshots shown in the README.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{ClientBuilder, Locator};
-use lefi_intake::web::{AppState, serve};
+use lefi_intake::app::App;
+use lefi_intake::store::QuarantineStatus;
+use lefi_intake::web::serve;
 use tokio_util::sync::CancellationToken;
 
 use crate::support::db::TestDb;
@@ -63,11 +64,11 @@ async fn an_officer_corrects_and_approves_an_item_in_a_browser() {
     let Some((_driver, driver_port)) = start_chromedriver() else { return };
     let review = Review::new(TestDb::sqlite().await, "").await;
     let store = review.intake.db.store.clone();
-    let state = AppState::new(&review.intake.settings, store.clone()).unwrap();
+    let state = App::with_store(review.intake.settings.clone(), store.clone()).unwrap().web_state();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let stop = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, Arc::new(state), stop.clone()));
+    let server = tokio::spawn(serve(listener, state, stop.clone()));
 
     // The WebDriver client's rustls and ours bring two crypto providers into
     // the test build; the process must choose one.
@@ -112,7 +113,13 @@ async fn an_officer_corrects_and_approves_an_item_in_a_browser() {
         // The item with two dates: correct the date to the right one and approve.
         let messages = store.messages().await.unwrap();
         let mail = messages.iter().find(|m| m.message_id.as_deref() == Some("two-dates@uppsala.se")).unwrap();
-        let item = store.quarantine("open").await.unwrap().into_iter().find(|q| q.message_id == mail.id).unwrap();
+        let item = store
+            .quarantine(QuarantineStatus::Open)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|q| q.message_id == mail.id)
+            .unwrap();
         client.find(Locator::Css(&format!("a[href='/items/{}']", item.id))).await?.click().await?;
         wait_for_url(&client, &format!("/items/{}", item.id)).await?;
         client.wait().for_element(Locator::Id("effective_date")).await?;
@@ -142,5 +149,5 @@ async fn an_officer_corrects_and_approves_an_item_in_a_browser() {
     stop.cancel();
     let _ = server.await;
     result.expect("browser steps");
-    assert_eq!(store.terminations().await.unwrap()[0].effective_date, "2027-02-01");
+    assert_eq!(store.terminations().await.unwrap()[0].effective_date.to_string(), "2027-02-01");
 }

@@ -100,7 +100,7 @@ mod daemon_commands {
 
         let run = lefi(root.path()).args(["run", "--once"]).output().unwrap();
         assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-        assert!(String::from_utf8_lossy(&run.stdout).contains("recorded 2 mail(s)"));
+        assert!(String::from_utf8_lossy(&run.stdout).contains("recorded 2 mails"));
 
         let json = lefi(root.path()).args(["terminations", "list", "--format", "json"]).output().unwrap();
         assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));

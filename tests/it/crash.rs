@@ -93,7 +93,7 @@ async fn drill(db: TestDb) {
     let rows = store.outbox(None).await.unwrap();
     let answered = (0..MAILS).filter(|i| i % 10 != 8).count();
     assert_eq!(rows.len(), answered, "{}: one reply per answered mail", db.name);
-    assert!(rows.iter().all(|r| r.status == "sent"), "{}: every reply sent", db.name);
+    assert!(rows.iter().all(|r| r.status == lefi_intake::store::OutboxStatus::Sent), "{}: every reply sent", db.name);
     let files: Vec<Reply> = std::fs::read_dir(&outbox)
         .unwrap()
         .flatten()

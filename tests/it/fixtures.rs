@@ -77,7 +77,9 @@ fn every_reason_code_is_shown_by_some_fixture() {
     // Reasons that only the pipeline (with its database) or the IMAP source can give.
     let needs_context =
         ["too_large", "conflicts_with_record", "already_registered", "own_mail", "auto_reply", "bounce", "bulk_mail"];
-    let missing: Vec<&str> = lefi_intake::domain::Reason::ALL
+    use lefi_intake::domain::Code;
+    use strum::VariantArray;
+    let missing: Vec<&str> = lefi_intake::domain::Reason::VARIANTS
         .iter()
         .map(|r| r.as_str())
         .filter(|r| !seen.contains(*r) && !needs_context.contains(r))

@@ -4,9 +4,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lefi_intake::config::{ImapAuth, Security, Settings, SourceKind};
-use lefi_intake::daemon::{self, RunSummary};
+use lefi_intake::daemon::RunSummary;
+use lefi_intake::domain::Code;
 use lefi_intake::reply::transport::MessageIdFileTransport;
 use lefi_intake::source::imap::Imap;
+use lefi_intake::source::{FailureKind, MailSource};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
@@ -58,7 +60,7 @@ impl Harness {
         tokio::spawn(async move {
             let source = Imap::new(settings.imap.clone()).expect("imap source");
             let deliver = MessageIdFileTransport::new(dir).unwrap();
-            daemon::run_with(&settings, store, source, deliver, once, token).await.expect("daemon")
+            crate::support::run_daemon(&settings, store, source, deliver, once, token).await.expect("daemon")
         })
     }
 
@@ -338,7 +340,7 @@ async fn a_server_without_move_still_gets_the_mails_moved() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tls_starttls_and_authenticate_plain_work_and_a_wrong_password_is_reported() {
+async fn tls_starttls_and_authenticate_plain_work() {
     for (security, auth) in
         [(Security::Tls, ImapAuth::Login), (Security::Starttls, ImapAuth::Plain), (Security::Plain, ImapAuth::Plain)]
     {
@@ -348,17 +350,42 @@ async fn tls_starttls_and_authenticate_plain_work_and_a_wrong_password_is_report
         let summary = h.run_once().await;
         assert_eq!(summary.total(), 1, "{security:?} {auth:?}");
     }
-    let Some(mut h) = Harness::new(Options::default(), Security::Tls).await else { return };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_or_certificate_ends_a_run_at_once_while_a_dead_server_is_retried() {
+    let Some(mut h) = Harness::new(Options::default(), Security::Plain).await else { return };
     h.settings.imap.password = "wrong".to_string().into();
+    let proxy = Proxy::start(h.dovecot.imap_port, None).await;
+    h.settings.imap.port = proxy.port;
     let mut source = Imap::new(h.settings.imap.clone()).unwrap();
-    let err = lefi_intake::source::MailSource::fetch(&mut source, 10).await.unwrap_err().to_string();
-    assert!(err.contains("authenticating as registeruttag"), "{err}");
-    // A certificate we do not trust is refused.
+    let err = MailSource::fetch(&mut source, 10).await.unwrap_err();
+    assert!(err.to_string().contains("authenticating as registeruttag"), "{err}");
+    assert_eq!(err.kind(), FailureKind::Configuration, "{err}");
+    // `run --once` reports it after one attempt instead of backing off for a
+    // minute (and Dovecot, like most servers, slows every further failure).
+    let source = Imap::new(h.settings.imap.clone()).unwrap();
+    let deliver = MessageIdFileTransport::new(h.outbox.path()).unwrap();
+    let run =
+        crate::support::run_daemon(&h.settings, h.db.store.clone(), source, deliver, true, CancellationToken::new());
+    let err = run.await.unwrap_err();
+    assert!(err.to_string().contains("authenticating"), "{err}");
+    assert_eq!(proxy.connections(), 2, "one connection for the source, one for the run");
+
+    // Nobody listening is the network's failure: retried.
+    h.settings.imap.port = free_port();
+    let mut source = Imap::new(h.settings.imap.clone()).unwrap();
+    let err = MailSource::fetch(&mut source, 10).await.unwrap_err();
+    assert!(err.to_string().contains("connecting to"), "{err}");
+    assert_eq!(err.kind(), FailureKind::Transient, "{err}");
+
+    // A certificate we do not trust is refused, and is our configuration too.
+    let Some(mut h) = Harness::new(Options::default(), Security::Tls).await else { return };
     h.settings.imap.tls_ca_file = Default::default();
-    h.settings.imap.password = crate::support::dovecot::PASSWORD.to_string().into();
     let mut source = Imap::new(h.settings.imap.clone()).unwrap();
-    let err = lefi_intake::source::MailSource::fetch(&mut source, 10).await.unwrap_err().to_string();
-    assert!(err.contains("TLS"), "{err}");
+    let err = MailSource::fetch(&mut source, 10).await.unwrap_err();
+    assert!(err.to_string().contains("TLS"), "{err}");
+    assert_eq!(err.kind(), FailureKind::Configuration, "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -402,7 +429,7 @@ async fn run_once_with_the_imap_source_from_the_command_line() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("recorded 10 mail(s)"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("recorded 10 mails"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("logged out"), "the session is closed with LOGOUT");
     assert_eq!(h.count("INBOX").await, 0);
 }

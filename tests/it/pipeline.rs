@@ -1,7 +1,8 @@
 //! The intake pipeline on the embedded default (Maildir in, reply files out),
 //! over SQLite and PostgreSQL.
 
-use lefi_intake::domain::Verdict;
+use lefi_intake::domain::{Code, Verdict};
+use lefi_intake::store::{MessageStatus, QuarantineStatus};
 
 use crate::support::db::TestDb;
 use crate::support::intake::TestIntake;
@@ -71,11 +72,11 @@ async fn a_reply_to_our_incomplete_answer_completes_the_termination() {
         let on_file = t.db.store.terminations().await.unwrap();
         assert_eq!(on_file.len(), 1, "{}", t.db.name);
         assert_eq!(
-            (on_file[0].org_number.as_str(), on_file[0].org_name.as_str(), on_file[0].effective_date.as_str()),
-            ("212000-3005", "Uppsala kommun", "2027-02-01")
+            (on_file[0].org_number.to_string(), on_file[0].org_name.as_str(), on_file[0].effective_date.to_string()),
+            ("212000-3005".to_string(), "Uppsala kommun", "2027-02-01".to_string())
         );
         let messages = t.db.store.messages().await.unwrap();
-        assert_eq!(messages[0].status, "completed_by_reply", "{}: the earlier mail is closed", t.db.name);
+        assert_eq!(messages[0].status, MessageStatus::CompletedByReply, "{}: the earlier mail is closed", t.db.name);
         assert_eq!(messages[1].verdict, Verdict::Accept);
         let confirmation = t.replies().into_iter().find(|r| r.kind == "confirmation").expect("confirmation");
         assert!(confirmation.body.contains("2027-02-01") && confirmation.body.contains("212000-3005"));
@@ -98,7 +99,7 @@ async fn a_second_termination_of_an_organisation_is_answered_not_recorded_twice(
         let already = t.replies().into_iter().find(|r| r.kind == "already_registered").expect("already registered");
         assert!(already.body.contains("redan registrerad") && already.body.contains("2027-01-01"));
         // Another date for an organisation on file is for an officer to decide.
-        let open = t.db.store.quarantine("open").await.unwrap();
+        let open = t.db.store.quarantine(QuarantineStatus::Open).await.unwrap();
         assert_eq!(open.len(), 1, "{}", t.db.name);
         assert_eq!(open[0].reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>(), ["conflicts_with_record"]);
         assert!(kinds.contains(&"manual_review".to_string()));

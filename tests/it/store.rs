@@ -2,25 +2,31 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use lefi_intake::domain::{Field, OrgNumber, Reason, Termination, Verdict};
-use lefi_intake::store::{self, MessageStatus, NewMessage, NewReply};
+use lefi_intake::reply::{NewReply, ReplyKind};
+use lefi_intake::source::SourceKey;
+use lefi_intake::store::{self, MessageStatus, NewMessage, OutboxStatus};
 
 use crate::support::db::TestDb;
 
-fn message(key: &str, sha: &str) -> NewMessage {
+fn key(name: &str) -> SourceKey {
+    SourceKey::Maildir(name.into())
+}
+
+fn message(name: &str, sha: &str) -> NewMessage<'static> {
     NewMessage {
-        source_key: key.into(),
-        message_id: Some(format!("{key}@example.se")),
+        source_key: key(name),
+        message_id: Some(format!("{name}@example.se")),
         sha256: sha.into(),
         body_sha256: format!("body-{sha}"),
         received_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
         from_address: Some("lefi@uppsala.se".into()),
         reply_address: Some("lefi@uppsala.se".into()),
         subject: "Uppsägning".into(),
-        raw: b"From: lefi@uppsala.se\r\n\r\nbody".to_vec(),
+        raw: b"From: lefi@uppsala.se\r\n\r\nbody",
         verdict: Verdict::Incomplete,
         reasons: vec![Reason::EffectiveDateInPast],
         missing: vec![Field::EffectiveDate],
-        org_number: Some("212000-3005".into()),
+        org_number: Some(OrgNumber::parse("212000-3005").unwrap()),
         org_name: Some("Uppsala kommun".into()),
         effective_date: None,
         extraction: Some("{}".into()),
@@ -49,10 +55,11 @@ async fn a_mail_is_recorded_once_and_found_again_by_key_bytes_or_message_id_and_
         assert_eq!(store::messages::insert(&mut tx, &message("k2", "h1"), now()).await.unwrap(), None, "{}", db.name);
         tx.rollback().await.unwrap();
 
-        let by_key = s.find_duplicate("k1", "other", None, "x").await.unwrap();
-        let by_hash = s.find_duplicate("other", "h1", None, "x").await.unwrap();
-        let by_id_and_body = s.find_duplicate("other", "other", Some("k1@example.se"), "body-h1").await.unwrap();
-        let same_id_other_body = s.find_duplicate("other", "other", Some("k1@example.se"), "different").await.unwrap();
+        let by_key = s.find_duplicate(&key("k1"), "other", None, "x").await.unwrap();
+        let by_hash = s.find_duplicate(&key("other"), "h1", None, "x").await.unwrap();
+        let by_id_and_body = s.find_duplicate(&key("other"), "other", Some("k1@example.se"), "body-h1").await.unwrap();
+        let same_id_other_body =
+            s.find_duplicate(&key("other"), "other", Some("k1@example.se"), "different").await.unwrap();
         assert_eq!(by_key.map(|m| m.id), id, "{}", db.name);
         assert_eq!(by_hash.map(|m| m.id), id, "{}", db.name);
         assert_eq!(by_id_and_body.map(|m| m.id), id, "{}", db.name);
@@ -61,7 +68,8 @@ async fn a_mail_is_recorded_once_and_found_again_by_key_bytes_or_message_id_and_
         let back = s.message(id.unwrap()).await.unwrap().unwrap();
         assert_eq!(back.reasons, vec![Reason::EffectiveDateInPast]);
         assert_eq!(back.missing, vec![Field::EffectiveDate]);
-        assert_eq!(back.status, "awaiting_reply");
+        assert_eq!(back.status, MessageStatus::AwaitingReply);
+        assert_eq!(back.source_key, key("k1"));
         assert_eq!(s.raw_message(id.unwrap()).await.unwrap().unwrap(), b"From: lefi@uppsala.se\r\n\r\nbody");
         db.drop_schema().await;
     }
@@ -82,7 +90,7 @@ async fn an_organisation_has_at_most_one_active_termination() {
         assert!(!store::terminations::insert(&mut tx, &t, m, "intake", now()).await.unwrap(), "{}", db.name);
         tx.commit().await.unwrap();
         let on_file = s.active_termination(t.org_number).await.unwrap().expect("on file");
-        assert_eq!(on_file.effective_date, "2027-01-01");
+        assert_eq!(on_file.effective_date, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
         assert_eq!(on_file.message_id.as_deref(), Some("k1@example.se"));
         assert_eq!(s.terminations().await.unwrap().len(), 1, "{}", db.name);
         db.drop_schema().await;
@@ -96,7 +104,7 @@ async fn a_claimed_reply_is_not_claimed_again_until_its_lease_runs_out() {
         let mut tx = s.pool().begin().await.unwrap();
         let m = store::messages::insert(&mut tx, &message("k1", "h1"), now()).await.unwrap().unwrap();
         let reply = NewReply {
-            kind: "incomplete",
+            kind: ReplyKind::Incomplete,
             recipient: "lefi@uppsala.se".into(),
             subject: "Re: Uppsägning".into(),
             body: "Hej".into(),
@@ -123,7 +131,7 @@ async fn a_claimed_reply_is_not_claimed_again_until_its_lease_runs_out() {
         s.mark_reply_sent(third.id, now() + Duration::seconds(302)).await.unwrap();
         assert!(s.claim_due_reply(now() + Duration::days(1), lease).await.unwrap().is_none(), "{}: sent", db.name);
         let all = s.outbox(None).await.unwrap();
-        assert_eq!(all[0].status, "sent");
+        assert_eq!(all[0].status, OutboxStatus::Sent);
         assert_eq!(all[0].last_error, None);
         db.drop_schema().await;
     }
@@ -137,7 +145,7 @@ async fn concurrent_workers_on_postgres_never_claim_the_same_reply() {
     let m = store::messages::insert(&mut tx, &message("k1", "h1"), now()).await.unwrap().unwrap();
     for i in 0..40 {
         let reply = NewReply {
-            kind: "confirmation",
+            kind: ReplyKind::Confirmation,
             recipient: "lefi@uppsala.se".into(),
             subject: "Re".into(),
             body: "b".into(),

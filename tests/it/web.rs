@@ -1,14 +1,15 @@
 //! The review pages at the HTTP level (the real router, requests sent to it
 //! in-process), and the quarantine commands.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
+use lefi_intake::app::App;
+use lefi_intake::reply::ReplyKind;
 use lefi_intake::store::OutboxStatus;
-use lefi_intake::web::{AppState, router};
+use lefi_intake::store::QuarantineStatus;
+use lefi_intake::web::router;
 use tower::ServiceExt;
 
 use crate::support::db::TestDb;
@@ -68,8 +69,8 @@ Content-Disposition: attachment; filename=\"brev.pdf\"\r\nContent-Transfer-Encod
         }
         let mut settings = intake.settings.clone();
         settings.web.trusted_user_header = trusted_header.into();
-        let state = AppState::new(&settings, store.clone()).unwrap();
-        Review { app: router(Arc::new(state)), intake }
+        let state = App::with_store(settings, store.clone()).unwrap().web_state();
+        Review { app: router(state), intake }
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -152,7 +153,14 @@ async fn item_of(review: &Review, message_id: &str) -> i64 {
     let store = &review.intake.db.store;
     let messages = store.messages().await.unwrap();
     let m = messages.iter().find(|m| m.message_id.as_deref() == Some(message_id)).expect("mail");
-    store.quarantine("open").await.unwrap().into_iter().find(|q| q.message_id == m.id).expect("quarantined").id
+    store
+        .quarantine(QuarantineStatus::Open)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.message_id == m.id)
+        .expect("quarantined")
+        .id
 }
 
 #[tokio::test]
@@ -221,7 +229,7 @@ async fn a_form_post_without_the_csrf_token_is_refused_and_changes_nothing() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, _) = r.post(&path, Some(&session), &[("csrf", "guessed"), ("effective_date", "2027-01-01")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(r.intake.db.store.quarantine_item(id).await.unwrap().unwrap().status, "open");
+    assert_eq!(r.intake.db.store.quarantine_item(id).await.unwrap().unwrap().status, QuarantineStatus::Open);
     assert!(r.intake.db.store.terminations().await.unwrap().is_empty());
     r.intake.db.drop_schema().await;
 }
@@ -282,9 +290,16 @@ async fn approving_with_a_correction_records_the_termination_queues_the_confirma
         let store = &r.intake.db.store;
         let on_file = store.terminations().await.unwrap();
         assert_eq!(on_file.len(), 1);
-        assert_eq!((on_file[0].effective_date.as_str(), on_file[0].recorded_by.as_str()), ("2027-02-01", "anna"));
-        let confirmation =
-            store.outbox(Some(OutboxStatus::Pending)).await.unwrap().into_iter().find(|o| o.kind == "confirmation");
+        assert_eq!(
+            (on_file[0].effective_date.to_string(), on_file[0].recorded_by.as_str()),
+            ("2027-02-01".into(), "anna")
+        );
+        let confirmation = store
+            .outbox(Some(OutboxStatus::Pending))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.kind == ReplyKind::Confirmation);
         let confirmation = confirmation.expect("a confirmation is queued");
         assert!(confirmation.body.contains("2027-02-01"));
         let audit = store.audit_log(50).await.unwrap();
@@ -304,7 +319,7 @@ async fn approving_with_a_correction_records_the_termination_queues_the_confirma
         let (status, _, _) =
             r.post(&format!("/items/{id}/reject"), Some(&bo), &[("csrf", &bo_csrf), ("reason", "fel")]).await;
         assert_eq!(status, StatusCode::CONFLICT);
-        assert_eq!(store.terminations().await.unwrap()[0].effective_date, "2027-02-01");
+        assert_eq!(store.terminations().await.unwrap()[0].effective_date.to_string(), "2027-02-01");
 
         // The termination is found by search and in the CSV export.
         let list = r.get("/terminations?q=uppsala", Some(&session)).await.2;
@@ -330,12 +345,13 @@ async fn rejecting_with_an_answer_reopening_and_the_audit_page() {
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let store = &r.intake.db.store;
-    let rejected = store.outbox(None).await.unwrap().into_iter().find(|o| o.kind == "rejected").expect("answer queued");
+    let rejected =
+        store.outbox(None).await.unwrap().into_iter().find(|o| o.kind == ReplyKind::Rejected).expect("answer queued");
     assert!(rejected.body.contains("Skriv till oss med uppgifterna."));
     assert_eq!(store.quarantine_item(id).await.unwrap().unwrap().decided_by.as_deref(), Some("bo"));
     let (status, _, _) = r.post(&format!("/items/{id}/reopen"), Some(&session), &[("csrf", &csrf)]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(store.quarantine_item(id).await.unwrap().unwrap().status, "open");
+    assert_eq!(store.quarantine_item(id).await.unwrap().unwrap().status, QuarantineStatus::Open);
     let audit = r.get("/audit", Some(&session)).await.2;
     assert!(audit.contains("rejected") && audit.contains("reopened") && audit.contains("bo"));
     r.intake.db.drop_schema().await;

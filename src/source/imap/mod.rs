@@ -4,30 +4,59 @@
 //! call reconnects (the daemon backs off between attempts). Mails are fetched
 //! in bounded batches (a count and a byte budget), one body at a time; a mail
 //! over the size limit is fetched as its header block only. The key of a mail
-//! is `imap:<UIDVALIDITY>:<UID>`: when UIDVALIDITY changes, every mail gets a
-//! new key and the intake's Message-ID/hash check recognises those it has
+//! is its UIDVALIDITY and UID: when UIDVALIDITY changes, every mail gets a new
+//! key and the intake's Message-ID/hash check recognises those it has
 //! recorded. A recorded mail is moved to its folder; if the move fails, the
 //! UID is remembered and the move retried before anything else is fetched.
+//!
+//! `client.rs` opens an authenticated session, `commands.rs` holds the
+//! commands on the selected mailbox, `idle.rs` the waiting.
 
-pub mod connect;
-pub mod mailbox;
+pub mod client;
+pub mod commands;
+mod idle;
+mod timed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_imap::extensions::idle::IdleResponse;
-use async_imap::imap_proto::{Response, Status};
-use async_trait::async_trait;
 use chrono::Utc;
 use tokio_rustls::rustls::ClientConfig;
 use tokio_util::sync::CancellationToken;
 
-use super::{MailSource, SourceError};
+use super::{FailureKind, Folder, MailSource, SourceError, SourceKey, SourceMail};
 use crate::config::ImapSettings;
-use crate::intake::{Folder, SourceMail};
-use connect::{ImapSession, step};
-use mailbox::{Capabilities, MailboxError};
+use client::{ConnectError, ImapSession};
+use commands::{Capabilities, CommandError};
+pub use timed::TimedOut;
+
+/// Why an IMAP step failed, kept typed so the daemon can tell a refused login
+/// from a dropped connection.
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error(transparent)]
+    TimedOut(#[from] TimedOut),
+    #[error("IDLE: {0}")]
+    Idle(#[source] async_imap::error::Error),
+    #[error("ending IDLE: {0}")]
+    Done(#[source] async_imap::error::Error),
+    #[error("IDLE ended by the server: {0}")]
+    IdleEnded(String),
+}
+
+impl ImapError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            ImapError::Connect(e) => e.kind(),
+            _ => FailureKind::Transient,
+        }
+    }
+}
 
 struct Live {
     session: ImapSession,
@@ -44,21 +73,9 @@ pub struct Imap {
     unfiled: HashMap<u32, Folder>,
 }
 
-impl From<connect::ConnectError> for SourceError {
-    fn from(e: connect::ConnectError) -> Self {
-        SourceError::Other(e.to_string())
-    }
-}
-
-impl From<MailboxError> for SourceError {
-    fn from(e: MailboxError) -> Self {
-        SourceError::Other(e.to_string())
-    }
-}
-
 impl Imap {
-    pub fn new(settings: ImapSettings) -> Result<Imap, SourceError> {
-        let tls = connect::tls_config(&settings.tls_ca_file)?;
+    pub fn new(settings: ImapSettings) -> Result<Imap, ImapError> {
+        let tls = client::tls_config(&settings.tls_ca_file)?;
         Ok(Imap { settings, tls, live: None, last_uid_validity: None, unfiled: HashMap::new() })
     }
 
@@ -71,18 +88,18 @@ impl Imap {
     }
 
     /// The live session, connecting and selecting the mailbox when needed.
-    async fn live(&mut self) -> Result<&mut Live, SourceError> {
+    async fn live(&mut self) -> Result<&mut Live, ImapError> {
         if self.live.is_none() {
             let s = &self.settings;
-            let mut session = connect::open(s, &self.tls).await?;
-            let caps = mailbox::capabilities(&mut session, s.timeout_secs).await?;
-            mailbox::ensure_folders(
+            let mut session = client::open(s, &self.tls).await?;
+            let caps = commands::capabilities(&mut session, s.timeout_secs).await?;
+            commands::ensure_folders(
                 &mut session,
                 &[&s.processed_folder, &s.quarantine_folder, &s.ignored_folder],
                 s.timeout_secs,
             )
             .await?;
-            let uid_validity = mailbox::select(&mut session, &s.mailbox, s.timeout_secs).await?;
+            let uid_validity = commands::select(&mut session, &s.mailbox, s.timeout_secs).await?;
             if self.last_uid_validity.is_some_and(|v| v != uid_validity) {
                 // Every UID we knew is meaningless now.
                 tracing::warn!(old = ?self.last_uid_validity, new = uid_validity, "UIDVALIDITY changed: rescanning the mailbox");
@@ -96,12 +113,12 @@ impl Imap {
     }
 
     /// Drops the session after an error; the next call reconnects.
-    fn fail<E: Into<SourceError>>(&mut self, e: E) -> SourceError {
+    fn fail(&mut self, e: ImapError) -> SourceError {
         self.live = None;
         e.into()
     }
 
-    async fn fetch_inner(&mut self, limit: usize) -> Result<Vec<SourceMail>, SourceError> {
+    async fn fetch_inner(&mut self, limit: usize) -> Result<Vec<SourceMail>, ImapError> {
         let secs = self.settings.timeout_secs;
         let max_bytes = self.settings.max_message_bytes;
         let budget = self.settings.batch_max_bytes;
@@ -110,15 +127,15 @@ impl Imap {
             self.unfiled.iter().map(|(uid, f)| (*uid, self.folder_name(*f).to_string())).collect();
 
         let live = self.live().await?;
-        let uids = mailbox::waiting(&mut live.session, secs).await?;
+        let uids = commands::waiting(&mut live.session, secs).await?;
         // First finish the moves that failed before.
         let mut moved = Vec::new();
         for uid in uids.iter().filter(|u| folders.contains_key(u)) {
-            mailbox::move_to(&mut live.session, live.caps, *uid, &folders[uid], secs).await?;
+            commands::move_to(&mut live.session, live.caps, *uid, &folders[uid], secs).await?;
             moved.push(*uid);
         }
         let todo: Vec<u32> = uids.iter().copied().filter(|u| !folders.contains_key(u)).take(limit).collect();
-        let envelopes = mailbox::envelopes(&mut live.session, &todo, secs).await?;
+        let envelopes = commands::envelopes(&mut live.session, &todo, secs).await?;
         let mut mails = Vec::new();
         let mut bytes = 0usize;
         for env in envelopes {
@@ -127,10 +144,10 @@ impl Imap {
                 break;
             }
             let too_large = size > max_bytes;
-            let Some(raw) = mailbox::fetch(&mut live.session, env.uid, too_large, secs).await? else { continue };
+            let Some(raw) = commands::fetch(&mut live.session, env.uid, too_large, secs).await? else { continue };
             bytes += raw.len();
             mails.push(SourceMail {
-                key: format!("imap:{}:{}", live.uid_validity, env.uid),
+                key: SourceKey::Imap { uid_validity: live.uid_validity, uid: env.uid },
                 raw,
                 received_at: env.internal_date.unwrap_or_else(Utc::now),
                 truncated_from: too_large.then_some(size),
@@ -142,57 +159,27 @@ impl Imap {
         Ok(mails)
     }
 
-    async fn file_inner(&mut self, uid: u32, folder: Folder) -> Result<(), SourceError> {
+    async fn file_inner(&mut self, uid: u32, folder: Folder) -> Result<(), ImapError> {
         let secs = self.settings.timeout_secs;
         let name = self.folder_name(folder).to_string();
         let live = self.live().await?;
-        mailbox::move_to(&mut live.session, live.caps, uid, &name, secs).await?;
+        commands::move_to(&mut live.session, live.caps, uid, &name, secs).await?;
         Ok(())
     }
 
-    async fn idle(&mut self, shutdown: &CancellationToken) -> Result<(), SourceError> {
-        let secs = self.settings.timeout_secs;
-        let idle_for = Duration::from_secs(self.settings.idle_timeout_secs);
-        let Some(live) = self.live.take() else { return Ok(()) };
-        // Mail announced while we were busy: no need to wait for it.
-        let mut announced = false;
-        while let Ok(r) = live.session.unsolicited_responses.try_recv() {
-            announced |= matches!(r, async_imap::types::UnsolicitedResponse::Exists(_));
-        }
-        if announced {
-            self.live = Some(live);
+    async fn idle(&mut self, shutdown: &CancellationToken) -> Result<(), ImapError> {
+        let Some(Live { session, caps, uid_validity }) = self.live.take() else { return Ok(()) };
+        if idle::mail_announced(&session) {
+            self.live = Some(Live { session, caps, uid_validity });
             return Ok(());
         }
-        let Live { session, caps, uid_validity } = live;
-        let mut handle = session.idle();
-        step(secs, "IDLE", handle.init()).await?.map_err(|e| SourceError::Other(format!("IDLE: {e}")))?;
-        let (wait, stop) = handle.wait_with_timeout(idle_for);
-        let outcome = tokio::select! {
-            r = wait => Some(r),
-            _ = shutdown.cancelled() => None,
-        };
-        drop(stop);
-        match outcome {
-            Some(Err(e)) => return Err(SourceError::Other(format!("IDLE: {e}"))),
-            Some(Ok(IdleResponse::NewData(data))) => {
-                // A NO, BAD or BYE while idling (the mailbox was deleted, the
-                // server is shutting down) means the session is no good:
-                // reconnect and select again rather than idle on it.
-                if let Response::Data { status: Status::No | Status::Bad | Status::Bye, outcome, .. } = data.parsed() {
-                    return Err(SourceError::Other(format!("IDLE ended by the server: {:?}", outcome.information)));
-                }
-                tracing::debug!("IDLE: the mailbox changed");
-            }
-            Some(Ok(other)) => tracing::debug!(?other, "IDLE ended"),
-            None => tracing::debug!("IDLE ended for shutdown"),
-        }
-        let session = step(secs, "DONE", handle.done()).await?.map_err(|e| SourceError::Other(format!("DONE: {e}")))?;
+        let idle_for = Duration::from_secs(self.settings.idle_timeout_secs);
+        let session = idle::wait(session, self.settings.timeout_secs, idle_for, shutdown).await?;
         self.live = Some(Live { session, caps, uid_validity });
         Ok(())
     }
 }
 
-#[async_trait]
 impl MailSource for Imap {
     async fn fetch(&mut self, limit: usize) -> Result<Vec<SourceMail>, SourceError> {
         match self.fetch_inner(limit).await {
@@ -201,14 +188,11 @@ impl MailSource for Imap {
         }
     }
 
-    async fn file(&mut self, key: &str, folder: Folder) -> Result<(), SourceError> {
-        let mut parts = key.strip_prefix("imap:").unwrap_or("").split(':');
-        let (Some(Ok(validity)), Some(Ok(uid))) =
-            (parts.next().map(str::parse::<u32>), parts.next().map(str::parse::<u32>))
-        else {
-            return Err(SourceError::Other(format!("not an IMAP key: {key}")));
+    async fn file(&mut self, key: &SourceKey, folder: Folder) -> Result<(), SourceError> {
+        let SourceKey::Imap { uid_validity, uid } = *key else {
+            return Err(SourceError::ForeignKey { key: key.clone() });
         };
-        if self.last_uid_validity != Some(validity) {
+        if self.last_uid_validity != Some(uid_validity) {
             // The UID means nothing any more; the mail will be seen again under
             // a new key and recognised as recorded.
             return Ok(());
@@ -239,7 +223,7 @@ impl MailSource for Imap {
 
     async fn close(&mut self) {
         if let Some(mut live) = self.live.take() {
-            let _ = step(self.settings.timeout_secs, "LOGOUT", live.session.logout()).await;
+            let _ = timed::timed(self.settings.timeout_secs, "LOGOUT", live.session.logout()).await;
             tracing::info!("IMAP session logged out");
         }
     }

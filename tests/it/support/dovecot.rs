@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lefi_intake::config::{ImapAuth, ImapSettings, Security};
-use lefi_intake::source::imap::connect::{self, ImapSession};
+use lefi_intake::source::imap::client::{self, ImapSession};
 
 pub const USER: &str = "registeruttag";
 /// With a space and a quote: the client must quote and escape it.
@@ -253,7 +253,7 @@ impl Dovecot {
         let mut s = self.settings(Security::Plain);
         s.username = user.into();
         s.password = password.to_string().into();
-        connect::open(&s, &connect::tls_config(Path::new("")).unwrap()).await.expect("test session")
+        client::open(&s, &client::tls_config(Path::new("")).unwrap()).await.expect("test session")
     }
 }
 

@@ -3,10 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use lefi_intake::config::Settings;
-use lefi_intake::daemon::{self, RunSummary};
+use lefi_intake::daemon::RunSummary;
 use lefi_intake::reply::transport::MessageIdFileTransport;
 use lefi_intake::source::maildir::Maildir;
-use tokio_util::sync::CancellationToken;
 
 use super::db::TestDb;
 
@@ -45,9 +44,7 @@ impl TestIntake {
     pub async fn run_once(&self) -> RunSummary {
         let source = Maildir::open(self.maildir(), self.settings.source.max_message_bytes).expect("maildir");
         let deliver = MessageIdFileTransport::new(self.outbox_dir()).expect("outbox dir");
-        daemon::run_with(&self.settings, self.db.store.clone(), source, deliver, true, CancellationToken::new())
-            .await
-            .expect("run once")
+        crate::support::run_once(&self.settings, self.db.store.clone(), source, deliver).await
     }
 
     /// The reply files written, parsed.

@@ -29,3 +29,36 @@ pub fn start_on_fresh_ports(server: &str, mut try_start: impl FnMut() -> Result<
     }
     panic!("{server} did not start in three tries:\n{}", failures.join("\n"));
 }
+
+/// The daemon as `lefi-intake run` builds it, on the test's own store, source
+/// and transport.
+pub async fn run_daemon<S, D>(
+    settings: &lefi_intake::config::Settings,
+    store: lefi_intake::store::Store,
+    source: S,
+    deliver: D,
+    once: bool,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> Result<lefi_intake::daemon::RunSummary, lefi_intake::daemon::DaemonError>
+where
+    S: lefi_intake::source::MailSource,
+    D: lefi_intake::reply::transport::Deliver,
+{
+    let app = lefi_intake::app::App::with_store(settings.clone(), store).expect("the application builds");
+    app.daemon(source, deliver).run(once, shutdown).await
+}
+
+/// [`run_daemon`] once, as `run --once` does; the run must succeed.
+pub async fn run_once<S, D>(
+    settings: &lefi_intake::config::Settings,
+    store: lefi_intake::store::Store,
+    source: S,
+    deliver: D,
+) -> lefi_intake::daemon::RunSummary
+where
+    S: lefi_intake::source::MailSource,
+    D: lefi_intake::reply::transport::Deliver,
+{
+    let token = tokio_util::sync::CancellationToken::new();
+    run_daemon(settings, store, source, deliver, true, token).await.expect("run once")
+}

@@ -4,7 +4,6 @@
 
 use std::fmt::Debug;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_imap::{Authenticator, Client, Session};
 use secrecy::ExposeSecret;
@@ -14,7 +13,9 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
+use super::timed::{TimedOut, timed};
 use crate::config::{ImapAuth, ImapSettings, Security};
+use crate::source::FailureKind;
 
 /// Any byte stream an IMAP session can run over (TCP, or TLS over TCP).
 pub trait ImapIo: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
@@ -25,8 +26,8 @@ pub type ImapSession = Session<ImapStream>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("{step} timed out after {secs} s")]
-    Timeout { step: &'static str, secs: u64 },
+    #[error(transparent)]
+    TimedOut(#[from] TimedOut),
     #[error("connecting to {host}:{port}: {source}")]
     Tcp { host: String, port: u16, source: std::io::Error },
     #[error("TLS with {host}: {source}")]
@@ -43,13 +44,25 @@ pub enum ConnectError {
     Token(String),
 }
 
-/// Runs one network step within the timeout.
-pub async fn step<T>(
-    secs: u64,
-    what: &'static str,
-    fut: impl std::future::Future<Output = T>,
-) -> Result<T, ConnectError> {
-    tokio::time::timeout(Duration::from_secs(secs), fut).await.map_err(|_| ConnectError::Timeout { step: what, secs })
+impl ConnectError {
+    /// A refused login, a certificate we do not trust or a TLS setting will
+    /// be the same on the next attempt; the network and the server may not.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            ConnectError::Auth { .. } | ConnectError::TlsConfig(_) => FailureKind::Configuration,
+            ConnectError::Tls { source, .. } if is_certificate_error(source) => FailureKind::Configuration,
+            _ => FailureKind::Transient,
+        }
+    }
+}
+
+/// rustls reports a certificate it does not accept inside the I/O error of
+/// the handshake.
+fn is_certificate_error(e: &std::io::Error) -> bool {
+    use tokio_rustls::rustls::Error as Tls;
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<Tls>())
+        .is_some_and(|t| matches!(t, Tls::InvalidCertificate(_) | Tls::NoCertificatesPresented))
 }
 
 pub fn tls_config(ca_file: &std::path::Path) -> Result<Arc<ClientConfig>, ConnectError> {
@@ -73,14 +86,14 @@ pub fn tls_config(ca_file: &std::path::Path) -> Result<Arc<ClientConfig>, Connec
 
 async fn tls_wrap(s: &ImapSettings, tls: &Arc<ClientConfig>, io: ImapStream) -> Result<ImapStream, ConnectError> {
     let name = ServerName::try_from(s.host.clone()).map_err(|e| ConnectError::TlsConfig(format!("{}: {e}", s.host)))?;
-    let stream = step(s.timeout_secs, "TLS handshake", TlsConnector::from(tls.clone()).connect(name, io))
+    let stream = timed(s.timeout_secs, "TLS handshake", TlsConnector::from(tls.clone()).connect(name, io))
         .await?
         .map_err(|source| ConnectError::Tls { host: s.host.clone(), source })?;
     Ok(Box::new(stream))
 }
 
 async fn greeting(s: &ImapSettings, client: &mut Client<ImapStream>) -> Result<(), ConnectError> {
-    let response = step(s.timeout_secs, "reading the greeting", client.read_response())
+    let response = timed(s.timeout_secs, "reading the greeting", client.read_response())
         .await?
         .map_err(|e| ConnectError::Greeting(e.to_string()))?
         .ok_or_else(|| ConnectError::Greeting("connection closed before the greeting".into()))?;
@@ -92,7 +105,7 @@ async fn greeting(s: &ImapSettings, client: &mut Client<ImapStream>) -> Result<(
 
 /// Connects and authenticates.
 pub async fn open(s: &ImapSettings, tls: &Arc<ClientConfig>) -> Result<ImapSession, ConnectError> {
-    let tcp = step(s.timeout_secs, "connecting", TcpStream::connect((s.host.as_str(), s.port)))
+    let tcp = timed(s.timeout_secs, "connecting", TcpStream::connect((s.host.as_str(), s.port)))
         .await?
         .map_err(|source| ConnectError::Tcp { host: s.host.clone(), port: s.port, source })?;
     let _ = tcp.set_nodelay(true);
@@ -106,7 +119,7 @@ pub async fn open(s: &ImapSettings, tls: &Arc<ClientConfig>) -> Result<ImapSessi
         Security::Starttls => {
             let mut client = Client::new(io);
             greeting(s, &mut client).await?;
-            step(s.timeout_secs, "STARTTLS", client.run_command_and_check_ok("STARTTLS", None))
+            timed(s.timeout_secs, "STARTTLS", client.run_command_and_check_ok("STARTTLS", None))
                 .await?
                 .map_err(ConnectError::StartTls)?;
             Client::new(tls_wrap(s, tls, client.into_inner()).await?)
@@ -124,19 +137,19 @@ async fn authenticate(s: &ImapSettings, client: Client<ImapStream>) -> Result<Im
     let user = s.username.clone();
     let auth_error = |source| ConnectError::Auth { user: user.clone(), source };
     let session = match s.auth {
-        ImapAuth::Login => step(s.timeout_secs, "LOGIN", client.login(&s.username, s.password.expose_secret()))
+        ImapAuth::Login => timed(s.timeout_secs, "LOGIN", client.login(&s.username, s.password.expose_secret()))
             .await?
             .map_err(|(e, _)| auth_error(e))?,
         ImapAuth::Plain => {
             let sasl = SaslOnce(format!("\0{}\0{}", s.username, s.password.expose_secret()).into_bytes(), false);
-            step(s.timeout_secs, "AUTHENTICATE PLAIN", client.authenticate("PLAIN", sasl))
+            timed(s.timeout_secs, "AUTHENTICATE PLAIN", client.authenticate("PLAIN", sasl))
                 .await?
                 .map_err(|(e, _)| auth_error(e))?
         }
         ImapAuth::Xoauth2 => {
             let token = oauth2_token(s).await?;
             let sasl = SaslOnce(xoauth2_response(&s.username, &token).into_bytes(), false);
-            step(s.timeout_secs, "AUTHENTICATE XOAUTH2", client.authenticate("XOAUTH2", sasl))
+            timed(s.timeout_secs, "AUTHENTICATE XOAUTH2", client.authenticate("XOAUTH2", sasl))
                 .await?
                 .map_err(|(e, _)| auth_error(e))?
         }
@@ -169,7 +182,7 @@ impl Authenticator for SaslOnce {
 /// The access token, fetched anew for every connection (tokens expire).
 async fn oauth2_token(s: &ImapSettings) -> Result<String, ConnectError> {
     let token = if !s.oauth2_token_command.trim().is_empty() {
-        let out = step(
+        let out = timed(
             s.timeout_secs,
             "running imap.oauth2_token_command",
             tokio::process::Command::new("sh").arg("-c").arg(&s.oauth2_token_command).output(),

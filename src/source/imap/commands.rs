@@ -8,21 +8,22 @@ use async_imap::types::Fetch;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 
-use super::connect::{ConnectError, ImapSession, step};
+use super::client::ImapSession;
+use super::timed::{TimedOut, timed};
 
 #[derive(Debug, thiserror::Error)]
-pub enum MailboxError {
+pub enum CommandError {
     #[error(transparent)]
-    Timeout(#[from] ConnectError),
+    TimedOut(#[from] TimedOut),
     #[error("{what}: {source}")]
     Imap { what: String, source: async_imap::error::Error },
     #[error("{0}")]
     Protocol(String),
 }
 
-fn imap(what: impl Into<String>) -> impl FnOnce(async_imap::error::Error) -> MailboxError {
+fn imap(what: impl Into<String>) -> impl FnOnce(async_imap::error::Error) -> CommandError {
     let what = what.into();
-    move |source| MailboxError::Imap { what, source }
+    move |source| CommandError::Imap { what, source }
 }
 
 /// What the server can do, from its post-login capabilities.
@@ -35,21 +36,21 @@ pub struct Capabilities {
     pub uidplus: bool,
 }
 
-pub async fn capabilities(session: &mut ImapSession, secs: u64) -> Result<Capabilities, MailboxError> {
-    let caps = step(secs, "CAPABILITY", session.capabilities()).await?.map_err(imap("CAPABILITY"))?;
+pub async fn capabilities(session: &mut ImapSession, secs: u64) -> Result<Capabilities, CommandError> {
+    let caps = timed(secs, "CAPABILITY", session.capabilities()).await?.map_err(imap("CAPABILITY"))?;
     Ok(Capabilities { idle: caps.has_str("IDLE"), moves: caps.has_str("MOVE"), uidplus: caps.has_str("UIDPLUS") })
 }
 
 /// Creates the folders that do not exist yet.
-pub async fn ensure_folders(session: &mut ImapSession, folders: &[&str], secs: u64) -> Result<(), MailboxError> {
+pub async fn ensure_folders(session: &mut ImapSession, folders: &[&str], secs: u64) -> Result<(), CommandError> {
     for folder in folders {
-        let existing: Vec<_> = step(secs, "LIST", async {
+        let existing: Vec<_> = timed(secs, "LIST", async {
             session.list(Some(""), Some(&quote(folder))).await?.try_collect::<Vec<_>>().await
         })
         .await?
         .map_err(imap(format!("LIST {folder}")))?;
         if existing.is_empty() {
-            step(secs, "CREATE", session.create(folder)).await?.map_err(imap(format!("CREATE {folder}")))?;
+            timed(secs, "CREATE", session.create(folder)).await?.map_err(imap(format!("CREATE {folder}")))?;
             tracing::info!(folder, "created IMAP folder");
         }
     }
@@ -57,16 +58,16 @@ pub async fn ensure_folders(session: &mut ImapSession, folders: &[&str], secs: u
 }
 
 /// Selects the mailbox; returns its UIDVALIDITY.
-pub async fn select(session: &mut ImapSession, mailbox: &str, secs: u64) -> Result<u32, MailboxError> {
-    let m = step(secs, "SELECT", session.select(mailbox)).await?.map_err(imap(format!("SELECT {mailbox}")))?;
-    m.uid_validity.ok_or_else(|| MailboxError::Protocol(format!("{mailbox} has no UIDVALIDITY")))
+pub async fn select(session: &mut ImapSession, mailbox: &str, secs: u64) -> Result<u32, CommandError> {
+    let m = timed(secs, "SELECT", session.select(mailbox)).await?.map_err(imap(format!("SELECT {mailbox}")))?;
+    m.uid_validity.ok_or_else(|| CommandError::Protocol(format!("{mailbox} has no UIDVALIDITY")))
 }
 
 /// Every UID in the mailbox, ascending (handled mails are moved out, so this
 /// is what is waiting).
-pub async fn waiting(session: &mut ImapSession, secs: u64) -> Result<Vec<u32>, MailboxError> {
+pub async fn waiting(session: &mut ImapSession, secs: u64) -> Result<Vec<u32>, CommandError> {
     let set: HashSet<u32> =
-        step(secs, "UID SEARCH", session.uid_search("ALL")).await?.map_err(imap("UID SEARCH ALL"))?;
+        timed(secs, "UID SEARCH", session.uid_search("ALL")).await?.map_err(imap("UID SEARCH ALL"))?;
     let mut uids: Vec<u32> = set.into_iter().collect();
     uids.sort_unstable();
     Ok(uids)
@@ -80,11 +81,11 @@ pub struct Envelope {
 }
 
 /// Sizes and arrival times, without the mails themselves.
-pub async fn envelopes(session: &mut ImapSession, uids: &[u32], secs: u64) -> Result<Vec<Envelope>, MailboxError> {
+pub async fn envelopes(session: &mut ImapSession, uids: &[u32], secs: u64) -> Result<Vec<Envelope>, CommandError> {
     if uids.is_empty() {
         return Ok(Vec::new());
     }
-    let fetches: Vec<Fetch> = step(secs, "UID FETCH sizes", async {
+    let fetches: Vec<Fetch> = timed(secs, "UID FETCH sizes", async {
         session.uid_fetch(uid_set(uids), "(UID RFC822.SIZE INTERNALDATE)").await?.try_collect::<Vec<_>>().await
     })
     .await?
@@ -109,9 +110,9 @@ pub async fn fetch(
     uid: u32,
     header_only: bool,
     secs: u64,
-) -> Result<Option<Vec<u8>>, MailboxError> {
+) -> Result<Option<Vec<u8>>, CommandError> {
     let query = if header_only { "(UID BODY.PEEK[HEADER])" } else { "(UID BODY.PEEK[])" };
-    let fetches: Vec<Fetch> = step(secs, "UID FETCH", async {
+    let fetches: Vec<Fetch> = timed(secs, "UID FETCH", async {
         session.uid_fetch(uid.to_string(), query).await?.try_collect::<Vec<_>>().await
     })
     .await?
@@ -133,27 +134,27 @@ pub async fn move_to(
     uid: u32,
     folder: &str,
     secs: u64,
-) -> Result<(), MailboxError> {
+) -> Result<(), CommandError> {
     let uid_s = uid.to_string();
     if caps.moves {
-        return step(secs, "UID MOVE", session.uid_mv(&uid_s, folder))
+        return timed(secs, "UID MOVE", session.uid_mv(&uid_s, folder))
             .await?
             .map_err(imap(format!("UID MOVE {uid} {folder}")));
     }
-    step(secs, "UID COPY", session.uid_copy(&uid_s, folder))
+    timed(secs, "UID COPY", session.uid_copy(&uid_s, folder))
         .await?
         .map_err(imap(format!("UID COPY {uid} {folder}")))?;
-    step(secs, "UID STORE", async {
+    timed(secs, "UID STORE", async {
         session.uid_store(&uid_s, "+FLAGS.SILENT (\\Deleted)").await?.try_collect::<Vec<_>>().await
     })
     .await?
     .map_err(imap(format!("UID STORE {uid} \\Deleted")))?;
     if caps.uidplus {
-        step(secs, "UID EXPUNGE", async { session.uid_expunge(&uid_s).await?.try_collect::<Vec<_>>().await })
+        timed(secs, "UID EXPUNGE", async { session.uid_expunge(&uid_s).await?.try_collect::<Vec<_>>().await })
             .await?
             .map_err(imap(format!("UID EXPUNGE {uid}")))?;
     } else {
-        step(secs, "EXPUNGE", async { session.expunge().await?.try_collect::<Vec<_>>().await })
+        timed(secs, "EXPUNGE", async { session.expunge().await?.try_collect::<Vec<_>>().await })
             .await?
             .map_err(imap("EXPUNGE"))?;
     }

@@ -1,0 +1,104 @@
+//! `lefi-intake demo`: the main job on the embedded default, in a scratch
+//! directory — the example mails into a Maildir, the daemon once, then what
+//! happened.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use lefi_intake::app::App;
+use lefi_intake::config::Settings;
+use lefi_intake::domain::Code;
+use lefi_intake::listing::Listing;
+use lefi_intake::source::maildir::Maildir;
+use lefi_intake::store::QuarantineStatus;
+use tokio_util::sync::CancellationToken;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Where the example mails are.
+    #[arg(long, default_value = "fixtures", value_name = "DIR")]
+    fixtures: PathBuf,
+    /// Scratch directory (emptied first).
+    #[arg(long, default_value = "data/demo", value_name = "DIR")]
+    dir: PathBuf,
+}
+
+pub async fn run(args: Args) -> Result<ExitCode> {
+    let Args { fixtures, dir } = args;
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("emptying {}", dir.display()))?;
+    }
+    let maildir = dir.join("maildir");
+    let outbox = dir.join("outbox");
+    let db = dir.join("lefi-intake.db");
+    let vars = [
+        ("LEFI_INTAKE__DATABASE__URL".to_string(), format!("sqlite://{}", db.display())),
+        ("LEFI_INTAKE__SOURCE__KIND".to_string(), "maildir".to_string()),
+        ("LEFI_INTAKE__SOURCE__MAILDIR".to_string(), maildir.display().to_string()),
+        ("LEFI_INTAKE__REPLY__TRANSPORT".to_string(), "file".to_string()),
+        ("LEFI_INTAKE__REPLY__DIR".to_string(), outbox.display().to_string()),
+        ("LEFI_INTAKE__LOG__LEVEL".to_string(), "warn".to_string()),
+    ];
+    let settings = Settings::load_with_env(None, vars).context("demo configuration")?;
+    lefi_intake::telemetry::init(&settings.log);
+    Maildir::open(&maildir, settings.source.max_message_bytes).context("creating the demo maildir")?;
+    let mut mails: Vec<PathBuf> = Vec::new();
+    collect_eml(&fixtures, &mut mails).with_context(|| format!("reading example mails in {}", fixtures.display()))?;
+    mails.sort();
+    for (i, path) in mails.iter().enumerate() {
+        let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        Maildir::deliver(&maildir, &format!("{}.M{i}P1.demo", 1_795_000_000 + i), &raw)
+            .with_context(|| format!("delivering {} into the demo maildir", path.display()))?;
+    }
+    println!("Delivered {} example mails into {}", mails.len(), maildir.join("new").display());
+
+    let app = App::build(settings).await?;
+    let summary = app.configured_daemon()?.run(true, CancellationToken::new()).await.context("running the intake")?;
+    println!(
+        "\nRecorded {} mails: {}",
+        summary.total(),
+        summary.recorded.iter().map(|(v, n)| format!("{n} {v}")).collect::<Vec<_>>().join(", ")
+    );
+    let terminations = app.store.terminations().await?;
+    println!("\nTerminations on file ({}):", terminations.len());
+    let mut table = Listing::new(&["org_number", "org_name", "effective_date"]);
+    for t in &terminations {
+        table.push(vec![t.org_number.to_string(), t.org_name.clone(), t.effective_date.to_string()]);
+    }
+    print!("{}", table.to_table());
+    let quarantine = app.store.quarantine(QuarantineStatus::Open).await?;
+    let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+    for q in &quarantine {
+        for r in &q.reasons {
+            *by_reason.entry(r.as_str()).or_default() += 1;
+        }
+    }
+    println!(
+        "\nIn quarantine for an officer ({}): {}",
+        quarantine.len(),
+        by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ")
+    );
+    println!(
+        "\nReplies written: {} (to {}), {} waiting, {} failed",
+        summary.replies.sent,
+        outbox.display(),
+        summary.pending_replies,
+        summary.replies.failed
+    );
+    println!("Mails filed under {}/.Processed, .Quarantine and .Ignored", maildir.display());
+    println!("Database: {}", db.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn collect_eml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_eml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "eml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

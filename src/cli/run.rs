@@ -1,0 +1,86 @@
+//! `lefi-intake run` (the daemon, with the review pages beside it) and
+//! `lefi-intake web` (the pages alone).
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use lefi_intake::app::App;
+use lefi_intake::config::Settings;
+use lefi_intake::daemon::RunSummary;
+use tokio_util::sync::CancellationToken;
+
+use super::on_signals;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Process every mail waiting, send the replies due, and exit.
+    #[arg(long)]
+    once: bool,
+}
+
+pub async fn run(settings: Settings, args: Args) -> Result<ExitCode> {
+    let token = CancellationToken::new();
+    on_signals(token.clone());
+    let app = App::build(settings).await?;
+    // The review pages run beside the daemon (not for a single pass).
+    let web = if args.once || app.settings.web.listen.is_empty() {
+        None
+    } else {
+        let listener = bind(&app.settings).await?;
+        Some(tokio::spawn(lefi_intake::web::serve(listener, app.web_state(), token.clone())))
+    };
+    let summary = app.configured_daemon()?.run(args.once, token.clone()).await.context("running the intake")?;
+    token.cancel();
+    if let Some(web) = web {
+        web.await.context("the review pages")?.context("serving the review pages")?;
+    }
+    if args.once {
+        println!("{}", describe(&summary));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line for the person who ran `run --once`.
+fn describe(summary: &RunSummary) -> String {
+    let mails = match summary.total() {
+        0 => "no new mail".to_string(),
+        n => format!(
+            "recorded {n} mail{} ({})",
+            if n == 1 { "" } else { "s" },
+            summary.recorded.iter().map(|(v, n)| format!("{v}: {n}")).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    format!(
+        "{mails}; {} already recorded; replies: {} sent, {} waiting, {} failed",
+        summary.duplicates, summary.replies.sent, summary.pending_replies, summary.replies.failed
+    )
+}
+
+pub async fn web_only(app: &App) -> Result<ExitCode> {
+    anyhow::ensure!(!app.settings.web.listen.is_empty(), "web.listen is empty: set the address to serve on");
+    let token = CancellationToken::new();
+    on_signals(token.clone());
+    let listener = bind(&app.settings).await?;
+    lefi_intake::web::serve(listener, app.web_state(), token).await.context("serving the review pages")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bind(settings: &Settings) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(&settings.web.listen)
+        .await
+        .with_context(|| format!("listening on web.listen = {}", settings.web.listen))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_with_nothing_waiting_says_so() {
+        let line = describe(&RunSummary::default());
+        assert_eq!(line, "no new mail; 0 already recorded; replies: 0 sent, 0 waiting, 0 failed");
+        let mut summary = RunSummary::default();
+        summary.recorded.insert("accept", 1);
+        assert!(describe(&summary).starts_with("recorded 1 mail (accept: 1);"), "{}", describe(&summary));
+    }
+}

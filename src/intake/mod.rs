@@ -1,0 +1,184 @@
+//! One mail from the source to the database: analysed (pure), checked against
+//! what is on file, planned (pure) and recorded — the mail, its decision, the
+//! termination or quarantine item, and the reply — in one transaction
+//! (`store::record`). The source files the mail away only after that commit
+//! (see `daemon`), so a crash at any point leaves the mail in the inbox, and
+//! the next pass recognises what is already recorded.
+
+mod plan;
+mod thread;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+use crate::analyse::{self, Analysis};
+use crate::decide::Context;
+use crate::domain::{Code, Decision, Reason, Verdict};
+use crate::mail;
+use crate::reply::ReplyContext;
+use crate::source::{Folder, SourceMail};
+use crate::store::{Applied, RecordedMessage, ReplyOutcome, Store, StoreError};
+pub use plan::{Hashes, OnRecord};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub message_row: i64,
+    pub verdict: Verdict,
+    pub folder: Folder,
+    /// The mail was already recorded (a second delivery, or a restart after a
+    /// crash between commit and filing).
+    pub duplicate: bool,
+}
+
+impl Outcome {
+    fn already_recorded(existing: &RecordedMessage) -> Outcome {
+        Outcome {
+            message_row: existing.id,
+            verdict: existing.verdict,
+            folder: Folder::for_verdict(existing.verdict),
+            duplicate: true,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("encoding the extraction: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("mail {0} was recorded by another intake meanwhile, but cannot be found")]
+    Vanished(String),
+}
+
+/// The intake: what it needs to decide and record one mail.
+#[derive(Clone)]
+pub struct Intake {
+    store: Store,
+    replies: Arc<ReplyContext>,
+}
+
+impl Intake {
+    pub fn new(store: Store, replies: Arc<ReplyContext>) -> Intake {
+        Intake { store, replies }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub async fn process(&self, mail: &SourceMail) -> Result<Outcome, IntakeError> {
+        let hashes = Hashes {
+            sha256: hex::encode(Sha256::digest(&mail.raw)),
+            body_sha256: hex::encode(Sha256::digest(mail::raw::body_of(&mail.raw))),
+        };
+        let received_day = mail.received_at.with_timezone(&self.replies.timezone).date_naive();
+        let mut analysis = analyse_guarded(&mail.raw, received_day, &self.replies.own_addresses);
+        if let Some(size) = mail.truncated_from {
+            analysis.extraction = None;
+            analysis.decision = Decision::quarantine(Vec::new(), vec![Reason::TooLarge]);
+            tracing::warn!(key = %mail.key, size, "mail over the size limit: quarantined from its headers");
+        }
+        let message_id = analysis.mail.as_ref().and_then(|m| m.message_id.clone());
+        if let Some(existing) = self.duplicate_of(mail, &hashes, message_id.as_deref()).await? {
+            tracing::info!(key = %mail.key, message_row = existing.id, "mail already recorded");
+            return Ok(Outcome::already_recorded(&existing));
+        }
+
+        let ctx = Context { received: Some(received_day), own_addresses: &self.replies.own_addresses };
+        let completes = self.complete_thread(&mut analysis, &ctx).await?;
+        let on_file = self.on_file(&analysis.decision).await?;
+        let now = Utc::now();
+        let plan = plan::plan(mail, &analysis, hashes.clone(), OnRecord { completes, on_file }, &self.replies, now)?;
+        match self.store.record(&plan, now).await? {
+            Applied::Duplicate => {
+                // Recorded meanwhile by a concurrent intake: theirs stands.
+                let existing = self
+                    .duplicate_of(mail, &hashes, message_id.as_deref())
+                    .await?
+                    .ok_or_else(|| IntakeError::Vanished(mail.key.to_string()))?;
+                Ok(Outcome::already_recorded(&existing))
+            }
+            Applied::Recorded(r) => {
+                match r.reply {
+                    ReplyOutcome::Suppressed { kind } => tracing::info!(
+                        message_row = r.message_row,
+                        kind = kind.as_str(),
+                        "answer already sent to this sender recently"
+                    ),
+                    ReplyOutcome::NotAnswerable => {
+                        tracing::info!(message_row = r.message_row, "no answer: the sender is not one we answer")
+                    }
+                    ReplyOutcome::Queued { .. } | ReplyOutcome::None => {}
+                }
+                tracing::info!(
+                    message_row = r.message_row,
+                    key = %mail.key,
+                    verdict = r.verdict.as_str(),
+                    reasons = %r.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+                    "mail recorded"
+                );
+                Ok(Outcome {
+                    message_row: r.message_row,
+                    verdict: r.verdict,
+                    folder: Folder::for_verdict(r.verdict),
+                    duplicate: false,
+                })
+            }
+        }
+    }
+
+    async fn duplicate_of(
+        &self,
+        mail: &SourceMail,
+        hashes: &Hashes,
+        message_id: Option<&str>,
+    ) -> Result<Option<RecordedMessage>, StoreError> {
+        self.store.find_duplicate(&mail.key, &hashes.sha256, message_id, &hashes.body_sha256).await
+    }
+
+    /// A reply to our "incomplete" answer completes the earlier mail: the facts
+    /// are merged and decided again. Returns the earlier mail's row.
+    async fn complete_thread(&self, analysis: &mut Analysis, ctx: &Context<'_>) -> Result<Option<i64>, StoreError> {
+        let ids = match (&analysis.mail, &analysis.extraction) {
+            (Some(inbound), Some(_)) => thread::our_ids_it_answers(inbound),
+            _ => return Ok(None),
+        };
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let Some(parent) = self.store.thread_parent(&ids).await? else { return Ok(None) };
+        let completed = thread::complete(analysis, &parent, ctx);
+        if completed {
+            tracing::info!(parent = parent.id, "reply completes an earlier mail");
+        }
+        Ok(completed.then_some(parent.id))
+    }
+
+    /// The effective date on file for the organisation an accept terminates.
+    async fn on_file(&self, decision: &Decision) -> Result<Option<chrono::NaiveDate>, StoreError> {
+        let Some(t) = decision.termination.as_ref().filter(|_| decision.verdict == Verdict::Accept) else {
+            return Ok(None);
+        };
+        Ok(self.store.active_termination(t.org_number).await?.map(|r| r.effective_date))
+    }
+}
+
+/// The pure analysis, with a last line of defence: a panic in it (a bug) turns
+/// into a quarantined mail instead of a daemon that crashes on every restart.
+fn analyse_guarded(raw: &[u8], received: chrono::NaiveDate, own: &[String]) -> Analysis {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyse::analyse(raw, Some(received), own))) {
+        Ok(a) => a,
+        Err(_) => {
+            tracing::error!("analysis panicked; the mail is quarantined as unparseable");
+            Analysis {
+                mail: None,
+                extraction: None,
+                decision: Decision::quarantine(vec![], vec![Reason::Unparseable]),
+                reference_date: Some(received),
+            }
+        }
+    }
+}

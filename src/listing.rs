@@ -1,0 +1,132 @@
+//! Records as rows, for people and for spreadsheets: an aligned text table at
+//! the terminal, CSV (RFC 4180, through the `csv` crate) for export. The CLI's
+//! listings and the officers' CSV export all go through here.
+
+use crate::domain::Code;
+use crate::store::{self, OutboxItem, TerminationRecord};
+
+/// Named columns and their rows. Column names are the CSV header (and the
+/// JSON keys of the same records); tables show them in capitals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Listing {
+    pub fn new(columns: &[&'static str]) -> Listing {
+        Listing { columns: columns.to_vec(), rows: Vec::new() }
+    }
+
+    /// Adds a row; it must have one cell per column.
+    pub fn push(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.columns.len(), "one cell per column");
+        self.rows.push(cells);
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Aligned columns under a header line.
+    pub fn to_table(&self) -> String {
+        let header: Vec<String> = self.columns.iter().map(|c| c.replace('_', " ").to_uppercase()).collect();
+        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+            padded.join("  ").trim_end().to_string() + "\n"
+        };
+        let mut out = line(&header);
+        for row in &self.rows {
+            out += &line(row);
+        }
+        out
+    }
+
+    /// CSV with a header row and CRLF line ends. A cell that a spreadsheet
+    /// would take for a formula (a leading `=`, `+`, `-` or `@`) gets a
+    /// leading `'`, so an exported sender-controlled name cannot run as one.
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        // Writing to memory cannot fail.
+        writer.write_record(&self.columns).expect("csv to memory");
+        for row in &self.rows {
+            writer.write_record(row.iter().map(|c| neutralise_formula(c).into_owned())).expect("csv to memory");
+        }
+        String::from_utf8(writer.into_inner().expect("csv to memory")).expect("csv of UTF-8 cells is UTF-8")
+    }
+}
+
+fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}").into() } else { cell.into() }
+}
+
+/// Terminations on file, as the CLI and the officers' export list them.
+pub fn terminations(rows: &[TerminationRecord]) -> Listing {
+    let mut listing = Listing::new(&[
+        "org_number",
+        "org_name",
+        "effective_date",
+        "received_at",
+        "message_id",
+        "recorded_at",
+        "recorded_by",
+    ]);
+    for r in rows {
+        listing.push(vec![
+            r.org_number.to_string(),
+            r.org_name.clone(),
+            r.effective_date.to_string(),
+            store::timestamp(r.received_at),
+            r.message_id.clone().unwrap_or_default(),
+            store::timestamp(r.recorded_at),
+            r.recorded_by.clone(),
+        ]);
+    }
+    listing
+}
+
+/// Answers in the outbox.
+pub fn outbox(rows: &[OutboxItem]) -> Listing {
+    let mut listing = Listing::new(&["id", "kind", "recipient", "status", "attempts", "last_error"]);
+    for r in rows {
+        listing.push(vec![
+            r.id.to_string(),
+            r.kind.as_str().to_string(),
+            r.recipient.clone(),
+            r.status.as_str().to_string(),
+            r.attempts.to_string(),
+            r.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    listing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_as_rfc_4180_and_neutralises_formulas() {
+        let mut l = Listing::new(&["a", "b"]);
+        l.push(vec!["=HYPERLINK(\"x\")".into(), "Kommun, \"Norra\"\nrad".into()]);
+        l.push(vec!["-1".into(), "plain".into()]);
+        assert_eq!(l.to_csv(), "a,b\r\n\"'=HYPERLINK(\"\"x\"\")\",\"Kommun, \"\"Norra\"\"\nrad\"\r\n'-1,plain\r\n");
+    }
+
+    #[test]
+    fn tables_align_columns_under_capital_headers() {
+        let mut l = Listing::new(&["org_number", "name"]);
+        l.push(vec!["212000-3005".into(), "Uppsala kommun".into()]);
+        assert_eq!(l.to_table(), "ORG NUMBER   NAME\n212000-3005  Uppsala kommun\n");
+    }
+}
