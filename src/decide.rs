@@ -3,9 +3,10 @@
 use chrono::NaiveDate;
 
 use crate::classify;
-use crate::domain::{Decision, Field, Reason, Termination, Verdict};
+use crate::domain::{Decision, Field, Grounds, Reason, StatementRule, Termination, Verdict};
 use crate::extract::{
-    DateFinding, Extraction, Intent, NameFinding, OrgNumberFinding, OrgNumberProblem, is_insurer_name,
+    DateFinding, Extraction, Intent, NameFinding, NumberFound, OrgNumberFinding, OrgNumberProblem, TextOrigin,
+    is_insurer_name,
 };
 use crate::mail::Inbound;
 
@@ -26,14 +27,25 @@ pub fn ignore(mail: &Inbound, ctx: &Context<'_>) -> Option<Decision> {
 }
 
 /// Decides on what was extracted. Also used when a thread's earlier mail has
-/// been merged in.
+/// been merged in. An accept needs positive evidence for each fact (see
+/// [`Grounds`]); anything short of it asks the sender or an officer.
 pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Decision {
     let mut missing = Vec::new();
     let mut reasons = Vec::new();
     let mut doubtful = Vec::new();
 
+    // A subject "Uppsägning" says what the mail is about only when the mail
+    // also gives the facts; a "Tack!" under it states nothing.
+    let states_a_fact = !matches!(extraction.org_number, OrgNumberFinding::None)
+        || !matches!(extraction.effective_date, DateFinding::None);
+    let subject_only = extraction.intent.rule == Some(StatementRule::SubjectNotice) && !states_a_fact;
     match extraction.intent.intent {
+        Intent::Terminate if subject_only => {
+            missing.push(Field::Intent);
+            doubtful.push(Reason::NoTerminationIntent);
+        }
         Intent::Terminate => {}
+        Intent::Uncertain => doubtful.push(Reason::IntentUncertain),
         Intent::Question => doubtful.push(Reason::Question),
         Intent::Withdrawal => doubtful.push(Reason::Withdrawal),
         Intent::OtherService => doubtful.push(Reason::OtherService),
@@ -43,8 +55,27 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
         }
     }
 
+    // Several organisations: several numbers and names, or one terminating
+    // for another. Their names' ambiguity then says nothing more.
+    let several = extraction.intent.on_behalf
+        || extraction.org_number.distinct_count() >= 2 && extraction.org_name.distinct_count() >= 2;
+    if extraction.intent.on_behalf {
+        doubtful.push(Reason::SeveralOrganisations);
+    }
+
+    // The sender's own text states nothing: the statement is someone else's.
+    if extraction.read_from == TextOrigin::Forwarded {
+        doubtful.push(Reason::Forwarded);
+    }
+
     let org_number = match &extraction.org_number {
-        OrgNumberFinding::Found(f) => Some(f.value),
+        OrgNumberFinding::Found(NumberFound { value, basis: Some(_), .. }) => Some(*value),
+        // Stored before the basis was recorded: an officer looks at it.
+        OrgNumberFinding::Found(NumberFound { basis: None, .. }) | OrgNumberFinding::Unlabelled { .. } => {
+            missing.push(Field::OrgNumber);
+            doubtful.push(Reason::OrgNumberUnlabelled);
+            None
+        }
         OrgNumberFinding::None => {
             missing.push(Field::OrgNumber);
             None
@@ -59,7 +90,6 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
         }
         OrgNumberFinding::Ambiguous { .. } => {
             missing.push(Field::OrgNumber);
-            let several = extraction.org_number.distinct_count() >= 2 && extraction.org_name.distinct_count() >= 2;
             doubtful.push(if several { Reason::SeveralOrganisations } else { Reason::AmbiguousOrgNumber });
             None
         }
@@ -76,7 +106,7 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
         }
         NameFinding::Ambiguous { labeled, .. } => {
             missing.push(Field::OrgName);
-            doubtful.push(if *labeled { Reason::SeveralOrganisations } else { Reason::AmbiguousOrgName });
+            doubtful.push(if *labeled || several { Reason::SeveralOrganisations } else { Reason::AmbiguousOrgName });
             None
         }
     };
@@ -112,6 +142,11 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
             reasons.push(Reason::EffectiveDateNotADate);
             None
         }
+        DateFinding::Vague { .. } => {
+            missing.push(Field::EffectiveDate);
+            reasons.push(Reason::EffectiveDateVague);
+            None
+        }
         DateFinding::Ambiguous { .. } => {
             missing.push(Field::EffectiveDate);
             doubtful.push(Reason::AmbiguousEffectiveDate);
@@ -134,9 +169,17 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
     if !missing.is_empty() {
         return Decision::new(Verdict::Incomplete, missing, reasons, None);
     }
-    match (org_number, org_name, effective_date) {
-        (Some(org_number), Some(org_name), Some(effective_date)) => {
-            Decision::new(Verdict::Accept, missing, reasons, Some(Termination { org_number, org_name, effective_date }))
+    let statement = extraction.intent.rule;
+    let basis = match &extraction.org_number {
+        OrgNumberFinding::Found(f) => f.basis,
+        _ => None,
+    };
+    match (org_number, org_name, effective_date, statement, basis) {
+        (Some(org_number), Some(org_name), Some(effective_date), Some(statement), Some(org_number_basis)) => {
+            let termination = Termination { org_number, org_name, effective_date };
+            let mut decision = Decision::new(Verdict::Accept, missing, reasons, Some(termination));
+            decision.grounds = Some(Grounds { statement, org_number: org_number_basis });
+            decision
         }
         // Unreachable by construction; quarantine rather than trust it.
         _ => Decision::quarantine(missing, reasons),

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumMessage, EnumString, IntoStaticStr, VariantArray};
 
-use super::OrgNumber;
+use super::{Grounds, OrgNumber};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray, Display,
@@ -81,10 +81,14 @@ pub enum Reason {
     EffectiveDateInvalid,
     /// The date is given as words such as "omgående" or "med omedelbar verkan".
     EffectiveDateNotADate,
+    /// The date is not one specific day: a deadline ("senast 1 mars"), a period ("vid årsskiftet", "i januari 2027").
+    EffectiveDateVague,
     /// The day the mail was received is unknown, so the effective date cannot be checked.
     ReceivedDateUnknown,
     /// Two different organisation numbers could be the terminating party.
     AmbiguousOrgNumber,
+    /// The only organisation number stands alone: not labelled as one, not in the stating sentence, not beside the name.
+    OrgNumberUnlabelled,
     /// Two different effective dates are given.
     AmbiguousEffectiveDate,
     /// Two different organisation names are given as the terminating party.
@@ -97,6 +101,10 @@ pub enum Reason {
     Withdrawal,
     /// The mail asks how to terminate rather than terminating.
     Question,
+    /// The termination is hedged, planned or conditional ("vi överväger att säga upp", "we may cancel"), not decided.
+    IntentUncertain,
+    /// The termination is stated only in a mail forwarded from someone else; the sender states nothing of their own.
+    Forwarded,
     /// The mail terminates another service than LEFI Prenumeration, or a newsletter.
     OtherService,
     /// The facts appear to be only in an attachment, which is not read.
@@ -146,6 +154,9 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     /// Set when the verdict is `Accept`.
     pub termination: Option<Termination>,
+    /// The positive rules an automatic accept met (none for an officer's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounds: Option<Grounds>,
 }
 
 impl Decision {
@@ -167,7 +178,7 @@ impl Decision {
         missing.dedup();
         reasons.sort();
         reasons.dedup();
-        Decision { verdict, missing, reasons, termination }
+        Decision { verdict, missing, reasons, termination, grounds: None }
     }
 }
 

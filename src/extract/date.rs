@@ -1,11 +1,14 @@
-//! The date from which the termination applies.
+//! The date from which the termination applies: one specific day.
 //!
 //! Dates are recognised in the forms Swedish and English writers use; a date
 //! counts as the effective date when a phrase such as "från och med", "per" or
 //! "as of" stands right before it, or when it is the only date in the sentence
 //! that states the termination. "t.o.m. D" keeps the service until D, so the
 //! termination applies from the day after. Dates without a year are resolved
-//! against the day the mail was received, never the wall clock.
+//! against the day the mail was received, never the wall clock. A deadline
+//! ("senast 1 mars", "before 1 March") or a period ("vid årsskiftet", "i
+//! januari 2027", "efter sommaren", "Q2") is not one day: the sender is asked
+//! for the day.
 
 use std::sync::LazyLock;
 
@@ -35,6 +38,36 @@ pub enum DateFinding {
     NotADate {
         evidence: Evidence,
     },
+    /// A deadline or a period, not one day.
+    Vague {
+        evidence: Evidence,
+    },
+}
+
+/// What became of one date the extraction looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateNote {
+    /// After "från och med", "per", "as of" … : the effective date's place.
+    Anchored,
+    /// The only kind of date in the sentence that states the termination.
+    InStatement,
+    /// Neither anchored nor in the statement, while another date is.
+    NotTheEffectiveDate,
+    /// A deadline ("senast", "före", "by"): not the day it takes effect.
+    Deadline,
+    /// The day does not exist, or is implausibly far off.
+    Invalid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateConsidered {
+    /// As written.
+    pub written: String,
+    /// As read (YYYY-MM-DD), when it is a day.
+    pub value: Option<NaiveDate>,
+    pub evidence: Evidence,
+    pub note: DateNote,
 }
 
 /// Years further ahead than this are typing errors, not plans.
@@ -55,8 +88,6 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
         | \b[0-9]{{1,2}}/[0-9]{{1,2}}(?:(?:\s*-\s*|\s+|/)[0-9]{{4}})?\b
         | \b[0-9]{{1,2}}(?::[ae]|st|nd|rd|th)?\.?\s+(?:of\s+)?(?:{MONTHS})\.?(?:,?\s+[0-9]{{4}})?\b
         | \b(?:{MONTHS})\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)[0-9]{{4}}\b
-        | (?:årsskiftet|\bnyåret|\bnyår|\bnew\s+year)(?:\s+(?:[0-9]{{4}}\s*/\s*)?[0-9]{{4}})?
-        | \bmånadsskiftet
         | \b(?:idag|i\s+dag|today|dags\s+dato)\b
         "
     ))
@@ -100,8 +131,83 @@ static NOT_A_DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Dates in words; every other form has digits.
-static DATE_WORDS: LazyLock<Words> =
-    LazyLock::new(|| Words::new(&["årsskift", "nyår", "new", "månadsskift", "dag", "today", "dato"]));
+static DATE_WORDS: LazyLock<Words> = LazyLock::new(|| Words::new(&["dag", "today", "dato"]));
+
+/// A deadline before a date: the day is a limit, not the day it takes effect.
+static DEADLINE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"(?x)(?:senast|före|innan|by|no\s+later\s+than|not\s+later\s+than|before|prior\s+to)\s*(?:den\s+|the\s+)?$",
+    )
+});
+
+/// Periods, not days: "vid årsskiftet", "i januari 2027", "efter sommaren", "Q2".
+static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(&format!(
+        r"(?x)
+        (?:års|halvårs|månads|kvartals)skiftet\w* | \bnyår\w* | \bnew\s+year
+        | \b(?:i|från|från\s+och\s+med|fr\.?\s?o\.?\s?m\.?|per|under|efter|in|from|as\s+of|starting|during|after)\s+(?:{FULL_MONTHS})(?:\s+[0-9]{{4}})?\b
+        | \b(?:{FULL_MONTHS})\s+[0-9]{{4}}\b
+        | \b(?:efter|under|till|före|innan|i|inför)\s+(?:sommaren|våren|hösten|vintern|sommar|vår|höst|vinter|jul|påsk)\w*
+        | \b(?:nästa|kommande)\s+(?:år|månad|kvartal|halvår)\w* | \bq[1-4]\b | \bkvartal\s*[1-4]\b
+        | \b(?:första|andra|tredje|fjärde)\s+kvartalet | \b(?:första|andra)\s+halvåret
+        | \bend\s+of\s+(?:the\s+)?(?:year|month|quarter|{FULL_MONTHS}) | \bnext\s+(?:year|month|quarter)
+        | \b(?:first|second|third|fourth)\s+quarter | \b(?:in|during|after)\s+the\s+(?:spring|summer|autumn|fall|winter)
+        "
+    ))
+});
+static PERIOD_WORDS: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(&[
+        "skiftet",
+        "nyår",
+        "new year",
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+        "january",
+        "february",
+        "march",
+        "may",
+        "june",
+        "july",
+        "august",
+        "october",
+        "sommar",
+        "vår",
+        "höst",
+        "vinter",
+        "jul",
+        "påsk",
+        "nästa",
+        "kommande",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "kvartal",
+        "halvår",
+        "end of",
+        "next",
+        "quarter",
+        "spring",
+        "summer",
+        "autumn",
+        "fall",
+        "winter",
+    ])
+});
+
+/// Month names written out (an abbreviation with a year is too rare a period to tell).
+const FULL_MONTHS: &str = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december\
+|january|february|march|may|june|july|august|october";
 
 enum Parsed {
     Date(NaiveDate),
@@ -113,15 +219,17 @@ struct Candidate {
     end: usize,
     parsed: Parsed,
     anchored: bool,
+    deadline: bool,
 }
 
-pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -> DateFinding {
+pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -> (DateFinding, Vec<DateConsidered>) {
     let lower = &text.lower;
     let mut candidates = Vec::new();
     let may_hold_dates = lower.bytes().any(|b| b.is_ascii_digit()) || text.mentions(&DATE_WORDS);
     for whole in may_hold_dates.then(|| DATE.find_iter(lower)).into_iter().flatten() {
         let written = read(whole.as_str());
         let (anchored, until) = anchor_before(lower, whole.start());
+        let deadline = !anchored && DEADLINE.is_match(before(lower, whole.start()));
         // "1/1" without a year is a fraction or a reference unless anchored.
         if matches!(written, Written::Numeric { form: Form::Slash, year: None, .. }) && !anchored {
             continue;
@@ -135,51 +243,89 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
             (Parsed::Date(d), Some(r)) if d.year() > r.year() + MAX_YEARS_AHEAD || d.year() < 1990 => Parsed::Invalid,
             (p, _) => p,
         };
-        candidates.push(Candidate { start: whole.start(), end: whole.end(), parsed, anchored });
+        candidates.push(Candidate { start: whole.start(), end: whole.end(), parsed, anchored, deadline });
     }
 
-    let in_statement = |c: &Candidate| {
-        text.source_at(c.start) == super::TextOrigin::Subject
-            || intent.sentences.iter().any(|(s, e)| *s <= c.start && c.start < *e)
+    let in_statement = |start: usize| {
+        text.source_at(start) == super::TextOrigin::Subject
+            || intent.sentences.iter().any(|(s, e)| *s <= start && start < *e)
     };
     // Dates after an anchoring phrase when there are any, else those in the
-    // stating sentences.
+    // stating sentences; a deadline is never the effective date.
     let any_anchored = candidates.iter().any(|c| c.anchored);
-    let chosen = candidates.iter().filter(|c| if any_anchored { c.anchored } else { in_statement(c) });
-
+    let note = |c: &Candidate| match c.parsed {
+        Parsed::Invalid if c.anchored || in_statement(c.start) => DateNote::Invalid,
+        _ if c.deadline => DateNote::Deadline,
+        _ if c.anchored => DateNote::Anchored,
+        _ if !any_anchored && in_statement(c.start) => DateNote::InStatement,
+        _ => DateNote::NotTheEffectiveDate,
+    };
+    let mut notes = Vec::new();
     let mut valid: Vec<Found<NaiveDate>> = Vec::new();
     let mut invalid: Option<&Candidate> = None;
-    for c in chosen {
-        match c.parsed {
-            Parsed::Date(d) => {
-                if !valid.iter().any(|f| f.value == d) {
-                    valid.push(Found { value: d, evidence: text.evidence(c.start, c.end) });
-                }
+    let mut deadline: Option<&Candidate> = None;
+    for c in &candidates {
+        let n = note(c);
+        notes.push(DateConsidered {
+            written: text.original[c.start..c.end].to_string(),
+            value: match c.parsed {
+                Parsed::Date(d) => Some(d),
+                Parsed::Invalid => None,
+            },
+            evidence: text.evidence(c.start, c.end),
+            note: n,
+        });
+        match (n, &c.parsed) {
+            (DateNote::Anchored | DateNote::InStatement, Parsed::Date(d)) if !valid.iter().any(|f| f.value == *d) => {
+                valid.push(Found { value: *d, evidence: text.evidence(c.start, c.end) });
             }
-            Parsed::Invalid => {
+            (DateNote::Invalid, _) => {
                 invalid.get_or_insert(c);
             }
+            (DateNote::Deadline, _) => {
+                deadline.get_or_insert(c);
+            }
+            _ => {}
         }
     }
-    match (valid.len(), invalid) {
+    let finding = match (valid.len(), invalid) {
         (1, None) => DateFinding::Found(valid.remove(0)),
         (0, Some(c)) => DateFinding::Invalid { evidence: text.evidence(c.start, c.end) },
-        (0, None) => match text.mentions(&NOT_A_DATE_WORDS).then(|| NOT_A_DATE.find(lower)).flatten() {
-            Some(m) => DateFinding::NotADate { evidence: text.evidence(m.start(), m.end()) },
-            None => DateFinding::None,
+        (0, None) => match (deadline, period(text, intent)) {
+            (Some(c), _) => DateFinding::Vague { evidence: text.evidence(c.start, c.end) },
+            (None, Some((s, e))) => DateFinding::Vague { evidence: text.evidence(s, e) },
+            (None, None) => match text.mentions(&NOT_A_DATE_WORDS).then(|| NOT_A_DATE.find(lower)).flatten() {
+                Some(m) => DateFinding::NotADate { evidence: text.evidence(m.start(), m.end()) },
+                None => DateFinding::None,
+            },
         },
         // An impossible date beside a valid one is still a contradiction.
         _ => DateFinding::Ambiguous { candidates: valid },
-    }
+    };
+    (finding, notes)
 }
 
-/// Looks at the words right before a date for an anchoring phrase.
-fn anchor_before(lower: &str, start: usize) -> (bool, bool) {
+/// A period named in a sentence about the termination.
+fn period(text: &Text, intent: &IntentFinding) -> Option<(usize, usize)> {
+    if intent.sentences.is_empty() || !text.mentions(&PERIOD_WORDS) {
+        return None;
+    }
+    let about = |at: usize| intent.sentences.iter().any(|(s, e)| *s <= at && at < *e);
+    PERIOD.find_iter(&text.lower).map(|m| (m.start(), m.end())).find(|(s, _)| about(*s))
+}
+
+/// Up to 60 bytes of `lower` before `start`, from a character boundary.
+fn before(lower: &str, start: usize) -> &str {
     let mut from = start.saturating_sub(60);
     while !lower.is_char_boundary(from) {
         from += 1;
     }
-    let before = &lower[from..start];
+    &lower[from..start]
+}
+
+/// Looks at the words right before a date for an anchoring phrase.
+fn anchor_before(lower: &str, start: usize) -> (bool, bool) {
+    let before = before(lower, start);
     // Both kinds may end here ("from until"? no, but "tom" ends "custom"); the
     // phrase that starts first is the one that was written.
     match (FROM.find(before), UNTIL.find(before)) {
@@ -194,8 +340,6 @@ fn anchor_before(lower: &str, start: usize) -> (bool, bool) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Written {
     Numeric { form: Form, day: u32, month: u32, year: Option<i32> },
-    NewYear { year: Option<i32> },
-    MonthChange,
     Today,
 }
 
@@ -214,12 +358,6 @@ fn read(matched: &str) -> Written {
     let number = |i: usize| numbers.get(i).and_then(|n| n.parse::<u32>().ok());
     let month = matched.split(|c: char| !c.is_alphabetic()).find_map(month_number);
     if !matched.starts_with(|c: char| c.is_ascii_digit()) {
-        if matched.starts_with("årsskiftet") || matched.starts_with("nyår") || matched.starts_with("new") {
-            return Written::NewYear { year: numbers.last().and_then(|n| n.parse().ok()) };
-        }
-        if matched.starts_with("månadsskiftet") {
-            return Written::MonthChange;
-        }
         let Some(month) = month else { return Written::Today };
         // "January 1, 2027".
         let (day, year) = (number(0).unwrap_or(0), number(1).map(|y| y as i32));
@@ -242,13 +380,6 @@ fn resolve(written: Written, reference: Option<NaiveDate>) -> Option<Parsed> {
     match written {
         Written::Numeric { day, month, year: Some(y), .. } => ymd(y, month, day),
         Written::Numeric { day, month, year: None, .. } => yearless(month, day, reference),
-        Written::NewYear { year: Some(y) } => ymd(y, 1, 1),
-        Written::NewYear { year: None } => reference.and_then(|r| ymd(r.year() + 1, 1, 1)),
-        Written::MonthChange => {
-            let r = reference?;
-            let (y, m) = if r.month() == 12 { (r.year() + 1, 1) } else { (r.year(), r.month() + 1) };
-            ymd(y, m, 1)
-        }
         Written::Today => reference.map(Parsed::Date),
     }
 }
@@ -298,7 +429,7 @@ mod tests {
     fn date(body: &str) -> DateFinding {
         let t = Text::new("", body, TextOrigin::Body);
         let i = intent::find(&t);
-        find(&t, &i, NaiveDate::from_ymd_opt(2026, 11, 20))
+        find(&t, &i, NaiveDate::from_ymd_opt(2026, 11, 20)).0
     }
 
     fn found(body: &str) -> Option<String> {
@@ -321,7 +452,6 @@ mod tests {
             "We terminate the service effective January 1, 2027.",
             "Vi säger upp tjänsten t.o.m. 31 december 2026.",
             "Vi säger upp tjänsten från 1 januari.",
-            "Vi säger upp tjänsten vid årsskiftet.",
         ] {
             assert_eq!(found(body).as_deref(), Some("2027-01-01"), "{body}");
         }
@@ -332,6 +462,25 @@ mod tests {
         assert!(matches!(date("Vi säger upp tjänsten omgående."), DateFinding::NotADate { .. }));
         assert!(matches!(date("Vi säger upp tjänsten från 31 april 2027."), DateFinding::Invalid { .. }));
         assert!(matches!(date("Vi säger upp tjänsten från 2207-01-01."), DateFinding::Invalid { .. }));
+    }
+
+    #[test]
+    fn deadlines_and_periods_are_not_one_day() {
+        for body in [
+            "Vi säger upp tjänsten vid årsskiftet.",
+            "Vi säger upp tjänsten, senast 1 mars 2027.",
+            "Vi säger upp tjänsten i januari 2027.",
+            "Vi säger upp tjänsten från och med januari 2027.",
+            "Vi säger upp tjänsten efter sommaren.",
+            "We hereby terminate the service in Q2.",
+            "We hereby terminate the service by 1 March 2027.",
+        ] {
+            assert!(matches!(date(body), DateFinding::Vague { .. }), "{body}: {:?}", date(body));
+        }
+        assert_eq!(
+            found("Vi säger upp tjänsten från 1 mars 2027, senast vid årsskiftet.").as_deref(),
+            Some("2027-03-01")
+        );
     }
 
     #[test]

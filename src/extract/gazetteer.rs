@@ -87,6 +87,20 @@ pub const NOT_NAME_WORDS: &[&str] = &[
     "härmed",
     "vi",
     "jag",
+    "hur",
+    "vad",
+    "när",
+    "varför",
+    "vilken",
+    "vilket",
+    "vilka",
+    "kan",
+    "ska",
+    "how",
+    "what",
+    "when",
+    "why",
+    "can",
     "ni",
     "hej",
     "hejsan",
@@ -168,4 +182,18 @@ pub const ORG_WORDS: &[&str] = &[
     "authority",
     "council",
     "municipality",
+];
+
+/// State agencies' short names and their full names (lower case): two ways of
+/// naming one party, never a contradiction.
+pub const AGENCY_SHORT_NAMES: &[(&str, &str)] = &[
+    ("csn", "centrala studiestödsnämnden"),
+    ("isf", "inspektionen för socialförsäkringen"),
+    ("ivo", "inspektionen för vård och omsorg"),
+    ("scb", "statistiska centralbyrån"),
+    ("sis", "statens institutionsstyrelse"),
+    ("spv", "statens tjänstepensionsverk"),
+    ("mfof", "myndigheten för familjerätt och föräldraskapsstöd"),
+    ("kronofogden", "kronofogdemyndigheten"),
+    ("vgr", "västra götalandsregionen"),
 ];

@@ -23,12 +23,12 @@ use serde::{Deserialize, Serialize};
 use crate::domain::OrgNumber;
 use crate::mail::Inbound;
 
-pub use date::DateFinding;
+pub use date::{DateConsidered, DateFinding, DateNote};
 pub use insurer::is_insurer_name;
-pub use intent::{Intent, IntentFinding};
+pub use intent::{Intent, IntentFinding, Sentence, SentenceClass};
 use keywords::Words;
 pub use org_name::NameFinding;
-pub use org_number::{OrgNumberFinding, OrgNumberProblem};
+pub use org_number::{NumberConsidered, NumberFound, NumberNote, OrgNumberFinding, OrgNumberProblem};
 use text::Text;
 
 /// Which part of the mail a value was read from.
@@ -47,12 +47,19 @@ pub enum TextOrigin {
 pub struct Evidence {
     pub text: String,
     pub source: TextOrigin,
+    /// The value's bytes within `text`, for highlighting exactly it. Empty
+    /// (0, 0) in extractions stored before it was recorded, or when the value
+    /// lies beyond the bounded line.
+    #[serde(default)]
+    pub at: (usize, usize),
 }
 
 const MAX_EVIDENCE_CHARS: usize = 240;
 
 impl Evidence {
-    pub fn new(line: &str, source: TextOrigin) -> Self {
+    /// `line` with the value at `at` (bytes within `line`).
+    pub fn new(line: &str, source: TextOrigin, at: (usize, usize)) -> Self {
+        let lead = line.len() - line.trim_start().len();
         let line = line.trim();
         // A line of no more bytes than the limit has no more characters either.
         let bounded = if line.len() <= MAX_EVIDENCE_CHARS {
@@ -60,7 +67,22 @@ impl Evidence {
         } else {
             line.char_indices().nth(MAX_EVIDENCE_CHARS).map_or(line, |(cut, _)| &line[..cut])
         };
-        Evidence { text: org_number::mask_personal_numbers(bounded.to_string()), source }
+        let (start, end) = (at.0.saturating_sub(lead), at.1.saturating_sub(lead));
+        if end > bounded.len() || start > end || !bounded.is_char_boundary(start) || !bounded.is_char_boundary(end) {
+            return Evidence { text: org_number::mask_personal_numbers(bounded.to_string()), source, at: (0, 0) };
+        }
+        // Masked in three pieces, so that the value's place is known after the
+        // masks (which are longer than the digits) are in.
+        let before = org_number::mask_personal_numbers(bounded[..start].to_string());
+        let value = org_number::mask_personal_numbers(bounded[start..end].to_string());
+        let after = org_number::mask_personal_numbers(bounded[end..].to_string());
+        let at = (before.len(), before.len() + value.len());
+        Evidence { text: before + &value + &after, source, at }
+    }
+
+    /// The value as it stands in the line (empty when its place is unknown).
+    pub fn value(&self) -> &str {
+        self.text.get(self.at.0..self.at.1).unwrap_or("")
     }
 }
 
@@ -81,6 +103,12 @@ pub struct Extraction {
     pub read_from: TextOrigin,
     /// The text mentions an attachment ("se bifogad fil", "attached").
     pub mentions_attachment: bool,
+    /// Every number of the organisation-number shape looked at, and what became of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub numbers_considered: Vec<NumberConsidered>,
+    /// Every date looked at, and what became of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dates_considered: Vec<DateConsidered>,
 }
 
 impl Extraction {
@@ -146,9 +174,15 @@ pub fn extract(mail: &Inbound, reference: Option<NaiveDate>) -> Extraction {
 
 fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
     let intent = intent::find(text);
-    let org_number = org_number::find(text);
-    let org_name = org_name::find(text, &intent, &org_number);
-    let effective_date = date::find(text, &intent, reference);
+    let numbers = org_number::candidates(text);
+    let org_name = org_name::find(text, &intent, &numbers);
+    let name = match &org_name {
+        NameFinding::Found(f) => Some(f.value.as_str()),
+        _ => None,
+    };
+    let place = org_number::Placement { stating: &intent.sentences, name };
+    let (org_number, numbers_considered) = org_number::choose(text, &numbers, &place);
+    let (effective_date, dates_considered) = date::find(text, &intent, reference);
     Extraction {
         mentions_attachment: text.mentions(&ATTACHMENT_WORDS),
         intent,
@@ -156,6 +190,8 @@ fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
         org_name,
         effective_date,
         read_from: TextOrigin::Body,
+        numbers_considered,
+        dates_considered,
     }
 }
 

@@ -46,7 +46,8 @@ impl Text {
     /// The line around `start..end`, as evidence.
     pub fn evidence(&self, start: usize, end: usize) -> Evidence {
         let (ls, le) = self.line_bounds(start, end);
-        Evidence::new(&self.original[ls..le], self.source_at(start))
+        let at = (start - ls, end.min(le) - ls);
+        Evidence::new(&self.original[ls..le], self.source_at(start), at)
     }
 
     pub fn line_bounds(&self, start: usize, end: usize) -> (usize, usize) {

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 mod charset;
 pub mod html;
+mod normalise;
 pub mod raw;
 pub mod sections;
 
@@ -102,7 +103,10 @@ impl Inbound {
     /// Attachments that may hold facts we do not read: not layout images, and
     /// not forwarded mails (those are read as text).
     pub fn attachments_with_content(&self) -> impl Iterator<Item = &Attachment> {
-        self.attachments.iter().filter(|a| !a.inline && a.content_type != "message/rfc822")
+        // A calendar invitation or a contact card is not a letter.
+        const NOT_LETTERS: &[&str] =
+            &["message/rfc822", "text/calendar", "application/ics", "text/vcard", "text/x-vcard"];
+        self.attachments.iter().filter(|a| !a.inline && !NOT_LETTERS.contains(&a.content_type.as_str()))
     }
 }
 
@@ -159,11 +163,12 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
     read_headers(&message, &mut inbound);
     let (_, is_forward) = strip_subject_prefixes(&inbound.subject);
     let (text, from_html) = body_text(&message, &mut inbound.problems);
+    let text = normalise::characters(text);
     inbound.from_html = from_html;
     inbound.sections = sections::split(&text, is_forward);
     for part in message.attachments() {
         if let PartType::Message(nested) = &part.body {
-            let forwarded = nested_as_text(nested, &mut inbound.problems);
+            let forwarded = normalise::characters(nested_as_text(nested, &mut inbound.problems));
             if !forwarded.trim().is_empty() {
                 inbound.sections.push(Section { kind: SectionKind::Forwarded, text: forwarded });
             }
@@ -213,7 +218,7 @@ fn read_headers(message: &Message<'_>, inbound: &mut Inbound) {
     inbound.references = id_list(references);
     inbound.from = from.and_then(|a| a.first()).and_then(mailbox);
     inbound.reply_to = reply_to.and_then(|a| a.first()).and_then(mailbox);
-    inbound.subject = subject(message, subject_header);
+    inbound.subject = normalise::characters(subject(message, subject_header));
     inbound.date = date.and_then(to_chrono);
     inbound.is_report = content_type.is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
@@ -397,10 +402,12 @@ fn collect_text(message: &Message<'_>, ids: &[u32], want_html: bool, problems: &
     for id in ids {
         let Some(part) = message.parts.get(*id as usize) else { continue };
         let text = match &part.body {
-            PartType::Text(t) if !want_html => decoded(message, part, t, problems),
+            PartType::Text(t) if !want_html => unflowed(part, decoded(message, part, t, problems)),
             PartType::Html(h) if want_html => Cow::Owned(html::html_to_text(&decoded(message, part, h, problems))),
             // A text/plain body listed among html bodies (no HTML alternative).
-            PartType::Text(t) if want_html && message.text_body.is_empty() => decoded(message, part, t, problems),
+            PartType::Text(t) if want_html && message.text_body.is_empty() => {
+                unflowed(part, decoded(message, part, t, problems))
+            }
             _ => continue,
         };
         if out.is_empty() {
@@ -420,6 +427,16 @@ fn collect_text(message: &Message<'_>, ids: &[u32], want_html: bool, problems: &
         }
     }
     normalise_newlines(out)
+}
+
+/// A `format=flowed` text part with the client's line breaks taken out.
+fn unflowed<'a>(part: &MessagePart<'_>, text: Cow<'a, str>) -> Cow<'a, str> {
+    let Some(ct) = part.content_type() else { return text };
+    if !ct.attribute("format").is_some_and(|f| f.eq_ignore_ascii_case("flowed")) {
+        return text;
+    }
+    let delsp = ct.attribute("delsp").is_some_and(|d| d.eq_ignore_ascii_case("yes"));
+    Cow::Owned(normalise::unflow(&text, delsp))
 }
 
 fn decoded<'a>(

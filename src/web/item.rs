@@ -218,6 +218,7 @@ fn intent_sv(i: crate::extract::Intent) -> &'static str {
     match i {
         Intent::Terminate => "uppsägning",
         Intent::Question => "fråga",
+        Intent::Uncertain => "osäker (övervägs, planeras)",
         Intent::Withdrawal => "återkallelse",
         Intent::OtherService => "annan tjänst",
         Intent::None => "ingen uppsägning",

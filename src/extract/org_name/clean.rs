@@ -32,9 +32,13 @@ pub(super) fn strip_leading_non_names(run: &str) -> String {
 fn is_non_name(word: &str) -> bool {
     with_lowered(word, |lower| {
         NOT_NAME_WORDS.iter().any(|n| n.as_bytes() == lower)
-            || DEPARTMENT_SUFFIXES.iter().any(|s| lower.ends_with(s.as_bytes()))
+            // "Socialnämnden" is a department; "Länsstyrelsen" is the authority.
+            || DEPARTMENT_SUFFIXES.iter().any(|s| lower.ends_with(s.as_bytes())) && !AUTHORITY_HEADS.contains(&lower)
     })
 }
+
+/// Words that end like a department but name an authority of their own.
+const AUTHORITY_HEADS: &[&[u8]] = &["länsstyrelsen".as_bytes()];
 
 /// `test` asked of `word` in lower case, lowered on the stack when it fits.
 fn with_lowered(word: &str, test: impl Fn(&[u8]) -> bool) -> bool {

@@ -9,10 +9,10 @@ mod public_body;
 use serde::{Deserialize, Serialize};
 
 use super::Found;
-use super::gazetteer::{AGENCIES, ORG_WORDS};
+use super::gazetteer::{AGENCIES, AGENCY_SHORT_NAMES, ORG_WORDS};
 use super::insurer::is_insurer_name;
 use super::intent::IntentFinding;
-use super::org_number::OrgNumberFinding;
+use super::org_number::Candidate as NumberCandidate;
 use super::party::PartyForm;
 use super::pattern;
 use super::text::{self, Text};
@@ -56,7 +56,7 @@ const RANK_STATEMENT: u8 = 3;
 const RANK_BESIDE_NUMBER: u8 = 2;
 const RANK_ELSEWHERE: u8 = 1;
 
-pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) -> NameFinding {
+pub fn find(text: &Text, intent: &IntentFinding, numbers: &[NumberCandidate]) -> NameFinding {
     let mut candidates = Vec::new();
     let original = &text.original;
 
@@ -73,11 +73,83 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
     }
 
     // Only the best-ranked candidates are chosen from: a labeled name makes
-    // every name found in running text irrelevant.
+    // every name found in running text irrelevant — unless the sentence that
+    // states the termination names another party ("Härnösands kommun säger
+    // härmed upp" above "Organisationsnamn: Kramfors kommun").
     if candidates.is_empty() {
-        names_in_running_text(text, intent, org_number, &mut candidates);
+        names_in_running_text(text, intent, numbers, &mut candidates);
+        return choose(text, candidates);
     }
-    choose(text, candidates)
+    let stating = |c: &Candidate| intent.stating.iter().any(|(s, e)| *s <= c.start && c.start < *e);
+    let contradicting: Vec<Candidate> = stated_parties(text)
+        .into_iter()
+        .filter(stating)
+        .chain(public_bodies_in(text, &intent.stating))
+        .filter(|p| !candidates.iter().any(|l| same_name(&l.name, &p.name)))
+        .collect();
+    if contradicting.is_empty() {
+        return choose(text, candidates);
+    }
+    candidates.extend(contradicting.into_iter().map(|c| Candidate { rank: RANK_LABELED, ..c }));
+    match choose(text, candidates) {
+        NameFinding::Ambiguous { candidates, .. } => NameFinding::Ambiguous { candidates, labeled: false },
+        other => other,
+    }
+}
+
+/// The names the terminating-party forms give ("Härmed säger X upp", "X säger upp").
+fn stated_parties(text: &Text) -> Vec<Candidate> {
+    let original = &text.original;
+    let mut out = Vec::new();
+    // Separate forms, because one sentence can hold two of them.
+    for form in PartyForm::ALL.into_iter().filter(|form| text.may_mention(form.key_words())) {
+        for (m_start, m_end) in form.matches(original) {
+            let (start, end) = party_span(form, &original[m_start..m_end]);
+            let (start, end) = (m_start + start, m_start + end);
+            let name = clean(&strip_leading_non_names(&original[start..end]));
+            if name.is_empty() || is_forsakringskassan(&name) || name.split_whitespace().count() > 5 {
+                continue;
+            }
+            out.push(Candidate { name, start, end, rank: RANK_STATEMENT });
+        }
+    }
+    out
+}
+
+/// The same party, however cased or spaced, with or without a genitive -s,
+/// by its short name or its full one, or one name holding the other
+/// ("Region Skåne" in "Region Skåne Regionstyrelsen").
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (comparable(a), comparable(b));
+    let short_for = |x: &str, y: &str| AGENCY_SHORT_NAMES.iter().any(|(s, full)| *s == x && *full == y);
+    a == b
+        || same_but_genitive(&a, &b)
+        || short_for(&a, &b)
+        || short_for(&b, &a)
+        || contains_words(&a, &b)
+        || contains_words(&b, &a)
+}
+
+/// `outer` holds `inner` as whole words.
+fn contains_words(outer: &str, inner: &str) -> bool {
+    let (outer, inner): (Vec<&str>, Vec<&str>) = (outer.split(' ').collect(), inner.split(' ').collect());
+    !inner.is_empty() && outer.windows(inner.len()).any(|w| w == inner.as_slice())
+}
+
+/// Public bodies named inside `spans` (the stating sentences).
+fn public_bodies_in(text: &Text, spans: &[(usize, usize)]) -> Vec<Candidate> {
+    let inside = |at: usize| spans.iter().any(|(s, e)| *s <= at && at < *e);
+    PUBLIC_BODY
+        .iter()
+        .filter(|(keys, _)| text.mentions(keys))
+        .flat_map(|(_, form)| form.matches(text))
+        .filter(|(start, _)| inside(*start) && pattern::starts_word(&text.original, *start))
+        .filter_map(|(start, end)| {
+            let name = clean(&strip_leading_non_names(&text.original[start..end]));
+            let usable = !name.is_empty() && !is_forsakringskassan(&name) && name.starts_with(char::is_uppercase);
+            usable.then_some(Candidate { name, start, end, rank: RANK_STATEMENT })
+        })
+        .collect()
 }
 
 /// Names stated in sentences ("Härmed säger Uppsala kommun upp …") and names of
@@ -85,7 +157,7 @@ pub fn find(text: &Text, intent: &IntentFinding, org_number: &OrgNumberFinding) 
 fn names_in_running_text(
     text: &Text,
     intent: &IntentFinding,
-    org_number: &OrgNumberFinding,
+    numbers: &[NumberCandidate],
     candidates: &mut Vec<Candidate>,
 ) {
     let original = &text.original;
@@ -96,21 +168,10 @@ fn names_in_running_text(
     // Only asked for names outside the stating sentences.
     let number_lines = std::cell::OnceCell::new();
     let beside_number = |start: usize| {
-        number_lines.get_or_init(|| number_line_spans(text, org_number)).iter().any(|(s, e)| *s <= start && start < *e)
+        number_lines.get_or_init(|| number_line_spans(text, numbers)).iter().any(|(s, e)| *s <= start && start < *e)
     };
 
-    // Separate forms, because one sentence can hold two of them.
-    for form in PartyForm::ALL.into_iter().filter(|form| text.may_mention(form.key_words())) {
-        for (m_start, m_end) in form.matches(original) {
-            let (start, end) = party_span(form, &original[m_start..m_end]);
-            let (start, end) = (m_start + start, m_start + end);
-            let name = clean(&strip_leading_non_names(&original[start..end]));
-            if name.is_empty() || is_forsakringskassan(&name) || name.split_whitespace().count() > 5 {
-                continue;
-            }
-            candidates.push(Candidate { name, start, end, rank: RANK_STATEMENT });
-        }
-    }
+    candidates.extend(stated_parties(text));
 
     let forms = PUBLIC_BODY.iter().filter(|(keys, _)| text.mentions(keys));
     for (m_start, m_end) in forms.flat_map(|(_, form)| form.matches(text)) {
@@ -205,13 +266,17 @@ fn choose(text: &Text, candidates: Vec<Candidate>) -> NameFinding {
     }
 }
 
-/// Lines that carry a found organisation number, and the lines around them: a
-/// signature block puts the name just above the number.
-fn number_line_spans(text: &Text, org_number: &OrgNumberFinding) -> Vec<(usize, usize)> {
-    let OrgNumberFinding::Found(found) = org_number else { return Vec::new() };
+/// The line that carries the one number that may be the organisation's, and
+/// the lines around it: a signature block puts the name just above the number.
+/// None when there is no such number, or several.
+fn number_line_spans(text: &Text, numbers: &[NumberCandidate]) -> Vec<(usize, usize)> {
+    let mut party = numbers.iter().filter(|c| c.may_be_the_party());
+    let Some(first) = party.next() else { return Vec::new() };
+    if party.any(|c| !c.same_number(first)) {
+        return Vec::new();
+    }
     let original = &text.original;
-    // The evidence is one line of the text (unless a personal number was masked in it).
-    let Some(at) = memchr::memmem::find(original.as_bytes(), found.evidence.text.as_bytes()) else { return Vec::new() };
+    let at = first.start;
     let mut start = text::line_start(original, at);
     for _ in 0..3 {
         if start == 0 {
@@ -248,7 +313,7 @@ mod tests {
     fn name(subject: &str, body: &str) -> NameFinding {
         let t = Text::new(subject, body, TextOrigin::Body);
         let i = intent::find(&t);
-        let n = org_number::find(&t);
+        let n = org_number::candidates(&t);
         find(&t, &i, &n)
     }
 

@@ -33,6 +33,12 @@ pub static PUBLIC_BODY: LazyLock<Vec<(Words, Form)>> = LazyLock::new(|| {
             r"\bLänsstyrelsen[ \t]+(?:i[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?[ \t]+län\b|[A-ZÅÄÖ]\w+)".to_string(),
         ),
         (Words::new(&lower_names(AGENCIES)), format!(r"(?:{agencies})\b")),
+        // "Kommunalförbundet Norrbottens e-nämnd": a federation's name may hold
+        // a lower-case compound with a hyphen.
+        (
+            Words::new(&["förbundet"]),
+            r"\b(?:Kommunalförbundet|Samordningsförbundet|Räddningstjänstförbundet)[ \t]+[A-ZÅÄÖ][\w\-]*(?:[ \t]+(?:[A-ZÅÄÖ][\w\-]*|\w+-[\w\-]+)){0,3}".to_string(),
+        ),
         (
             Words::new(&["livförsäkring", "skadeförsäkring", " försäkring", "\tförsäkring", " pension", "\tpension"]),
             INSURER_GENERIC.to_string(),
