@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::analyse::Analysis;
 use crate::domain::{Code, Field, Reason, Verdict};
+use crate::extract::{DateFinding, DateNote, Extraction, NameFinding, NumberNote, OrgNumberFinding, SentenceClass};
 use crate::listing::Listing;
 
 /// One line of `extract --json`. The keys are a contract with scripts.
@@ -76,8 +77,9 @@ pub fn table(reports: &[Report]) -> String {
     listing.to_table()
 }
 
-/// A readable account of how a mail was read: sections, attachments and the
-/// evidence behind each value. For developers and officers checking a case.
+/// A readable account of how a mail was read: sections, attachments, every
+/// candidate each extractor considered and what became of it, and the
+/// positive rules an accept met. For developers and officers checking a case.
 pub fn explain(analysis: &Analysis) -> String {
     use std::fmt::Write;
     let mut out = String::new();
@@ -106,16 +108,96 @@ pub fn explain(analysis: &Analysis) -> String {
         let _ = writeln!(out, "  problem: {p}");
     }
     if let Some(ex) = &analysis.extraction {
-        let _ = writeln!(
-            out,
-            "  intent: {:?} {}",
-            ex.intent.intent,
-            ex.intent.evidence.as_ref().map_or("", |e| e.text.as_str())
-        );
-        let _ = writeln!(out, "  org_number: {}", serde_json::to_string(&ex.org_number).unwrap_or_default());
-        let _ = writeln!(out, "  org_name: {}", serde_json::to_string(&ex.org_name).unwrap_or_default());
-        let _ = writeln!(out, "  effective_date: {}", serde_json::to_string(&ex.effective_date).unwrap_or_default());
-        let _ = writeln!(out, "  read from: {:?}", ex.read_from);
+        explain_extraction(&mut out, ex);
+    }
+    let d = &analysis.decision;
+    let _ = write!(out, "  decision: {}", d.verdict.as_str());
+    if !d.reasons.is_empty() {
+        let _ = write!(out, " ({})", d.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
+    }
+    match &d.grounds {
+        Some(g) => {
+            let _ = writeln!(out, "; allowed by: statement {}, organisation number {}", g.statement, g.org_number);
+        }
+        None => out.push('\n'),
     }
     out
+}
+
+fn explain_extraction(out: &mut String, ex: &Extraction) {
+    use std::fmt::Write;
+    let rule = ex.intent.rule.map(|r| format!(" by rule {r}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  intent: {:?}{rule}{}",
+        ex.intent.intent,
+        if ex.intent.on_behalf { ", on behalf of another" } else { "" }
+    );
+    for s in &ex.intent.considered {
+        let class = match s.class {
+            SentenceClass::Stated(rule) => format!("states it ({rule})"),
+            SentenceClass::Hedged => "hedges it (considered, planned, future or conditional)".into(),
+            SentenceClass::Asked => "asks about it".into(),
+            SentenceClass::Negated => "denies it".into(),
+            SentenceClass::Mentioned => "only mentions it (no present statement)".into(),
+            SentenceClass::Label => "a form's label".into(),
+        };
+        let _ = writeln!(out, "    sentence {:?}: {class}", s.evidence.text);
+    }
+    let number = match &ex.org_number {
+        OrgNumberFinding::Found(f) => {
+            format!("{} ({})", f.value, f.basis.map_or("basis not recorded".into(), |b| b.to_string()))
+        }
+        OrgNumberFinding::None => "none".into(),
+        OrgNumberFinding::Ambiguous { candidates } => {
+            format!("ambiguous: {}", candidates.iter().map(|c| c.value.to_string()).collect::<Vec<_>>().join(", "))
+        }
+        OrgNumberFinding::Invalid { problem, .. } => format!("invalid ({problem:?})"),
+        OrgNumberFinding::Unlabelled { candidates } => {
+            format!("only alone: {}", candidates.iter().map(|c| c.value.to_string()).collect::<Vec<_>>().join(", "))
+        }
+    };
+    let _ = writeln!(out, "  org_number: {number}");
+    for n in &ex.numbers_considered {
+        let why = match &n.note {
+            NumberNote::Candidate(basis) => format!("a candidate ({basis})"),
+            NumberNote::OtherKind(label) => format!("rejected: labelled as another kind of number ({label})"),
+            NumberNote::Personal => "rejected: a personal identity number".into(),
+            NumberNote::Checksum => "rejected: the check digit does not match".into(),
+            NumberNote::Forsakringskassan => "rejected: Försäkringskassan's own number".into(),
+            NumberNote::Alone => "not taken: not labelled, not in the stating sentence, not beside the name".into(),
+        };
+        let _ = writeln!(out, "    number {} in {:?}: {why}", n.value, n.evidence.text);
+    }
+    let name = match &ex.org_name {
+        NameFinding::Found(f) => f.value.clone(),
+        NameFinding::None => "none".into(),
+        NameFinding::Ambiguous { candidates, .. } => {
+            format!("ambiguous: {}", candidates.iter().map(|c| c.value.as_str()).collect::<Vec<_>>().join(", "))
+        }
+    };
+    let _ = writeln!(out, "  org_name: {name}");
+    let date = match &ex.effective_date {
+        DateFinding::Found(f) => f.value.to_string(),
+        DateFinding::None => "none".into(),
+        DateFinding::Ambiguous { candidates } => {
+            format!("ambiguous: {}", candidates.iter().map(|c| c.value.to_string()).collect::<Vec<_>>().join(", "))
+        }
+        DateFinding::Invalid { evidence } => format!("invalid in {:?}", evidence.text),
+        DateFinding::NotADate { evidence } => format!("not a date: {:?}", evidence.value()),
+        DateFinding::Vague { evidence } => format!("not one day: {:?}", evidence.value()),
+    };
+    let _ = writeln!(out, "  effective_date: {date}");
+    for d in &ex.dates_considered {
+        let why = match d.note {
+            DateNote::Anchored => "after a phrase that gives the effective date",
+            DateNote::InStatement => "in the stating sentence",
+            DateNote::NotTheEffectiveDate => "not taken: neither after such a phrase nor in the statement",
+            DateNote::Deadline => "not taken: a deadline, not the day it takes effect",
+            DateNote::Invalid => "rejected: no such day, or too far ahead",
+        };
+        let read = d.value.map(|v| format!(" = {v}")).unwrap_or_default();
+        let _ = writeln!(out, "    date {:?}{read}: {why}", d.written);
+    }
+    let _ = writeln!(out, "  read from: {:?}", ex.read_from);
 }

@@ -212,3 +212,78 @@ impl Extraction {
 /// The text mentions an attachment ("se bifogad fil", "attached").
 static ATTACHMENT_WORDS: LazyLock<Words> =
     LazyLock::new(|| Words::new(&["bifoga", "bilaga", "se fil", "attached", "attachment", "enclosed", "pdf"]));
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use crate::analyse::analyse;
+    use crate::domain::Verdict;
+
+    /// A termination mail around `facts` (lines of the body).
+    fn mail(facts: &str) -> Vec<u8> {
+        format!(
+            "From: Anna <anna@uppsala.se>\r\nTo: registeruttag@forsakringskassan.se\r\nSubject: LEFI\r\n\
+             Date: Mon, 16 Nov 2026 09:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+             Uppsala kommun s\u{e4}ger h\u{e4}rmed upp LEFI Prenumeration fr\u{e5}n och med 2027-01-01.\r\n{facts}\r\n"
+        )
+        .into_bytes()
+    }
+
+    const SEPARATORS: &[&str] = &[
+        "", " ", "-", "\u{a0}", "\u{202f}", "\u{2007}", "\u{2009}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}",
+        "\u{2212}", "\u{fe63}", "\u{ff0d}", " - ", "\u{ad}", "\u{200b}", "\u{feff}",
+    ];
+
+    proptest! {
+        /// However a writer's tools join the groups, a labelled valid number is read as itself.
+        #[test]
+        fn any_separator_between_the_groups_gives_the_same_number(
+            sep in prop::sample::select(SEPARATORS),
+            label in prop::sample::select(&["Organisationsnummer: ", "Org.nr ", "Organisation number: "][..]),
+            full_width in any::<bool>(),
+        ) {
+            let digits = |s: &str| if full_width {
+                s.chars().map(|c| char::from_u32(u32::from(c) - u32::from('0') + 0xFF10).unwrap()).collect()
+            } else {
+                s.to_string()
+            };
+            let written = format!("{label}{}{sep}{}", digits("212000"), digits("3005"));
+            let analysis = analyse(&mail(&written), None, &[]);
+            let found = analysis.extraction.as_ref().and_then(|e| e.org_number()).map(|n| n.to_string());
+            prop_assert_eq!(found.as_deref(), Some("212000-3005"), "{:?}", written);
+            prop_assert_eq!(analysis.decision.verdict, Verdict::Accept);
+        }
+
+        /// A number under another kind's label is never the organisation's, however valid.
+        #[test]
+        fn a_number_under_another_kinds_label_is_never_the_organisation(
+            kind in prop::sample::select(super::org_number::OTHER_KINDS),
+            colon in prop::sample::select(&[": ", " ", ":\n", " nr ", "-nummer: "][..]),
+            upper in any::<bool>(),
+        ) {
+            let label = if upper { kind.to_uppercase() } else { kind.to_string() };
+            let written = format!("{label}{colon}2120003005");
+            let analysis = analyse(&mail(&written), None, &[]);
+            let found = analysis.extraction.as_ref().and_then(|e| e.org_number());
+            prop_assert_eq!(found, None, "{:?}", written);
+            prop_assert_ne!(analysis.decision.verdict, Verdict::Accept);
+        }
+
+        /// The evidence's place marks exactly the value it gives.
+        #[test]
+        fn the_evidence_marks_the_value(
+            before in "[A-Za-zåäö ,]{0,30}",
+            sep in prop::sample::select(&["-", " ", ""][..]),
+        ) {
+            let written = format!("{before} Organisationsnummer: 212000{sep}3005");
+            let analysis = analyse(&mail(&written), None, &[]);
+            if let Some(super::OrgNumberFinding::Found(f)) = analysis.extraction.as_ref().map(|e| &e.org_number) {
+                let digits: String = f.evidence.value().chars().filter(char::is_ascii_digit).collect();
+                prop_assert_eq!(digits, "2120003005");
+            } else {
+                prop_assert!(false, "not found in {:?}", written);
+            }
+        }
+    }
+}

@@ -53,27 +53,52 @@ fn ascii_digit(c: char) -> Option<char> {
     }
 }
 
-/// Plain characters for the look-alikes above. ASCII text is returned as it is.
+/// Plain characters for the look-alikes above, and a dash between two digits
+/// written with spaces around it ("212000 – 3005") closed up. Text without
+/// either is returned as it is.
 pub fn characters(text: String) -> String {
-    if text.is_ascii() {
+    if text.is_ascii() && !text.contains(" - ") {
         return text;
     }
     let chars: Vec<char> = text.chars().collect();
-    let digit_at = |i: usize| chars.get(i).is_some_and(|c| c.is_ascii_digit() || ascii_digit(*c).is_some());
+    let is_digit = |c: char| c.is_ascii_digit() || ascii_digit(c).is_some();
+    let digit_at = |i: usize| chars.get(i).is_some_and(|c| is_digit(*c));
     let mut out = String::with_capacity(text.len());
-    for (i, &c) in chars.iter().enumerate() {
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
         if is_invisible(c) {
             continue;
+        }
+        if is_dash_like(c) || c == '-' {
+            // A digit before (perhaps with one space), a digit after (perhaps
+            // after one space): the dash joins two groups of one number or date.
+            let spaced_before = out.ends_with(' ') && out[..out.len() - 1].ends_with(|p: char| p.is_ascii_digit());
+            let digit_before = out.ends_with(|p: char| p.is_ascii_digit()) || spaced_before;
+            let next = next_visible(&chars, i);
+            let (digit_after, skip) = if digit_at(next) {
+                (true, next)
+            } else if chars.get(next).is_some_and(|c| *c == ' ' || is_space_like(*c))
+                && digit_at(next_visible(&chars, next + 1))
+            {
+                (true, next_visible(&chars, next + 1))
+            } else {
+                (false, i)
+            };
+            if digit_before && digit_after && (c != '-' || spaced_before || skip > i) {
+                if spaced_before {
+                    out.pop();
+                }
+                out.push('-');
+                i = skip;
+                continue;
+            }
         }
         if let Some(d) = ascii_digit(c) {
             out.push(d);
         } else if is_space_like(c) {
             out.push(' ');
-        } else if is_dash_like(c)
-            && out.ends_with(|p: char| p.is_ascii_digit())
-            && digit_at(next_visible(&chars, i + 1))
-        {
-            out.push('-');
         } else {
             out.push(c);
         }
@@ -147,6 +172,13 @@ mod tests {
         assert_eq!(characters("Lule\u{ad}å kom\u{200b}mun".into()), "Luleå kommun");
         assert_eq!(characters("212000\u{2013}\u{ad}0530".into()), "212000-0530");
         assert_eq!(characters("\u{feff}2027-01-01".into()), "2027-01-01");
+    }
+
+    #[test]
+    fn a_spaced_dash_between_digits_is_closed_up() {
+        assert_eq!(characters("212000 \u{2013} 3005".into()), "212000-3005");
+        assert_eq!(characters("212000 - 3005".into()), "212000-3005");
+        assert_eq!(characters("212000-3005".into()), "212000-3005");
     }
 
     #[test]

@@ -60,12 +60,19 @@ async fn render(
     }
 }
 
-/// The evidence line with the value marked, when the value stands in it.
+/// The evidence line with the value marked: where the extraction found it,
+/// or (extractions stored before the place was recorded) where the value
+/// stands in the line.
 fn evidence(ev: Option<&Evidence>, value: &str) -> Markup {
     let Some(ev) = ev else { return html! { span.kind { "–" } } };
     let line = ev.text.as_str();
-    match (!value.is_empty()).then(|| line.find(value)).flatten() {
-        Some(at) => html! { (&line[..at]) mark { (value) } (&line[at + value.len()..]) },
+    let at = if !ev.value().is_empty() {
+        Some(ev.at)
+    } else {
+        (!value.is_empty()).then(|| line.find(value)).flatten().map(|at| (at, at + value.len()))
+    };
+    match at {
+        Some((start, end)) => html! { (&line[..start]) mark { (&line[start..end]) } (&line[end..]) },
         None => html! { (line) },
     }
 }

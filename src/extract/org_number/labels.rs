@@ -34,7 +34,7 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The kinds of number that are not the organisation's, each as the word
 /// that starts its label. Longer words first where one begins another.
-const OTHER_KINDS: &[&str] = &[
+pub(crate) const OTHER_KINDS: &[&str] = &[
     "fakturanummer",
     "fakturanr",
     "faktura",

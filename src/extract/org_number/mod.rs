@@ -9,6 +9,8 @@
 //! officer to look at, never to accept.
 
 mod labels;
+#[cfg(test)]
+pub(crate) use labels::OTHER_KINDS;
 mod scan;
 
 use serde::{Deserialize, Serialize};
