@@ -103,7 +103,8 @@ static FROM: LazyLock<Regex> = LazyLock::new(|| {
         (?:från\s+och\s+med|fr\.?\s?o\.?\s?m\.?|f\.?\s?o\.?\s?m\.?|fom|from\s+and\s+including|from|med\s+start|per|från|gäller\s+från
             |gälla\s+från|upphör\w*(?:\s+att\s+gälla)?|avslutas|sägs\s+upp|as\s+of|effective(?:\s+from|\s+as\s+of)?|with\s+effect\s+from|starting|beginning
             |uppsägningsdatum|avslutsdatum|slutdatum|från\s+datum|gäller\s+från\s+datum|effective\s+date|termination\s+date
-            |datum\s+för\s+uppsägning(?:en)?|datum\s+då\s+uppsägningen\s+ska\s+gälla|ska\s+gälla|uppsägningen\s+ska\s+gälla\s+från
+            |datum\s+för\s+uppsägning(?:en)?|datum\s+då\s+uppsägningen\s+ska\s+gälla|ska\s+gälla
+            |takes?\s+effect(?:\s+(?:on|from|as\s+of))?|in\s+effect\s+(?:from|on)|träder\s+i\s+kraft(?:\s+(?:den|från))?|uppsägningen\s+ska\s+gälla\s+från
             |från\s+vilket\s+datum\s+uppsägningen\s+ska\s+gälla)
         {ANCHOR_TAIL}"
     ))
@@ -243,6 +244,20 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
             (Parsed::Date(d), Some(r)) if d.year() > r.year() + MAX_YEARS_AHEAD || d.year() < 1990 => Parsed::Invalid,
             (p, _) => p,
         };
+        // "02/01/2027": 2 January to a Swede, 1 February to an American.
+        // Both readings are candidates; when they differ, the date is ambiguous.
+        let other_reading = match written {
+            Written::Numeric { form: Form::Slash, day, month, year: Some(y) }
+                if day != month && day <= 12 && whole.as_str().matches('/').count() == 2 =>
+            {
+                NaiveDate::from_ymd_opt(y, day, month)
+            }
+            _ => None,
+        };
+        if let Some(d) = other_reading {
+            let parsed = Parsed::Date(d);
+            candidates.push(Candidate { start: whole.start(), end: whole.end(), parsed, anchored, deadline });
+        }
         candidates.push(Candidate { start: whole.start(), end: whole.end(), parsed, anchored, deadline });
     }
 
@@ -291,7 +306,9 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
     let finding = match (valid.len(), invalid) {
         (1, None) => DateFinding::Found(valid.remove(0)),
         (0, Some(c)) => DateFinding::Invalid { evidence: text.evidence(c.start, c.end) },
-        (0, None) => match (deadline, period(text, intent)) {
+        // A deadline or a period says the date is not one day only in a mail
+        // about a termination.
+        (0, None) => match (deadline.filter(|_| !intent.sentences.is_empty()), period(text, intent)) {
             (Some(c), _) => DateFinding::Vague { evidence: text.evidence(c.start, c.end) },
             (None, Some((s, e))) => DateFinding::Vague { evidence: text.evidence(s, e) },
             (None, None) => match text.mentions(&NOT_A_DATE_WORDS).then(|| NOT_A_DATE.find(lower)).flatten() {
@@ -305,13 +322,15 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
     (finding, notes)
 }
 
-/// A period named in a sentence about the termination.
+/// A period named in a mail about a termination: in a sentence about it, or
+/// anywhere in the body ("Tjänsten ska avslutas i januari 2027").
 fn period(text: &Text, intent: &IntentFinding) -> Option<(usize, usize)> {
     if intent.sentences.is_empty() || !text.mentions(&PERIOD_WORDS) {
         return None;
     }
     let about = |at: usize| intent.sentences.iter().any(|(s, e)| *s <= at && at < *e);
-    PERIOD.find_iter(&text.lower).map(|m| (m.start(), m.end())).find(|(s, _)| about(*s))
+    let periods: Vec<(usize, usize)> = PERIOD.find_iter(&text.lower).map(|m| (m.start(), m.end())).collect();
+    periods.iter().find(|(s, _)| about(*s)).or_else(|| periods.iter().find(|(s, _)| *s >= text.body_start())).copied()
 }
 
 /// Up to 60 bytes of `lower` before `start`, from a character boundary.
@@ -481,6 +500,14 @@ mod tests {
             found("Vi säger upp tjänsten från 1 mars 2027, senast vid årsskiftet.").as_deref(),
             Some("2027-03-01")
         );
+        assert!(matches!(date("Vi säger upp tjänsten. Den ska avslutas i januari 2027."), DateFinding::Vague { .. }));
+    }
+
+    #[test]
+    fn a_slashed_date_that_reads_two_ways_is_ambiguous() {
+        assert!(matches!(date("We terminate LEFI effective 02/01/2027."), DateFinding::Ambiguous { .. }));
+        assert_eq!(found("We terminate LEFI effective 13/01/2027.").as_deref(), Some("2027-01-13"));
+        assert_eq!(found("Vi säger upp tjänsten per 1/2 2027.").as_deref(), Some("2027-02-01"));
     }
 
     #[test]

@@ -39,6 +39,11 @@ impl Text {
         words.may_be_in(&self.pairs)
     }
 
+    /// Where the body starts (after the subject and its blank line).
+    pub fn body_start(&self) -> usize {
+        (self.subject_end + 2).min(self.original.len())
+    }
+
     pub fn source_at(&self, offset: usize) -> TextOrigin {
         if offset < self.subject_end { TextOrigin::Subject } else { self.source }
     }

@@ -87,8 +87,8 @@ static PENDING: LazyLock<Regex> = LazyLock::new(|| {
 /// Terminating for someone else.
 static ON_BEHALF: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
-        r"(?x)\b(?:på\s+uppdrag\s+av|för\s+(?:\S+\s+){1,4}?\S+s\s+räkning|å\s+(?:\S+\s+){1,4}?\S+s\s+vägnar|som\s+ombud\s+för
-          |on\s+behalf\s+of|acting\s+for)\b",
+        r"(?x)\b(?:på\s+uppdrag\s+av|för\s+(?:\S+\s+){1,4}?\S+s\s+räkning|som\s+ombud\s+för|on\s+behalf\s+of|acting\s+for)\b
+        | (?:^|\s)å\s+(?:\S+\s+){1,4}?\S+s\s+vägnar\b",
     )
 });
 
@@ -216,7 +216,11 @@ fn decide_intent(text: &Text, classified: &[Classified]) -> IntentFinding {
     // The evidence is the first positive phrase (the subject's, when the body
     // states nothing of its own).
     let evidence_at = classified.iter().find(|c| matches!(c.class, SentenceClass::Stated(_))).unwrap_or(first);
-    let on_behalf = stating_bounds.iter().any(|(s, e)| ON_BEHALF.is_match(&text.lower[*s..*e]));
+    // In a stating sentence; or, when only the subject states it, anywhere in
+    // the body ("… säger på uppdrag av Bodens kommun (…) upp …" is too long
+    // for the phrase scan).
+    let on_behalf = stating_bounds.iter().any(|(s, e)| ON_BEHALF.is_match(&text.lower[*s..*e]))
+        || rule == StatementRule::SubjectNotice && ON_BEHALF.is_match(&text.lower[text.body_start()..]);
     let mut found =
         finding(text, Intent::Terminate, evidence_at.start, evidence_at.end, Some(rule), about, stating_bounds);
     found.on_behalf = on_behalf;

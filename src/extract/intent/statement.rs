@@ -47,7 +47,12 @@ pub fn classify(sentence: &str, phrase: (usize, usize), in_subject: bool, may_re
     if is_label(trimmed, phrase.1) {
         return SentenceClass::Label;
     }
-    if HEDGE.is_match(trimmed) || FUTURE.is_match(trimmed) {
+    let after = &trimmed[phrase.1..];
+    if HEDGE.is_match(trimmed)
+        || FUTURE.is_match(trimmed)
+        || CONDITION_BEFORE.is_match(before)
+        || CONDITION_AFTER.is_match(after)
+    {
         return SentenceClass::Hedged;
     }
     if is_negated(before, words) {
@@ -174,7 +179,7 @@ static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
           |utreder|undersöker\s+(?:om|möjligheten)|ser\s+över|se\s+över|inget\s+beslut
           |inte\s+(?:ännu|än)\s+(?:beslutat|bestämt|fattat)|(?:ta|fatta)\s+(?:ett\s+)?beslut)\b
         # No ASCII boundary can stand before å, ä, ö: these start where they start.
-        | (?:överväger|övervägs|överväga|ämnar|återkommer|ännu\s+inte)\b
+        | (?:överväger|övervägs|överväga|ämnar|återkommer|ännu\s+inte\s+(?:beslutat|bestämt|fattat|tagit\s+ställning))\b
         | \b(?:om|ifall|i\s+fall)\s+vi\s+(?:\S+\s+){0,3}?(?:säg|avslut|avanmäl)
         | \b(?:considering|consider|contemplating|plan\s+to|plans\s+to|planning|intend\s+to|intends\s+to|intending
           |possibly|perhaps|probably|likely|potentially|what\s+happens\s+if|what\s+would\s+happen|whether\s+to
@@ -182,6 +187,26 @@ static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
         | \b(?:we|i|they|you|it)\s+(?:may|might)\b | \b(?:may|might)\s+(?:\S+\s+){0,2}?(?:terminat|cancel|discontinu|end\s)
         | \bif\s+we\s+(?:\S+\s+){0,3}?(?:terminat|cancel|end|discontinu|decide)
         ",
+    )
+});
+
+/// A condition in the clause before the termination: "Om vi inte får ett
+/// bättre pris säger vi upp …", "If the price rises, we cancel …".
+static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"(?x)(?:^|[\s,;(])(?:ifall|i\s+fall|såvida|förutsatt\s+att|under\s+förutsättning\s+att|if|unless|provided\s+that|in\s+case)\s
+        # om is if before a clause's subject, about before a noun (fråga om uppsägning).
+        | (?:^|[\s,;(])om\s+(?:vi|ni|det|man|inte|kommunen|regionen|myndigheten|förbundet|priset|avgiften|kostnaden
+          |kostnaderna|nämnden|styrelsen|beslutet|den|de|du|jag)\b",
+    )
+});
+
+/// A condition after the termination that makes it one: "… upp om priset
+/// höjs", "… unless the price is lowered".
+static CONDITION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"(?x)(?:^|[\s,;(])(?:om\s+(?:vi\s+inte|inte|priset|avgiften|kostnaden|kostnaderna|beslutet|nämnden|styrelsen)|ifall|såvida
+          |förutsatt\s+att|under\s+förutsättning|unless|provided\s+that|on\s+condition|if\s+the\s+(?:price|fee|cost))\b",
     )
 });
 
@@ -200,8 +225,8 @@ static FUTURE: LazyLock<Regex> = LazyLock::new(|| {
 /// avsluta", "we would like to terminate".
 static WISH: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
-        r"(?x)\b(?:vill|önskar|ber\s+(?:att\s+få|er|om\s+att)|begär|would\s+like|wish|wishes|want|wants|request|requests
-          |ask\s+you\s+to|please)\b",
+        r"(?x)\b(?:vill|ber\s+(?:att\s+få|er|om\s+att)|begär|would\s+like|wish|wishes|want|wants|request|requests
+          |ask\s+you\s+to|please)\b | önskar\b",
     )
 });
 
@@ -223,8 +248,10 @@ static REQUEST: LazyLock<Regex> =
 /// "här kommer vår uppsägning", "se bifogad uppsägning", "notice of termination".
 static NOTICE_FRAME: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
-        r"(?x)\b(?:lämnar|lämnas|skickar|översänder|meddelar|här\s+(?:kommer|är|följer)|bifogad|bifogat|bifogar|bifogas
-          |notice\s+of|give\s+notice|giving\s+notice|submit|submits|attached|enclosed|find)\s+(?:\S+\s+){0,3}?$",
+        r"(?x)(?:\b(?:lämnar|lämnas|skickar|meddelar|här\s+(?:kommer|är|följer)|bifogad|bifogat|bifogar|bifogas
+          |notice\s+of|give\s+notice|giving\s+notice|submit|submits|attached|enclosed|find)|översänder)\s+(?:\S+\s+){0,3}?$
+        # A form's field naming the matter: Ärendet gäller: Uppsägning av LEFI Prenumeration.
+        | (?:\b(?:gäller|avser|ämne|subject|matter|regarding|re)|ärende|ärendet)\s*:\s*$",
     )
 });
 
@@ -300,8 +327,13 @@ mod tests {
             "We may terminate the subscription.",
             "We plan to terminate the service.",
             "If we were to cancel, what happens?",
+            "Om vi inte får ett bättre pris säger Kungsbacka kommun upp LEFI Prenumeration.",
+            "Vi säger upp LEFI Prenumeration om priset höjs.",
         ] {
             assert_eq!(class(s), SentenceClass::Hedged, "{s}");
+        }
+        for s in ["Fråga om uppsägning av LEFI Prenumeration", "Beslut om uppsägning av LEFI Prenumeration"] {
+            assert_ne!(class(s), SentenceClass::Hedged, "{s}: om is about, not if");
         }
         assert_eq!(
             class("Efter att ha övervägt saken säger vi härmed upp LEFI."),
@@ -320,6 +352,21 @@ mod tests {
         assert_eq!(class("Vi säger inte upp LEFI."), SentenceClass::Negated);
         assert_eq!(class("We do not wish to cancel LEFI."), SentenceClass::Negated);
         assert_eq!(class("Datum från vilket uppsägningen ska gälla: 2027-01-01"), SentenceClass::Label);
+    }
+
+    #[test]
+    fn a_word_starting_with_a_swedish_letter_is_read() {
+        assert_eq!(class("Vi önskar avsluta vår anslutning till LEFI Prenumeration."), stated(StatementRule::Request));
+        assert_eq!(class("Härmed översänder vi vår uppsägning av LEFI."), stated(StatementRule::Notice));
+        assert_eq!(class("Ärendet gäller: Uppsägning av LEFI Prenumeration"), stated(StatementRule::Notice));
+    }
+
+    #[test]
+    fn questions_after_the_statement_do_not_hedge_it() {
+        assert_eq!(
+            class("Vi säger upp LEFI från 2027-01-01 och ber er höra av er om ni har frågor."),
+            stated(StatementRule::Declaration)
+        );
     }
 
     #[test]

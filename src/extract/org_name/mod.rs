@@ -78,7 +78,7 @@ pub fn find(text: &Text, intent: &IntentFinding, numbers: &[NumberCandidate]) ->
     // härmed upp" above "Organisationsnamn: Kramfors kommun").
     if candidates.is_empty() {
         names_in_running_text(text, intent, numbers, &mut candidates);
-        return choose(text, candidates);
+        return signed_by_another(text, choose(text, candidates));
     }
     let stating = |c: &Candidate| intent.stating.iter().any(|(s, e)| *s <= c.start && c.start < *e);
     let contradicting: Vec<Candidate> = stated_parties(text)
@@ -88,13 +88,46 @@ pub fn find(text: &Text, intent: &IntentFinding, numbers: &[NumberCandidate]) ->
         .filter(|p| !candidates.iter().any(|l| same_name(&l.name, &p.name)))
         .collect();
     if contradicting.is_empty() {
-        return choose(text, candidates);
+        return signed_by_another(text, choose(text, candidates));
     }
     candidates.extend(contradicting.into_iter().map(|c| Candidate { rank: RANK_LABELED, ..c }));
     match choose(text, candidates) {
         NameFinding::Ambiguous { candidates, .. } => NameFinding::Ambiguous { candidates, labeled: false },
         other => other,
     }
+}
+
+/// A name signed for by another public body ("Bollnäs kommun säger härmed
+/// upp", signed "Ovanåkers kommun") is not the party's for certain: both are
+/// candidates.
+fn signed_by_another(text: &Text, finding: NameFinding) -> NameFinding {
+    let NameFinding::Found(found) = &finding else { return finding };
+    let Some(signature) = signature_span(text) else { return finding };
+    let others: Vec<Candidate> =
+        public_bodies_in(text, &[signature]).into_iter().filter(|c| !same_name(&c.name, &found.value)).collect();
+    let Some(other) = others.into_iter().next() else { return finding };
+    let NameFinding::Found(found) = finding else { unreachable!("matched above") };
+    let other = Found { evidence: text.evidence(other.start, other.end), value: other.name };
+    NameFinding::Ambiguous { candidates: vec![found, other], labeled: false }
+}
+
+/// The signature: from the last closing greeting to the end of the text.
+fn signature_span(text: &Text) -> Option<(usize, usize)> {
+    const GREETINGS: &[&str] = &[
+        "med vänlig hälsning",
+        "med vänliga hälsningar",
+        "vänliga hälsningar",
+        "vänlig hälsning",
+        "hälsningar",
+        "mvh",
+        "kind regards",
+        "best regards",
+        "regards",
+        "sincerely",
+    ];
+    let lower = &text.lower;
+    let at = GREETINGS.iter().filter_map(|g| lower.rfind(g)).max()?;
+    (at >= text.body_start()).then_some((at, lower.len()))
 }
 
 /// The names the terminating-party forms give ("Härmed säger X upp", "X säger upp").
@@ -120,14 +153,27 @@ fn stated_parties(text: &Text) -> Vec<Candidate> {
 /// by its short name or its full one, or one name holding the other
 /// ("Region Skåne" in "Region Skåne Regionstyrelsen").
 fn same_name(a: &str, b: &str) -> bool {
-    let (a, b) = (comparable(a), comparable(b));
-    let short_for = |x: &str, y: &str| AGENCY_SHORT_NAMES.iter().any(|(s, full)| *s == x && *full == y);
+    same_key(&comparable(a), &comparable(b))
+}
+
+/// [`same_name`] of two comparable keys.
+fn same_key(a: &str, b: &str) -> bool {
     a == b
-        || same_but_genitive(&a, &b)
-        || short_for(&a, &b)
-        || short_for(&b, &a)
-        || contains_words(&a, &b)
-        || contains_words(&b, &a)
+        || same_but_genitive(a, b)
+        || short_for(a, b)
+        || short_for(b, a)
+        || contains_words(a, b)
+        || contains_words(b, a)
+}
+
+/// `short` is an agency's short name for `full`.
+fn short_for(short: &str, full: &str) -> bool {
+    AGENCY_SHORT_NAMES.iter().any(|(s, f)| *s == short && *f == full)
+}
+
+/// `a` is the fuller way of writing the party `b` names.
+fn fuller(a: &str, b: &str) -> bool {
+    short_for(b, a) || a.len() > b.len() && contains_words(a, b)
 }
 
 /// `outer` holds `inner` as whole words.
@@ -244,10 +290,11 @@ fn choose(text: &Text, candidates: Vec<Candidate>) -> NameFinding {
     let mut distinct: Vec<(String, Found<String>)> = Vec::new();
     for c in candidates.into_iter().filter(|c| c.rank == top) {
         let key = comparable(&c.name);
-        match distinct.iter_mut().find(|(k, _)| *k == key || same_but_genitive(k, &key)) {
+        match distinct.iter_mut().find(|(k, _)| same_key(k, &key)) {
             Some((existing_key, existing)) => {
-                // Prefer the fuller form ("Region Västra Götaland" over "Region Västra").
-                if key.len() > existing_key.len() && key.starts_with(existing_key.as_str()) {
+                // Prefer the fuller form ("Region Västra Götaland" over "Region
+                // Västra", "Centrala studiestödsnämnden" over "CSN").
+                if fuller(&key, existing_key) {
                     existing.value = c.name;
                     *existing_key = key;
                 }

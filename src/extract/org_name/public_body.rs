@@ -33,6 +33,12 @@ pub static PUBLIC_BODY: LazyLock<Vec<(Words, Form)>> = LazyLock::new(|| {
             r"\bLänsstyrelsen[ \t]+(?:i[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?[ \t]+län\b|[A-ZÅÄÖ]\w+)".to_string(),
         ),
         (Words::new(&lower_names(AGENCIES)), format!(r"(?:{agencies})\b")),
+        // "Räddningstjänsten Syd", "Dalslands kommunalförbund": federations.
+        (
+            Words::new(&["räddningstjänsten", "kommunalförbund", "räddningstjänstförbund"]),
+            r"\bRäddningstjänsten[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?|(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+[ \t]+(?:kommunalförbund|räddningstjänstförbund)\b"
+                .to_string(),
+        ),
         // "Kommunalförbundet Norrbottens e-nämnd": a federation's name may hold
         // a lower-case compound with a hyphen.
         (
