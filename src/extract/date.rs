@@ -119,6 +119,14 @@ static UNTIL: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
+/// The last day named after the date: "Den 31 januari 2027 är sista dag som
+/// vi tar emot leveranser", "… is our last day".
+static LAST_DAY_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"^\s*(?:är|blir|som)\s+(?:vår\s+|er\s+|den\s+)?sista\s+(?:dag|leveransdag|dagen)\b|^\s*(?:is|will\s+be|as)\s+(?:the|our)\s+last\s+day\b",
+    )
+});
+
 /// Every form of [`NOT_A_DATE`] holds one of these (lower case); the blanks
 /// inside its phrases may be any whitespace, so only single words stand here.
 static NOT_A_DATE_WORDS: LazyLock<Words> =
@@ -229,7 +237,10 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
     let may_hold_dates = lower.bytes().any(|b| b.is_ascii_digit()) || text.mentions(&DATE_WORDS);
     for whole in may_hold_dates.then(|| DATE.find_iter(lower)).into_iter().flatten() {
         let written = read(whole.as_str());
-        let (anchored, until) = anchor_before(lower, whole.start());
+        let (anchored, until) = match anchor_before(lower, whole.start()) {
+            (false, _) if LAST_DAY_AFTER.is_match(&lower[whole.end()..]) => (true, true),
+            found => found,
+        };
         let deadline = !anchored && DEADLINE.is_match(before(lower, whole.start()));
         // "1/1" without a year is a fraction or a reference unless anchored.
         if matches!(written, Written::Numeric { form: Form::Slash, year: None, .. }) && !anchored {
@@ -308,7 +319,7 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
         (0, Some(c)) => DateFinding::Invalid { evidence: text.evidence(c.start, c.end) },
         // A deadline or a period says the date is not one day only in a mail
         // about a termination.
-        (0, None) => match (deadline.filter(|_| !intent.sentences.is_empty()), period(text, intent)) {
+        (0, None) => match (deadline.filter(|_| !intent.sentences.is_empty()), period(text, intent, &candidates)) {
             (Some(c), _) => DateFinding::Vague { evidence: text.evidence(c.start, c.end) },
             (None, Some((s, e))) => DateFinding::Vague { evidence: text.evidence(s, e) },
             (None, None) => match text.mentions(&NOT_A_DATE_WORDS).then(|| NOT_A_DATE.find(lower)).flatten() {
@@ -324,12 +335,15 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
 
 /// A period named in a mail about a termination: in a sentence about it, or
 /// anywhere in the body ("Tjänsten ska avslutas i januari 2027").
-fn period(text: &Text, intent: &IntentFinding) -> Option<(usize, usize)> {
+/// A month and year inside a written date ("31 januari 2027") is no period.
+fn period(text: &Text, intent: &IntentFinding, dates: &[Candidate]) -> Option<(usize, usize)> {
     if intent.sentences.is_empty() || !text.mentions(&PERIOD_WORDS) {
         return None;
     }
     let about = |at: usize| intent.sentences.iter().any(|(s, e)| *s <= at && at < *e);
-    let periods: Vec<(usize, usize)> = PERIOD.find_iter(&text.lower).map(|m| (m.start(), m.end())).collect();
+    let in_a_date = |(s, e): (usize, usize)| dates.iter().any(|d| d.start <= s && e <= d.end);
+    let periods: Vec<(usize, usize)> =
+        PERIOD.find_iter(&text.lower).map(|m| (m.start(), m.end())).filter(|p| !in_a_date(*p)).collect();
     periods.iter().find(|(s, _)| about(*s)).or_else(|| periods.iter().find(|(s, _)| *s >= text.body_start())).copied()
 }
 
@@ -481,6 +495,14 @@ mod tests {
         assert!(matches!(date("Vi säger upp tjänsten omgående."), DateFinding::NotADate { .. }));
         assert!(matches!(date("Vi säger upp tjänsten från 31 april 2027."), DateFinding::Invalid { .. }));
         assert!(matches!(date("Vi säger upp tjänsten från 2207-01-01."), DateFinding::Invalid { .. }));
+    }
+
+    #[test]
+    fn a_last_day_named_after_the_date_ends_the_service_that_day() {
+        assert_eq!(
+            found("Vi säger upp LEFI Prenumeration. Den 31 januari 2027 är sista dag som vi tar emot leveranser."),
+            Some("2027-02-01".into())
+        );
     }
 
     #[test]

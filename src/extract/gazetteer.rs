@@ -146,6 +146,17 @@ pub const NOT_NAME_WORDS: &[&str] = &[
     "per",
     "fr",
     "tjänsten",
+    "då",
+    "sedan",
+    "således",
+    "alltså",
+    "därmed",
+    "undertecknad",
+    "undertecknade",
+    "nedanstående",
+    "regionen",
+    "myndigheten",
+    "förbundet",
 ];
 
 /// Endings of department names ("Socialnämnden") that stand before an organisation's name.

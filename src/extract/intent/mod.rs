@@ -79,7 +79,8 @@ static REQUEST_WORDS: LazyLock<Words> = LazyLock::new(|| {
 /// termination is not decided.
 static PENDING: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
-        r"(?x)(?:återkommer\s+med\s+(?:besked|beslut)|\binget\s+beslut\s+(?:är|har)|\bbeslut(?:et)?\s+(?:är|har)\s+(?:ännu\s+)?inte
+        r"(?x)(?:återkommer\s+(?:med\s+(?:besked|beslut)|när\s+(?:beslut|frågan|ärendet|nämnden|styrelsen))
+          |\b(?:ska|skall)\s+(?:behandlas|beslutas|tas\s+upp)\b|\binget\s+beslut\s+(?:är|har)|\bbeslut(?:et)?\s+(?:är|har)\s+(?:ännu\s+)?inte
           |ännu\s+inte\s+(?:beslutat|bestämt|fattat|tagit)|\bnot\s+yet\s+(?:been\s+)?decided|\bno\s+decision\s+has
           |\bwill\s+(?:get\s+back|revert)\s+(?:to\s+you\s+)?(?:with|once)|\bpending\s+(?:a\s+)?decision)\b",
     )
@@ -92,8 +93,40 @@ static ON_BEHALF: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static PENDING_WORDS: LazyLock<Words> =
-    LazyLock::new(|| Words::new(&["återkommer", "beslut", "not yet", "no decision", "get back", "revert", "pending"]));
+/// The writer acts for another organisation: "på uppdrag av Region X", not
+/// for a body of its own ("på uppdrag av socialnämnden", "å kommunens vägnar").
+fn for_another(text: &str) -> bool {
+    ON_BEHALF.find_iter(text).any(|m| {
+        let principal = text[m.end()..].split_whitespace().next().unwrap_or("");
+        let principal = principal.trim_matches(|c: char| !c.is_alphanumeric());
+        let within = m.as_str().split_whitespace().rev().nth(1).unwrap_or("");
+        !(is_own_body(principal) || m.as_str().contains(" vägnar") && is_own_body(within.trim_end_matches('s')))
+    })
+}
+
+/// A committee, board, department or the organisation itself, in the definite form.
+fn is_own_body(word: &str) -> bool {
+    const OWN: &[&str] =
+        &["kommunen", "regionen", "myndigheten", "förbundet", "kommunens", "regionens", "myndighetens"];
+    OWN.contains(&word)
+        || crate::extract::gazetteer::DEPARTMENT_SUFFIXES
+            .iter()
+            .any(|s| word.ends_with(s) || word.ends_with(&format!("{s}s")))
+}
+
+static PENDING_WORDS: LazyLock<Words> = LazyLock::new(|| {
+    Words::new(&[
+        "återkommer",
+        "beslut",
+        "behandlas",
+        "tas upp",
+        "not yet",
+        "no decision",
+        "get back",
+        "revert",
+        "pending",
+    ])
+});
 
 struct Classified {
     start: usize,
@@ -173,6 +206,11 @@ fn decide_intent(text: &Text, classified: &[Classified]) -> IntentFinding {
                 on_behalf: false,
             },
         };
+        // "Frågan om att avsluta … ska behandlas i nämnden. Vi återkommer när
+        // beslutet är fattat": considered, not decided.
+        if let (Some(m), false) = (pending, classified.is_empty()) {
+            return finding(text, Intent::Uncertain, m.start(), m.end(), None, about, Vec::new());
+        }
         return match (others.first(), asked) {
             // "Vill du avsluta prenumerationen på nyhetsbrevet?", "Avsluta
             // prenumerationen här": a newsletter's footer.
@@ -219,8 +257,8 @@ fn decide_intent(text: &Text, classified: &[Classified]) -> IntentFinding {
     // In a stating sentence; or, when only the subject states it, anywhere in
     // the body ("… säger på uppdrag av Bodens kommun (…) upp …" is too long
     // for the phrase scan).
-    let on_behalf = stating_bounds.iter().any(|(s, e)| ON_BEHALF.is_match(&text.lower[*s..*e]))
-        || rule == StatementRule::SubjectNotice && ON_BEHALF.is_match(&text.lower[text.body_start()..]);
+    let on_behalf = stating_bounds.iter().any(|(s, e)| for_another(&text.lower[*s..*e]))
+        || rule == StatementRule::SubjectNotice && for_another(&text.lower[text.body_start()..]);
     let mut found =
         finding(text, Intent::Terminate, evidence_at.start, evidence_at.end, Some(rule), about, stating_bounds);
     found.on_behalf = on_behalf;

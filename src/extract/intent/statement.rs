@@ -58,7 +58,7 @@ pub fn classify(sentence: &str, phrase: (usize, usize), in_subject: bool, may_re
     if is_negated(before, words) {
         return SentenceClass::Negated;
     }
-    if may_request && REQUEST.is_match(trimmed) {
+    if may_request && is_request(before) {
         return SentenceClass::Stated(StatementRule::Request);
     }
     if is_question(trimmed) {
@@ -126,10 +126,41 @@ fn form(phrase: &str) -> Form {
 }
 
 /// A heading: the noun opens a short line ("Uppsägning av LEFI Prenumeration",
-/// "Termination of LEFI Prenumeration – Region Skåne").
+/// "Termination of LEFI Prenumeration – Region Skåne"), with no verb in the
+/// past ("Uppsägningen gällde från och med …" recalls an earlier one).
 fn is_heading(sentence: &str, phrase_start: usize) -> bool {
     let opens = sentence[..phrase_start].trim().is_empty();
-    opens && !sentence.contains('\n') && sentence.split_whitespace().count() <= 10
+    opens && !sentence.contains('\n') && sentence.split_whitespace().count() <= 10 && !PAST.is_match(sentence)
+}
+
+/// A polite request right before the termination: "Kan ni avsluta …?",
+/// "please cancel" — not "Kan ni bekräfta att vi kan säga upp …?", which asks.
+fn is_request(before: &str) -> bool {
+    let Some(m) = REQUEST.find_iter(before).last() else { return false };
+    let between: Vec<&str> = before[m.end()..].split_whitespace().collect();
+    between.len() <= 2
+        && !between.iter().any(|w| {
+            matches!(
+                w.trim_matches(|c: char| !c.is_alphanumeric()),
+                "att"
+                    | "om"
+                    | "hur"
+                    | "när"
+                    | "vi"
+                    | "bekräfta"
+                    | "meddela"
+                    | "whether"
+                    | "if"
+                    | "how"
+                    | "when"
+                    | "that"
+                    | "to"
+                    | "we"
+                    | "confirm"
+                    | "tell"
+                    | "let"
+            )
+        })
 }
 
 /// "Label: value": the phrase stands in a short line's part before a colon,
@@ -233,6 +264,13 @@ static WISH: LazyLock<Regex> = LazyLock::new(|| {
 /// A decision taken before an infinitive: "har beslutat att säga upp".
 static DECIDED: LazyLock<Regex> =
     LazyLock::new(|| pattern::compile(r"\b(?:beslutat|beslutade|beslutar|bestämt|bestämde|decided|decides)\b"));
+
+/// A verb in the past: the sentence recalls an earlier termination.
+static PAST: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"\b(?:gällde|gällt|skickade|skickades|skickats|lämnade|lämnades|lämnats|inkom|var|blev|sent|was|were)\b",
+    )
+});
 
 /// The performative word: "härmed", "hereby".
 static HEREBY: LazyLock<Regex> = LazyLock::new(|| pattern::compile(r"\b(?:härmed|hereby)\b"));
@@ -359,6 +397,16 @@ mod tests {
         assert_eq!(class("Vi önskar avsluta vår anslutning till LEFI Prenumeration."), stated(StatementRule::Request));
         assert_eq!(class("Härmed översänder vi vår uppsägning av LEFI."), stated(StatementRule::Notice));
         assert_eq!(class("Ärendet gäller: Uppsägning av LEFI Prenumeration"), stated(StatementRule::Notice));
+    }
+
+    #[test]
+    fn asking_to_confirm_that_one_may_terminate_is_a_question_not_a_request() {
+        assert_eq!(
+            class("Kan ni bekräfta att vi kan säga upp LEFI Prenumeration från och med 2027-01-01?"),
+            SentenceClass::Asked
+        );
+        assert_eq!(class("Kan ni vänligen avsluta LEFI Prenumeration?"), stated(StatementRule::Request));
+        assert_eq!(class("Uppsägningen gällde från och med 2027-01-01."), SentenceClass::Mentioned);
     }
 
     #[test]

@@ -136,7 +136,7 @@ static OTHER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     let kinds: Vec<String> = OTHER_KINDS.iter().map(|k| regex::escape(k).replace(' ', r"\s+")).collect();
     pattern::compile(&format!(
         r"(?x)(?:^|[^\w])(?:er\s+|vår\s+)?({})(?:[\s.\-]*(?:nummer|nr|no|number|id|kod|code|\#))?\.?
-          (?:\s+(?:hos\s+(?:er|oss|dig)|with\s+you|at\s+your\s+end))?\s*(?:[:=\#\-–]\s*)?(?:är\s+|is\s+)?$",
+          (?:\s+(?:hos\s+\S+|with\s+\S+|at\s+your\s+end))?\s*(?:[:=\#\-–]\s*)?(?:är\s+|is\s+)?$",
         kinds.join("|")
     ))
 });
