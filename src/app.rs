@@ -11,7 +11,7 @@ use lettre::message::Mailbox;
 use crate::backoff::Backoff;
 use crate::config::{Settings, SourceKind};
 use crate::daemon::{Daemon, Pacing};
-use crate::intake::Intake;
+use crate::intake::{Intake, Policy};
 use crate::reply::ReplyContext;
 use crate::reply::outbox::OutboxWorker;
 use crate::reply::templates::{TemplateError, Templates};
@@ -21,6 +21,7 @@ use crate::source::imap::{Imap, ImapError};
 use crate::source::maildir::Maildir;
 use crate::source::{self, SourceError};
 use crate::store::{Store, StoreError};
+use crate::trust::dkim::{DkimSetupError, DkimVerifier};
 use crate::web::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,14 +36,18 @@ pub enum AppError {
     Imap(#[from] ImapError),
     #[error("setting up the reply transport: {0}")]
     Transport(#[from] TransportError),
+    #[error(transparent)]
+    Dkim(#[from] DkimSetupError),
 }
 
-/// The configured application: settings, store and the shared reply context.
+/// The configured application: settings, store, the shared reply context and
+/// the intake's policy.
 #[derive(Clone)]
 pub struct App {
     pub settings: Settings,
     pub store: Store,
     pub replies: Arc<ReplyContext>,
+    pub policy: Arc<Policy>,
 }
 
 impl App {
@@ -56,11 +61,53 @@ impl App {
     /// As [`App::build`], on a store that is already open (tests bring their own).
     pub fn with_store(settings: Settings, store: Store) -> Result<App, AppError> {
         let replies = Arc::new(reply_context(&settings)?);
-        Ok(App { settings, store, replies })
+        let dkim = settings.trust.verify_dkim.then(|| DkimVerifier::new(&settings.trust.dns_servers)).transpose()?;
+        Self::with_parts(settings, store, replies, dkim)
+    }
+
+    /// As [`App::with_store`], with the DKIM verifier given (tests inject DNS answers).
+    pub fn with_parts(
+        settings: Settings,
+        store: Store,
+        replies: Arc<ReplyContext>,
+        dkim: Option<DkimVerifier>,
+    ) -> Result<App, AppError> {
+        let policy = Arc::new(Policy::from_settings(&settings, dkim));
+        Ok(App { settings, store, replies, policy })
+    }
+
+    /// Says at start-up what the trust checks will not do: authentication
+    /// off, or a required registry that is empty (nothing is accepted
+    /// automatically then).
+    pub async fn warn_about_trust(&self) {
+        let s = &self.settings;
+        if s.trust.sender_authentication == crate::config::SenderAuthentication::Off {
+            tracing::warn!(
+                "trust.sender_authentication = off: terminations are recorded without an authenticated sender"
+            );
+        } else if s.trust.authserv_ids.is_empty() && !s.trust.exchange_online && !s.trust.verify_dkim {
+            tracing::warn!(
+                "no trust.authserv_ids, trust.exchange_online or trust.verify_dkim: no sender can be \
+                 authenticated, so every termination goes to an officer"
+            );
+        }
+        if s.registry.mode == crate::config::RegistryMode::Required {
+            match self.store.subscriber_count().await {
+                Ok(0) => tracing::warn!(
+                    "the subscriber registry is empty and registry.mode = required: nothing is accepted \
+                     automatically until it is imported (lefi-intake subscribers import)"
+                ),
+                Ok(n) => tracing::info!(subscribers = n, "subscriber registry loaded"),
+                Err(e) => tracing::warn!(error = %e, "the subscriber registry could not be counted"),
+            }
+        }
+        if s.intake.mode == crate::config::IntakeMode::Shadow {
+            tracing::info!("intake.mode = shadow: every accept is held for an officer's confirmation");
+        }
     }
 
     pub fn intake(&self) -> Intake {
-        Intake::new(self.store.clone(), self.replies.clone())
+        Intake::new(self.store.clone(), self.replies.clone(), self.policy.clone())
     }
 
     pub fn reviewer(&self) -> Reviewer {
@@ -68,7 +115,12 @@ impl App {
     }
 
     pub fn web_state(&self) -> Arc<AppState> {
-        Arc::new(AppState { reviewer: self.reviewer(), web: self.settings.web.clone() })
+        let checks = crate::web::Checks {
+            sender_authentication: self.settings.trust.sender_authentication,
+            registry: self.settings.registry.mode,
+            mode: self.settings.intake.mode,
+        };
+        Arc::new(AppState { reviewer: self.reviewer(), web: self.settings.web.clone(), checks })
     }
 
     /// The mail source `source.kind` names.
@@ -103,6 +155,7 @@ impl App {
                 batch_size: s.source.batch_size,
                 retry: Backoff::new(Duration::from_secs(1), Duration::from_secs(reconnect_max)),
                 lease: Duration::from_secs(s.outbox.lease_secs),
+                retention_days: s.retention.raw_days,
             },
         }
     }

@@ -41,6 +41,9 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub web: WebSettings,
     pub intake: IntakeSettings,
+    pub trust: TrustSettings,
+    pub registry: RegistrySettings,
+    pub retention: RetentionSettings,
     pub log: LogSettings,
 }
 
@@ -175,6 +178,55 @@ pub struct WebSettings {
 pub struct IntakeSettings {
     pub own_addresses: Vec<String>,
     pub timezone: String,
+    #[serde(deserialize_with = "code")]
+    pub mode: IntakeMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum IntakeMode {
+    Automatic,
+    /// Decide as usual, but hold every accept for an officer's confirmation.
+    Shadow,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustSettings {
+    #[serde(deserialize_with = "code")]
+    pub sender_authentication: SenderAuthentication,
+    pub authserv_ids: Vec<String>,
+    pub exchange_online: bool,
+    pub verify_dkim: bool,
+    pub dns_servers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum SenderAuthentication {
+    Required,
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrySettings {
+    #[serde(deserialize_with = "code")]
+    pub mode: RegistryMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum RegistryMode {
+    Required,
+    Advisory,
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub raw_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
@@ -217,6 +269,8 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("intake.own_addresses")
+                .with_list_parse_key("trust.authserv_ids")
+                .with_list_parse_key("trust.dns_servers")
                 .try_parsing(true)
                 .source(Some(env)),
         );
@@ -269,6 +323,17 @@ impl Settings {
         }
         if self.source.kind == SourceKind::Imap {
             self.validate_imap()?;
+        }
+        for ip in &self.trust.dns_servers {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                return invalid("trust.dns_servers", &format!("{ip:?} is not an IP address"));
+            }
+        }
+        if self.trust.authserv_ids.iter().any(|id| id.trim().is_empty() || id.contains([';', ' '])) {
+            return invalid("trust.authserv_ids", "an authserv-id is a host name, without spaces or ';'");
+        }
+        if self.retention.raw_days == 0 {
+            return invalid("retention.raw_days", "must be at least 1");
         }
         if self.reply.transport == TransportKind::Smtp {
             if self.smtp.host.trim().is_empty() {

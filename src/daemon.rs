@@ -64,7 +64,12 @@ pub struct Pacing {
     pub retry: Backoff,
     /// The longest a dead worker's claim on an answer can last (`outbox.lease_secs`).
     pub lease: Duration,
+    /// Raw mails are purged this many days after their decision (`retention.raw_days`).
+    pub retention_days: u32,
 }
+
+/// How often the daemon purges what is past retention.
+const PURGE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How many failed passes in a row `run --once` tolerates (about a minute of
 /// backoff) before it reports the error.
@@ -107,6 +112,7 @@ impl<S: MailSource, D: Deliver> Daemon<S, D> {
         let mut summary = RunSummary::default();
         let seed = backoff::random_seed();
         let mut failures: u32 = 0;
+        let mut purged_at: Option<std::time::Instant> = None;
         loop {
             if shutdown.is_cancelled() {
                 break;
@@ -115,6 +121,11 @@ impl<S: MailSource, D: Deliver> Daemon<S, D> {
                 Ok(handled) => {
                     failures = 0;
                     send_replies(&outbox, &mut summary, once).await?;
+                    // A single run leaves retention to `lefi-intake purge` (run it from cron).
+                    if !once && purged_at.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
+                        purge_expired(intake.store(), pacing.retention_days).await;
+                        purged_at = Some(std::time::Instant::now());
+                    }
                     if handled == 0 {
                         if once {
                             break;
@@ -160,6 +171,16 @@ impl<S: MailSource, D: Deliver> Daemon<S, D> {
         source.close().await;
         tracing::info!(recorded = summary.total(), duplicates = summary.duplicates, "intake stopped");
         Ok(summary)
+    }
+}
+
+/// The daily purge. A failure is logged and tried again the next day: it
+/// must not stop the intake.
+async fn purge_expired(store: &crate::store::Store, raw_days: u32) {
+    match store.purge_expired(raw_days, chrono::Utc::now()).await {
+        Ok(0) => tracing::debug!("retention: nothing to purge"),
+        Ok(n) => tracing::info!(purged = n, raw_days, "retention: raw mails purged"),
+        Err(e) => tracing::error!(error = %e, "retention: the purge failed; it is tried again tomorrow"),
     }
 }
 

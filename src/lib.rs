@@ -18,9 +18,11 @@ pub mod decide;
 pub mod domain;
 pub mod extract;
 pub mod mail;
+pub mod privacy;
 pub mod report;
 
 // The shell.
+pub mod agreement;
 pub mod app;
 pub mod auth;
 pub mod backoff;
@@ -33,6 +35,7 @@ pub mod review;
 pub mod source;
 pub mod store;
 pub mod telemetry;
+pub mod trust;
 pub mod web;
 
 /// The mailbox authorities write to; replies come from it.

@@ -3,6 +3,7 @@
 //! listings and the officers' CSV export all go through here.
 
 use crate::domain::Code;
+use crate::domain::{Subscriber, SubscriberStatus};
 use crate::store::{self, OutboxItem, TerminationRecord};
 
 /// Named columns and their rows. Column names are the CSV header (and the
@@ -109,6 +110,31 @@ pub fn outbox(rows: &[OutboxItem]) -> Listing {
         ]);
     }
     listing
+}
+
+/// The subscriber registry, in the columns `subscribers import` reads: an
+/// export can be edited in a spreadsheet and imported again.
+pub fn subscribers(rows: &[Subscriber]) -> Listing {
+    let mut listing = Listing::new(&["org_number", "name", "domains", "kind", "status", "other_names"]);
+    for s in rows {
+        listing.push(vec![
+            s.org_number.to_string(),
+            s.name.clone(),
+            s.domains.join(" "),
+            s.kind.as_str().to_string(),
+            subscriber_status(s),
+            s.other_names.join("|"),
+        ]);
+    }
+    listing
+}
+
+/// "active", or "terminated YYYY-MM-DD" as the import reads it.
+pub fn subscriber_status(s: &Subscriber) -> String {
+    match (s.status, s.terminated_from) {
+        (SubscriberStatus::Terminated, Some(d)) => format!("terminated {d}"),
+        (status, _) => status.as_str().to_string(),
+    }
 }
 
 #[cfg(test)]

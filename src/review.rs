@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::{Code, Decision, OrgNumber, OrgNumberError, Termination, Verdict};
-use crate::extract::Extraction;
+use crate::domain::{Code, Decision, Field, OrgNumber, OrgNumberError, ReviewOutcome, Termination, Verdict};
+use crate::extract::{Extraction, Intent};
 use crate::mail::{self, Inbound};
 use crate::reply::{self, DraftInput, ReplyContext, ReplyDraft, ReplyKind};
 use crate::store::{
-    self, MessageStatus, Officer, QuarantineItem, QuarantineStatus, RecordedMessage, Store, StoreError,
+    self, MessageStatus, Officer, QuarantineItem, QuarantineStatus, RecordedMessage, Ruling, Store, StoreError,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,8 @@ pub struct ItemView {
     /// The day the mail was received, in the configured time zone.
     pub received_day: NaiveDate,
     pub raw: Vec<u8>,
+    /// The registry's entry for the organisation number read, if any.
+    pub subscriber: Option<crate::domain::Subscriber>,
 }
 
 /// What the decisions need: the store, and how answers are written.
@@ -83,7 +85,13 @@ impl Reviewer {
             .await?
             .and_then(|json| serde_json::from_str::<Extraction>(&json).ok());
         let received_day = message.received_at.with_timezone(&self.replies.timezone).date_naive();
-        Ok(ItemView { mail: mail::parse(&raw).ok(), item, message, extraction, received_day, raw })
+        let subscriber = match message.org_number {
+            Some(org) => self.store.subscriber(org).await?,
+            None => None,
+        };
+        // A purged mail has no bytes left to parse.
+        let mail = (!raw.is_empty()).then(|| mail::parse(&raw).ok()).flatten();
+        Ok(ItemView { mail, item, message, extraction, received_day, raw, subscriber })
     }
 
     /// Checks the values as strictly as extraction does: Luhn and the legal
@@ -145,10 +153,13 @@ impl Reviewer {
             return Err(self.already_decided(id).await);
         }
         let termination = self.validate(&view, c)?;
+        let corrected = corrected_fields(view.extraction.as_ref(), &termination);
+        let outcome = if corrected.is_empty() { ReviewOutcome::Unchanged } else { ReviewOutcome::Corrected };
         let now = Utc::now();
         let mut tx = self.store.pool().begin().await?;
         let note = format!("{} {} {}", termination.org_number, termination.org_name, termination.effective_date);
-        if !store::quarantine::decide(&mut tx, id, QuarantineStatus::Approved, &officer.name, Some(&note), now).await? {
+        let ruling = Ruling { status: QuarantineStatus::Approved, outcome, corrected: &corrected, note: Some(&note) };
+        if !store::quarantine::decide(&mut tx, id, &ruling, &officer.name, now).await? {
             tx.rollback().await?;
             return Err(self.already_decided(id).await);
         }
@@ -160,10 +171,18 @@ impl Reviewer {
                 effective_date: on_file.map(|t| t.effective_date),
             });
         }
+        let (org, from) = (termination.org_number, termination.effective_date);
+        store::subscribers::set_terminated(&mut tx, org, from, &officer.name, now).await?;
         store::messages::set_status(&mut tx, view.message.id, MessageStatus::Done).await?;
         let decision = Decision::new(Verdict::Accept, vec![], vec![], Some(termination.clone()));
         self.queue_answer(&mut tx, &view, ReplyKind::Confirmation, &decision, None, now).await?;
-        store::audit::record(&mut tx, now, &officer.name, "approved", ("quarantine", id), Some(&note)).await?;
+        let details = match corrected.is_empty() {
+            true => note,
+            false => {
+                format!("{note} (corrected {})", corrected.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(","))
+            }
+        };
+        store::audit::record(&mut tx, now, &officer.name, "approved", ("quarantine", id), Some(&details)).await?;
         tx.commit().await?;
         tracing::info!(item = id, officer = %officer.name, org = %termination.org_number, "quarantine item approved");
         Ok(termination)
@@ -178,8 +197,13 @@ impl Reviewer {
         let view = self.item(id).await?;
         let now = Utc::now();
         let mut tx = self.store.pool().begin().await?;
-        if !store::quarantine::decide(&mut tx, id, QuarantineStatus::Rejected, &officer.name, Some(reason), now).await?
-        {
+        let ruling = Ruling {
+            status: QuarantineStatus::Rejected,
+            outcome: ReviewOutcome::Rejected,
+            corrected: &[],
+            note: Some(reason),
+        };
+        if !store::quarantine::decide(&mut tx, id, &ruling, &officer.name, now).await? {
             tx.rollback().await?;
             return Err(self.already_decided(id).await);
         }
@@ -207,13 +231,16 @@ impl Reviewer {
             tx.rollback().await?;
             return Err(self.already_decided(id).await);
         }
-        let revoked = if view.item.status == QuarantineStatus::Approved {
-            store::terminations::revoke_for_message(&mut tx, view.message.id).await?
-        } else {
-            0
+        let revoked = match view.item.status {
+            QuarantineStatus::Approved => store::terminations::revoke_for_message(&mut tx, view.message.id).await?,
+            _ => Vec::new(),
         };
+        for (org, from) in &revoked {
+            store::subscribers::restore(&mut tx, *org, *from, &officer.name, now).await?;
+        }
         store::messages::set_status(&mut tx, view.message.id, MessageStatus::InReview).await?;
-        let details = format!("was {}{}", view.item.status, if revoked > 0 { "; termination revoked" } else { "" });
+        let details =
+            format!("was {}{}", view.item.status, if revoked.is_empty() { "" } else { "; termination revoked" });
         store::audit::record(&mut tx, now, &officer.name, "reopened", ("quarantine", id), Some(&details)).await?;
         tx.commit().await?;
         Ok(())
@@ -255,4 +282,26 @@ impl Reviewer {
             .await?;
         Ok(())
     }
+}
+
+/// The fields an approval changed or supplied against what the intake read
+/// (the intent, when the intake did not read a termination).
+pub fn corrected_fields(extraction: Option<&Extraction>, approved: &Termination) -> Vec<Field> {
+    let Some(e) = extraction else {
+        return vec![Field::Intent, Field::OrgNumber, Field::OrgName, Field::EffectiveDate];
+    };
+    let mut out = Vec::new();
+    if e.intent.intent != Intent::Terminate {
+        out.push(Field::Intent);
+    }
+    if e.org_number() != Some(approved.org_number) {
+        out.push(Field::OrgNumber);
+    }
+    if e.org_name() != Some(approved.org_name.as_str()) {
+        out.push(Field::OrgName);
+    }
+    if e.effective_date() != Some(approved.effective_date) {
+        out.push(Field::EffectiveDate);
+    }
+    out
 }

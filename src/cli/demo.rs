@@ -1,6 +1,7 @@
 //! `lefi-intake demo`: the main job on the embedded default, in a scratch
-//! directory — the example mails into a Maildir, the daemon once, then what
-//! happened.
+//! directory — the sample subscriber registry imported, the example mails
+//! (and a few forged ones) into a Maildir as our receiving server would pass
+//! them on, the daemon once, then what happened.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use lefi_intake::app::App;
 use lefi_intake::config::Settings;
-use lefi_intake::domain::Code;
+use lefi_intake::domain::{Code, Reason};
 use lefi_intake::listing::Listing;
 use lefi_intake::source::maildir::Maildir;
 use lefi_intake::store::QuarantineStatus;
@@ -22,10 +23,19 @@ pub struct Args {
     /// Scratch directory (emptied first).
     #[arg(long, default_value = "data/demo", value_name = "DIR")]
     dir: PathBuf,
+    /// The sample subscriber registry to import.
+    #[arg(long, default_value = "demo/registry.csv", value_name = "FILE")]
+    registry: PathBuf,
+    /// Forged mails delivered beside the examples.
+    #[arg(long, default_value = "demo/forged", value_name = "DIR")]
+    forged: PathBuf,
 }
 
+/// The name our receiving server writes in `Authentication-Results` in the example mails.
+const DEMO_MX: &str = "mx.forsakringskassan.se";
+
 pub async fn run(args: Args) -> Result<ExitCode> {
-    let Args { fixtures, dir } = args;
+    let Args { fixtures, dir, registry, forged } = args;
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("emptying {}", dir.display()))?;
     }
@@ -39,21 +49,41 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         ("LEFI_INTAKE__REPLY__TRANSPORT".to_string(), "file".to_string()),
         ("LEFI_INTAKE__REPLY__DIR".to_string(), outbox.display().to_string()),
         ("LEFI_INTAKE__LOG__LEVEL".to_string(), "warn".to_string()),
+        ("LEFI_INTAKE__TRUST__AUTHSERV_IDS".to_string(), DEMO_MX.to_string()),
     ];
     let settings = Settings::load_with_env(None, vars).context("demo configuration")?;
     lefi_intake::telemetry::init(&settings.log);
     Maildir::open(&maildir, settings.source.max_message_bytes).context("creating the demo maildir")?;
     let mut mails: Vec<PathBuf> = Vec::new();
     collect_eml(&fixtures, &mut mails).with_context(|| format!("reading example mails in {}", fixtures.display()))?;
+    let mut forgeries: Vec<PathBuf> = Vec::new();
+    collect_eml(&forged, &mut forgeries).with_context(|| format!("reading forged mails in {}", forged.display()))?;
     mails.sort();
+    forgeries.sort();
+    let forged_count = forgeries.len();
+    mails.extend(forgeries);
     for (i, path) in mails.iter().enumerate() {
         let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         Maildir::deliver(&maildir, &format!("{}.M{i}P1.demo", 1_795_000_000 + i), &raw)
             .with_context(|| format!("delivering {} into the demo maildir", path.display()))?;
     }
-    println!("Delivered {} example mails into {}", mails.len(), maildir.join("new").display());
+    println!(
+        "Delivered {} example mails ({forged_count} of them forged) into {}",
+        mails.len(),
+        maildir.join("new").display()
+    );
 
     let app = App::build(settings).await?;
+    let csv = std::fs::read(&registry).with_context(|| format!("reading {}", registry.display()))?;
+    let subscribers = lefi_intake::trust::registry::import::parse(&csv)
+        .with_context(|| format!("reading the sample registry {}", registry.display()))?;
+    let changes = app.store.import_changes(&subscribers).await?;
+    app.store.apply_import(&changes, "demo", chrono::Utc::now()).await?;
+    println!(
+        "Imported {} subscribers from {}; trusting Authentication-Results from {DEMO_MX}",
+        subscribers.len(),
+        registry.display()
+    );
     let summary = app.configured_daemon()?.run(true, CancellationToken::new()).await.context("running the intake")?;
     println!(
         "\nRecorded {} mails: {}",
@@ -79,6 +109,18 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         quarantine.len(),
         by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ")
     );
+    let trust = [
+        Reason::SenderForged,
+        Reason::SenderNotAuthenticated,
+        Reason::UnknownSubscriber,
+        Reason::SenderDomainMismatch,
+        Reason::NameMismatch,
+    ];
+    println!("\nThe trust checks held back:");
+    for reason in trust {
+        let n = quarantine.iter().filter(|q| q.reasons.contains(&reason)).count();
+        println!("  {:<26} {n:>3}  {}", reason.as_str(), reason_line(reason));
+    }
     println!(
         "\nReplies written: {} (to {}), {} waiting, {} failed",
         summary.replies.sent,
@@ -101,4 +143,16 @@ fn collect_eml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What each trust check stops, for the demo's reader.
+fn reason_line(reason: Reason) -> &'static str {
+    match reason {
+        Reason::SenderForged => "DMARC failed or a planted header: no answer at all",
+        Reason::SenderNotAuthenticated => "nothing vouched for the sender: a neutral answer only",
+        Reason::UnknownSubscriber => "not in the registry",
+        Reason::SenderDomainMismatch => "written from a domain not the subscriber's",
+        Reason::NameMismatch => "a name not the subscriber's",
+        _ => "",
+    }
 }

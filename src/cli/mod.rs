@@ -7,8 +7,11 @@ mod extract;
 mod officer;
 mod outbox;
 mod output;
+mod purge;
 mod quarantine;
+mod report;
 mod run;
+mod subscribers;
 mod terminations;
 
 use std::path::{Path, PathBuf};
@@ -65,6 +68,18 @@ enum Command {
         #[command(subcommand)]
         command: quarantine::Command,
     },
+    /// The subscriber registry: import, list, show, export.
+    Subscribers {
+        #[command(subcommand)]
+        command: subscribers::Command,
+    },
+    /// Figures for the agency: how often officers agree with the intake.
+    Report {
+        #[command(subcommand)]
+        command: report::Command,
+    },
+    /// Purge raw mails past retention (retention.raw_days after their decision).
+    Purge(purge::Args),
     /// Run the whole intake once on the example mails in a scratch directory
     /// and print what it recorded, quarantined and answered.
     Demo(demo::Args),
@@ -89,6 +104,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Web => with_runtime(async { run::web_only(&app(config).await?).await }),
         Command::Officer { command } => with_runtime(async { officer::run(&app(config).await?, command).await }),
         Command::Quarantine { command } => with_runtime(async { quarantine::run(&app(config).await?, command).await }),
+        Command::Subscribers { command } => {
+            with_runtime(async { subscribers::run(&app(config).await?, command).await })
+        }
+        Command::Report { command } => with_runtime(async { report::run(&app(config).await?, command).await }),
+        Command::Purge(args) => with_runtime(async { purge::run(&app(config).await?, args).await }),
         Command::Demo(args) => with_runtime(demo::run(args)),
     }
 }

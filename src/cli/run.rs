@@ -22,6 +22,7 @@ pub async fn run(settings: Settings, args: Args) -> Result<ExitCode> {
     let token = CancellationToken::new();
     on_signals(token.clone());
     let app = App::build(settings).await?;
+    app.warn_about_trust().await;
     // The review pages run beside the daemon (not for a single pass).
     let web = if args.once || app.settings.web.listen.is_empty() {
         None
@@ -58,6 +59,7 @@ fn describe(summary: &RunSummary) -> String {
 
 pub async fn web_only(app: &App) -> Result<ExitCode> {
     anyhow::ensure!(!app.settings.web.listen.is_empty(), "web.listen is empty: set the address to serve on");
+    app.warn_about_trust().await;
     let token = CancellationToken::new();
     on_signals(token.clone());
     let listener = bind(&app.settings).await?;

@@ -125,6 +125,18 @@ pub enum Reason {
     TooLarge,
     /// The organisation's termination is already on file with another effective date.
     ConflictsWithRecord,
+    /// Nothing vouches for the sender: no DMARC or aligned DKIM pass from our receiving server.
+    SenderNotAuthenticated,
+    /// DMARC failed for the From domain, or an authentication header was forged: never answered.
+    SenderForged,
+    /// The organisation is not in the subscriber registry.
+    UnknownSubscriber,
+    /// The sender's domain is not one of the subscriber's.
+    SenderDomainMismatch,
+    /// The name given is not the subscriber's registered name or one of its other names.
+    NameMismatch,
+    /// Shadow mode: the intake would accept; an officer confirms before anything is recorded or answered.
+    Proposed,
     /// The organisation's termination is already on file with the same date.
     AlreadyRegistered,
 }

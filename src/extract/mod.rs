@@ -28,7 +28,9 @@ pub use insurer::is_insurer_name;
 pub use intent::{Intent, IntentFinding, Sentence, SentenceClass};
 use keywords::Words;
 pub use org_name::NameFinding;
-pub use org_number::{NumberConsidered, NumberFound, NumberNote, OrgNumberFinding, OrgNumberProblem};
+pub use org_number::{
+    NumberConsidered, NumberFound, NumberNote, OrgNumberFinding, OrgNumberProblem, mask_personal_numbers,
+};
 use text::Text;
 
 /// Which part of the mail a value was read from.

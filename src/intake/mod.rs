@@ -6,6 +6,7 @@
 //! the next pass recognises what is already recorded.
 
 mod plan;
+mod policy;
 mod thread;
 
 use std::sync::Arc;
@@ -14,13 +15,16 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::analyse::{self, Analysis};
+use crate::config::RegistryMode;
 use crate::decide::Context;
-use crate::domain::{Code, Decision, Reason, Verdict};
+use crate::domain::{Code, Decision, Reason, Subscriber, SubscriberStatus, Verdict};
 use crate::mail;
 use crate::reply::ReplyContext;
 use crate::source::{Folder, SourceMail};
 use crate::store::{Applied, RecordedMessage, ReplyOutcome, Store, StoreError};
+use crate::trust::{self, SenderAuth};
 pub use plan::{Hashes, OnRecord};
+pub use policy::Policy;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -58,11 +62,12 @@ pub enum IntakeError {
 pub struct Intake {
     store: Store,
     replies: Arc<ReplyContext>,
+    policy: Arc<Policy>,
 }
 
 impl Intake {
-    pub fn new(store: Store, replies: Arc<ReplyContext>) -> Intake {
-        Intake { store, replies }
+    pub fn new(store: Store, replies: Arc<ReplyContext>, policy: Arc<Policy>) -> Intake {
+        Intake { store, replies, policy }
     }
 
     pub fn store(&self) -> &Store {
@@ -89,9 +94,22 @@ impl Intake {
 
         let ctx = Context { received: Some(received_day), own_addresses: &self.replies.own_addresses };
         let completes = self.complete_thread(&mut analysis, &ctx).await?;
-        let on_file = self.on_file(&analysis.decision).await?;
+        let sender = self.policy.sender_auth(&mail.raw, analysis.mail.as_ref()).await;
+        let subscriber = self.subscriber(&analysis.decision).await?;
+        analysis.decision = self.trusted(analysis.decision, analysis.mail.as_ref(), &sender, subscriber.as_ref());
+        let on_file = self.on_file(&analysis.decision, subscriber.as_ref()).await?;
         let now = Utc::now();
-        let plan = plan::plan(mail, &analysis, hashes.clone(), OnRecord { completes, on_file }, &self.replies, now)?;
+        let record = OnRecord { completes, on_file };
+        let plan = plan::plan(mail, &analysis, hashes.clone(), record, &sender, &self.replies, &self.policy, now)?;
+        tracing::debug!(
+            key = %mail.key,
+            sender = plan.message.sender_auth.as_deref().unwrap_or(""),
+            org_number = ?plan.message.org_number.map(|n| n.to_string()),
+            effective_date = ?plan.message.effective_date,
+            completes = ?completes,
+            on_file = ?on_file,
+            "mail decided"
+        );
         match self.store.record(&plan, now).await? {
             Applied::Duplicate => {
                 // Recorded meanwhile by a concurrent intake: theirs stands.
@@ -157,12 +175,48 @@ impl Intake {
         Ok(completed.then_some(parent.id))
     }
 
-    /// The effective date on file for the organisation an accept terminates.
-    async fn on_file(&self, decision: &Decision) -> Result<Option<chrono::NaiveDate>, StoreError> {
+    /// The registered subscriber the decision's termination names (none with `registry.mode = "off"`).
+    async fn subscriber(&self, decision: &Decision) -> Result<Option<Subscriber>, StoreError> {
+        match (&decision.termination, self.policy.registry) {
+            (Some(t), mode) if mode != RegistryMode::Off => self.store.subscriber(t.org_number).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// The decision with the sender's authentication and the registry applied.
+    fn trusted(
+        &self,
+        decision: Decision,
+        mail: Option<&mail::Inbound>,
+        sender: &SenderAuth,
+        subscriber: Option<&Subscriber>,
+    ) -> Decision {
+        let from_domain = mail.and_then(|m| m.from.as_ref()).and_then(|f| trust::domain_of(&f.address));
+        let checks = trust::Checks {
+            sender,
+            authentication: self.policy.trust.sender_authentication,
+            registry: self.policy.registry,
+            subscriber,
+            from_domain: from_domain.as_deref(),
+        };
+        trust::apply(decision, &checks)
+    }
+
+    /// The effective date on file for the organisation an accept terminates:
+    /// a recorded termination, or the registry's (a subscriber imported as
+    /// terminated).
+    async fn on_file(
+        &self,
+        decision: &Decision,
+        subscriber: Option<&Subscriber>,
+    ) -> Result<Option<chrono::NaiveDate>, StoreError> {
         let Some(t) = decision.termination.as_ref().filter(|_| decision.verdict == Verdict::Accept) else {
             return Ok(None);
         };
-        Ok(self.store.active_termination(t.org_number).await?.map(|r| r.effective_date))
+        let recorded = self.store.active_termination(t.org_number).await?.map(|r| r.effective_date);
+        let registered =
+            subscriber.filter(|s| s.status == SubscriberStatus::Terminated).and_then(|s| s.terminated_from);
+        Ok(recorded.or(registered))
     }
 }
 

@@ -4,11 +4,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::Policy;
 use crate::analyse::Analysis;
+use crate::config::IntakeMode;
 use crate::domain::{Code, Decision, Reason, Verdict};
+use crate::privacy::mask_personal_numbers;
 use crate::reply::{self, DraftInput, ReplyContext, ReplyDraft, ReplyKind};
 use crate::source::SourceMail;
 use crate::store::{MessageStatus, NewMessage, OnFile, QuarantineStep, RecordPlan, ReplyStep, TerminationStep};
+use crate::trust::{AuthMethod, SenderAuth};
 
 /// The mail's hashes, for recognising it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,15 +32,22 @@ pub struct OnRecord {
     pub on_file: Option<NaiveDate>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn plan<'a>(
     mail: &'a SourceMail,
     analysis: &Analysis,
     hashes: Hashes,
     record: OnRecord,
+    sender: &SenderAuth,
     replies: &ReplyContext,
+    policy: &Policy,
     now: DateTime<Utc>,
 ) -> Result<RecordPlan<'a>, serde_json::Error> {
     let decision = against_record(&analysis.decision, record.on_file);
+    let decision = match policy.mode {
+        IntakeMode::Shadow => proposed(decision),
+        IntakeMode::Automatic => decision,
+    };
     let inbound = analysis.mail.as_ref();
     let extraction = analysis.extraction.as_ref();
     let already = decision.reasons.contains(&Reason::AlreadyRegistered);
@@ -49,8 +60,15 @@ pub fn plan<'a>(
         body_sha256: hashes.body_sha256,
         received_at: mail.received_at,
         from_address: inbound.and_then(|m| m.from.as_ref()).map(|f| f.address.clone()),
-        reply_address: inbound.and_then(|m| m.reply_to.as_ref().or(m.from.as_ref())).map(|f| f.address.clone()),
-        subject: inbound.map(|m| m.subject.clone()).unwrap_or_default(),
+        // Where answers go: From, or a Reply-To in From's own organisation.
+        reply_address: inbound.and_then(|m| {
+            let from = m.from.as_ref()?;
+            let kept = m.reply_to.as_ref().filter(|r| reply::same_organisation(&r.address, &from.address));
+            Some(kept.unwrap_or(from).address.clone())
+        }),
+        // The raw mail keeps a personal identity number for the audit; the
+        // subject shown in every listing does not.
+        subject: inbound.map(|m| mask_personal_numbers(m.subject.clone())).unwrap_or_default(),
         raw: &mail.raw,
         verdict: decision.verdict,
         reasons: decision.reasons.clone(),
@@ -63,6 +81,7 @@ pub fn plan<'a>(
         references: inbound.map(|m| m.references.clone()).unwrap_or_default(),
         thread_parent_id: record.completes,
         status: MessageStatus::for_verdict(decision.verdict),
+        sender_auth: Some(describe(sender)),
     };
 
     let reply_to =
@@ -91,6 +110,31 @@ pub fn plan<'a>(
     })
 }
 
+/// Shadow mode: an accept is held for an officer as a proposal, with its
+/// values on the mail's row; nothing is recorded or answered until the
+/// officer confirms it.
+pub fn proposed(decision: Decision) -> Decision {
+    if decision.verdict != Verdict::Accept {
+        return decision;
+    }
+    let mut reasons = decision.reasons;
+    reasons.push(Reason::Proposed);
+    Decision::new(Verdict::Quarantine, decision.missing, reasons, None)
+}
+
+/// What vouched for the sender, in a line for officers.
+fn describe(sender: &SenderAuth) -> String {
+    match sender {
+        SenderAuth::Authenticated { method: AuthMethod::Dmarc, domain } => format!("dmarc pass {domain}"),
+        SenderAuth::Authenticated { method: AuthMethod::Dkim, domain } => format!("dkim pass {domain}"),
+        SenderAuth::Authenticated { method: AuthMethod::OwnDkim, domain } => {
+            format!("dkim pass {domain} (verified by lefi-intake)")
+        }
+        SenderAuth::NotAuthenticated { why } => format!("not authenticated: {why}"),
+        SenderAuth::Forged { why } => format!("forged: {why}"),
+    }
+}
+
 /// A termination already on file: the same date is answered "already
 /// registered"; another date is an officer's call.
 pub fn against_record(decision: &Decision, on_file: Option<NaiveDate>) -> Decision {
@@ -115,6 +159,11 @@ fn reply_step(
     replies: &ReplyContext,
     now: DateTime<Utc>,
 ) -> ReplyStep {
+    // A forged sender gets no answer (backscatter tells a forger what to
+    // fix); a proposal waits for the officer's confirmation.
+    if decision.reasons.iter().any(|r| matches!(r, Reason::SenderForged | Reason::Proposed)) {
+        return ReplyStep::None;
+    }
     let (Some(kind), Some(inbound)) =
         (ReplyKind::for_decision(decision, replies.answer_quarantine), analysis.mail.as_ref())
     else {
@@ -163,7 +212,13 @@ Organisationsnummer: 212000-3005\r\n";
     }
 
     fn planned(raw: &[u8], record: OnRecord) -> RecordPlan<'static> {
+        planned_with(raw, record, IntakeMode::Automatic)
+    }
+
+    fn planned_with(raw: &[u8], record: OnRecord, mode: IntakeMode) -> RecordPlan<'static> {
         let settings = crate::config::Settings::load_with_env(None, Vec::new()).unwrap();
+        let policy = Policy { mode, ..Policy::from_settings(&settings, None) };
+        let sender = SenderAuth::Authenticated { method: AuthMethod::Dmarc, domain: "uppsala.se".into() };
         let replies = crate::app::reply_context(&settings).unwrap();
         // The plan borrows the mail's bytes; a test's mail may live as long as the tests.
         let mail = Box::leak(Box::new(SourceMail {
@@ -174,7 +229,7 @@ Organisationsnummer: 212000-3005\r\n";
         }));
         let analysis = crate::analyse::analyse(&mail.raw, Some(day(2026, 11, 16)), &replies.own_addresses);
         let hashes = Hashes { sha256: "a".into(), body_sha256: "b".into() };
-        plan(mail, &analysis, hashes, record, &replies, Utc::now()).unwrap()
+        plan(mail, &analysis, hashes, record, &sender, &replies, &policy, Utc::now()).unwrap()
     }
 
     fn reply_kind(step: &ReplyStep) -> Option<ReplyKind> {
@@ -212,6 +267,18 @@ Organisationsnummer: 212000-3005\r\n";
         assert_eq!(plan.message.verdict, Verdict::Quarantine);
         assert_eq!(plan.message.status, MessageStatus::InReview);
         assert_eq!(plan.quarantine.as_ref().map(|q| q.reasons.clone()), Some(vec![Reason::ConflictsWithRecord]));
+    }
+
+    #[test]
+    fn in_shadow_mode_an_accept_is_proposed_to_an_officer_and_not_answered() {
+        let plan = planned_with(MAIL, OnRecord::default(), IntakeMode::Shadow);
+        assert_eq!(plan.message.verdict, Verdict::Quarantine);
+        assert!(plan.termination.is_none());
+        assert_eq!(plan.quarantine.as_ref().map(|q| q.reasons.clone()), Some(vec![Reason::Proposed]));
+        assert!(matches!(plan.reply, ReplyStep::None));
+        // The proposed values stay on the mail's row for the officer.
+        assert_eq!(plan.message.effective_date, Some(day(2027, 1, 1)));
+        assert_eq!(plan.message.sender_auth.as_deref(), Some("dmarc pass uppsala.se"));
     }
 
     #[test]

@@ -30,11 +30,10 @@ pub fn complete(analysis: &mut Analysis, parent: &ThreadParent, ctx: &Context<'_
     true
 }
 
-/// A reply completes the earlier mail only from the same organisation: the
-/// same address, or the same domain.
+/// A reply completes the earlier mail only from the same organisation: its
+/// From address (never a Reply-To, which anyone can write) in the same
+/// organisational domain as the address we answered.
 fn same_sender(mail: &Inbound, earlier: Option<&str>) -> bool {
-    let Some(earlier) = earlier else { return false };
-    let now = mail.reply_to.as_ref().or(mail.from.as_ref()).map(|m| m.address.as_str()).unwrap_or("");
-    let domain = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
-    now.eq_ignore_ascii_case(earlier) || (domain(now).is_some() && domain(now) == domain(earlier))
+    let (Some(earlier), Some(from)) = (earlier, mail.from.as_ref()) else { return false };
+    crate::reply::same_organisation(&from.address, earlier)
 }

@@ -59,6 +59,9 @@ pub struct Inbound {
     pub auto_response_suppress: bool,
     /// Value of our own marker header, when present.
     pub own_marker: Option<String>,
+    /// The `Authentication-Results` headers' values, topmost first (RFC 8601:
+    /// each receiving server adds its own on top).
+    pub auth_results: Vec<String>,
     /// The top-level type is multipart/report (a delivery or disposition report).
     pub is_report: bool,
     /// The text came from an HTML body (no usable text/plain).
@@ -255,6 +258,8 @@ fn read_flag_header(message: &Message<'_>, header: &mail_parser::Header<'_>, inb
         inbound.auto_response_suppress = true;
     } else if name.eq_ignore_ascii_case(OWN_MARKER_HEADER) {
         inbound.own_marker = Some(text().trim().to_string());
+    } else if name.eq_ignore_ascii_case("Authentication-Results") {
+        inbound.auth_results.push(text().trim().to_string());
     }
 }
 

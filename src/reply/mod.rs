@@ -57,10 +57,14 @@ pub fn our_message_id(message_row: i64, kind: ReplyKind, from: &str) -> String {
     format!("lefi-intake.{message_row}.{}@{domain}", kind.as_str())
 }
 
-/// Who gets the answer: Reply-To, else From — never a robot, a list, an empty
-/// or invalid address, or ourselves (RFC 3834 §2).
+/// Who gets the answer: the From address — or its Reply-To when that is in
+/// the same organisational domain, since a Reply-To elsewhere would let a
+/// mail aim our answers at a third party (RFC 3834 §4) — never a robot, a
+/// list, an empty or invalid address, or ourselves (RFC 3834 §2).
 pub fn recipient(mail: &Inbound, own_addresses: &[String]) -> Option<String> {
-    let address = mail.reply_to.as_ref().or(mail.from.as_ref())?.address.trim().to_string();
+    let from = mail.from.as_ref()?.address.trim();
+    let reply_to = mail.reply_to.as_ref().map(|r| r.address.trim()).filter(|r| same_organisation(r, from));
+    let address = reply_to.unwrap_or(from).to_string();
     let parsed: lettre::Address = address.parse().ok()?;
     let user = parsed.user().to_ascii_lowercase();
     let robot = ["mailer-daemon", "postmaster", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply"]
@@ -70,6 +74,19 @@ pub fn recipient(mail: &Inbound, own_addresses: &[String]) -> Option<String> {
         return None;
     }
     Some(address)
+}
+
+/// Two addresses in the same organisational domain ("registrator@uppsala.se"
+/// and "anna@socialtjanst.uppsala.se").
+pub fn same_organisation(a: &str, b: &str) -> bool {
+    use crate::trust::{domain_of, org_domain};
+    matches!((domain_of(a), domain_of(b)), (Some(x), Some(y)) if org_domain(&x) == org_domain(&y))
+}
+
+/// The Reply-To that answers will not go to (outside the From's organisation).
+pub fn ignored_reply_to(mail: &Inbound) -> Option<&str> {
+    let (from, reply_to) = (mail.from.as_ref()?.address.trim(), mail.reply_to.as_ref()?.address.trim());
+    (!same_organisation(reply_to, from)).then_some(reply_to)
 }
 
 /// What "the same answer to the same sender" means for the answer limit: the
@@ -134,12 +151,16 @@ mod tests {
     }
 
     #[test]
-    fn reply_to_wins_over_from() {
-        let mail = Inbound {
+    fn a_reply_to_in_the_senders_organisation_wins_over_from() {
+        let mail = |reply_to: &str| Inbound {
             from: Some(MailAddress { name: None, address: "anna@uppsala.se".into() }),
-            reply_to: Some(MailAddress { name: None, address: "registrator@uppsala.se".into() }),
+            reply_to: Some(MailAddress { name: None, address: reply_to.into() }),
             ..Inbound::default()
         };
-        assert_eq!(recipient(&mail, &[]).as_deref(), Some("registrator@uppsala.se"));
+        assert_eq!(recipient(&mail("registrator@uppsala.se"), &[]).as_deref(), Some("registrator@uppsala.se"));
+        assert_eq!(recipient(&mail("it@mail.uppsala.se"), &[]).as_deref(), Some("it@mail.uppsala.se"));
+        // Elsewhere: the answer goes to the From address, never to the third party.
+        assert_eq!(recipient(&mail("victim@example.com"), &[]).as_deref(), Some("anna@uppsala.se"));
+        assert_eq!(ignored_reply_to(&mail("victim@example.com")), Some("victim@example.com"));
     }
 }

@@ -53,18 +53,31 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditEntry {
-                    id: row.try_get("id")?,
-                    at: read_timestamp(row, "at")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    object_type: row.try_get("object_type")?,
-                    object_id: row.try_get("object_id")?,
-                    details: row.try_get("details")?,
-                })
-            })
-            .collect()
+        rows.iter().map(read).collect()
     }
+
+    /// Everything done to one object, oldest first.
+    pub async fn audit_of(&self, object: (&str, i64)) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, object_type, object_id, details FROM audit_log \
+             WHERE object_type = $1 AND object_id = $2 ORDER BY id",
+        )
+        .bind(object.0)
+        .bind(object.1)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(read).collect()
+    }
+}
+
+fn read(row: &sqlx::any::AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        at: read_timestamp(row, "at")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        object_type: row.try_get("object_type")?,
+        object_id: row.try_get("object_id")?,
+        details: row.try_get("details")?,
+    })
 }

@@ -57,6 +57,8 @@ pub struct NewMessage<'a> {
     pub references: Vec<String>,
     pub thread_parent_id: Option<i64>,
     pub status: MessageStatus,
+    /// What vouched for the sender ("dmarc pass uppsala.se", "not authenticated: …").
+    pub sender_auth: Option<String>,
 }
 
 /// A recorded mail, as intake and officers read it back.
@@ -75,6 +77,10 @@ pub struct RecordedMessage {
     pub org_name: Option<String>,
     pub effective_date: Option<NaiveDate>,
     pub status: MessageStatus,
+    /// What vouched for the sender, as recorded.
+    pub sender_auth: Option<String>,
+    /// When retention purged the raw mail, its subject and extraction.
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 /// The earlier mail of a thread that a reply may complete.
@@ -87,7 +93,7 @@ pub struct ThreadParent {
 }
 
 pub(super) const COLUMNS: &str = "id, source_key, message_id, received_at, from_address, subject, verdict, reasons, missing, \
-                       org_number, org_name, effective_date, status";
+                       org_number, org_name, effective_date, status, sender_auth, purged_at";
 
 pub(super) fn read_message(row: &sqlx::any::AnyRow) -> Result<RecordedMessage> {
     let key: String = row.try_get("source_key")?;
@@ -105,6 +111,8 @@ pub(super) fn read_message(row: &sqlx::any::AnyRow) -> Result<RecordedMessage> {
         org_name: row.try_get("org_name")?,
         effective_date: row.try_get::<Option<String>, _>("effective_date")?.map(|d| read_date(&d)).transpose()?,
         status: read_code(row, "status")?,
+        sender_auth: row.try_get("sender_auth")?,
+        purged_at: super::read_optional_timestamp(row, "purged_at")?,
     })
 }
 
@@ -114,8 +122,8 @@ pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>, now: DateTime<
     let result = sqlx::query(
         "INSERT INTO messages (source_key, message_id, sha256, body_sha256, received_at, recorded_at, from_address, \
          reply_address, subject, raw, size_bytes, verdict, reasons, missing, org_number, org_name, effective_date, \
-         extraction, in_reply_to, refs, thread_parent_id, status) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+         extraction, in_reply_to, refs, thread_parent_id, status, sender_auth) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(m.source_key.to_string())
@@ -140,6 +148,7 @@ pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>, now: DateTime<
     .bind((!m.references.is_empty()).then(|| m.references.join(" ")))
     .bind(m.thread_parent_id)
     .bind(m.status.as_str())
+    .bind(&m.sender_auth)
     .fetch_optional(&mut *conn)
     .await?;
     // A conflict (the same key or bytes, perhaps from a concurrent intake)

@@ -12,6 +12,8 @@ pub mod officers;
 pub mod outbox;
 pub mod quarantine;
 mod record;
+mod retention;
+pub mod subscribers;
 pub mod terminations;
 
 use std::str::FromStr;
@@ -28,8 +30,10 @@ pub use audit::AuditEntry;
 pub use messages::{MessageStatus, NewMessage, RecordedMessage, ThreadParent};
 pub use officers::{Officer, OfficerSession};
 pub use outbox::{OutboxItem, OutboxStatus};
-pub use quarantine::{QuarantineItem, QuarantineStatus};
+pub use quarantine::{DecidedItem, QuarantineItem, QuarantineStatus, Ruling};
 pub use record::{Applied, OnFile, QuarantineStep, RecordPlan, Recorded, ReplyOutcome, ReplyStep, TerminationStep};
+pub use retention::retention_cutoff;
+pub use subscribers::Change;
 pub use terminations::TerminationRecord;
 
 #[derive(Debug, thiserror::Error)]

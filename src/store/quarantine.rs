@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::messages::{self, RecordedMessage};
 use super::{Result, Store, codes, join_codes, read_code, read_optional_timestamp, read_timestamp, timestamp};
-use crate::domain::{Code, Reason};
+use crate::domain::{Code, Field, Reason, ReviewOutcome};
 
 /// Where a quarantine item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray, Display)]
@@ -32,9 +32,32 @@ pub struct QuarantineItem {
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_note: Option<String>,
+    /// The decision against the intake's reading (`None` while open).
+    pub outcome: Option<ReviewOutcome>,
+    /// The fields an approval changed or supplied.
+    pub corrected_fields: Vec<Field>,
 }
 
-const COLUMNS: &str = "id, message_id, reasons, status, created_at, decided_by, decided_at, decision_note";
+/// An officer's decision on an item.
+#[derive(Debug, Clone, Copy)]
+pub struct Ruling<'a> {
+    pub status: QuarantineStatus,
+    pub outcome: ReviewOutcome,
+    pub corrected: &'a [Field],
+    pub note: Option<&'a str>,
+}
+
+/// A decided item, as the agreement figures count it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecidedItem {
+    pub reasons: Vec<Reason>,
+    pub outcome: ReviewOutcome,
+    pub corrected_fields: Vec<Field>,
+    pub decided_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, message_id, reasons, status, created_at, decided_by, decided_at, decision_note, outcome, corrected_fields";
 
 pub async fn insert(conn: &mut AnyConnection, message: i64, reasons: &[Reason], now: DateTime<Utc>) -> Result<i64> {
     let row = sqlx::query(
@@ -58,7 +81,19 @@ fn read(row: &sqlx::any::AnyRow) -> Result<QuarantineItem> {
         decided_by: row.try_get("decided_by")?,
         decided_at: read_optional_timestamp(row, "decided_at")?,
         decision_note: row.try_get("decision_note")?,
+        outcome: match row.try_get::<Option<String>, _>("outcome")? {
+            Some(_) => Some(read_code(row, "outcome")?),
+            None => None,
+        },
+        corrected_fields: corrected(row)?,
     })
+}
+
+fn corrected(row: &sqlx::any::AnyRow) -> Result<Vec<Field>> {
+    match row.try_get::<Option<String>, _>("corrected_fields")? {
+        Some(_) => codes(row, "corrected_fields"),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Records an officer's decision on an open item. Returns `false` when the
@@ -66,19 +101,20 @@ fn read(row: &sqlx::any::AnyRow) -> Result<QuarantineItem> {
 pub async fn decide(
     conn: &mut AnyConnection,
     id: i64,
-    status: QuarantineStatus,
+    ruling: &Ruling<'_>,
     by: &str,
-    note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE quarantine SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
-         WHERE id = $5 AND status = 'open'",
+        "UPDATE quarantine SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4, outcome = $5, \
+         corrected_fields = $6 WHERE id = $7 AND status = 'open'",
     )
-    .bind(status.as_str())
+    .bind(ruling.status.as_str())
     .bind(by)
     .bind(timestamp(now))
-    .bind(note)
+    .bind(ruling.note)
+    .bind(ruling.outcome.as_str())
+    .bind(join_codes(ruling.corrected))
     .bind(id)
     .execute(conn)
     .await?;
@@ -89,8 +125,8 @@ pub async fn decide(
 /// `expected_status` any more (another officer acted first).
 pub async fn reopen(conn: &mut AnyConnection, id: i64, expected_status: QuarantineStatus) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE quarantine SET status = 'open', decided_by = NULL, decided_at = NULL, decision_note = NULL \
-         WHERE id = $1 AND status = $2",
+        "UPDATE quarantine SET status = 'open', decided_by = NULL, decided_at = NULL, decision_note = NULL, \
+         outcome = NULL, corrected_fields = NULL WHERE id = $1 AND status = $2",
     )
     .bind(id)
     .bind(expected_status.as_str())
@@ -128,6 +164,26 @@ impl Store {
             .into_iter()
             // An item decided between the two queries is left out: it is not in this status any more.
             .filter_map(|item| by_id.remove(&item.message_id).map(|m| Ok((item, m))))
+            .collect()
+    }
+
+    /// Every decided item with its outcome, for the agreement figures.
+    pub async fn decided_items(&self) -> Result<Vec<DecidedItem>> {
+        let rows = sqlx::query(
+            "SELECT reasons, outcome, corrected_fields, decided_at FROM quarantine \
+             WHERE status <> 'open' AND outcome IS NOT NULL ORDER BY decided_at",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DecidedItem {
+                    reasons: codes(row, "reasons")?,
+                    outcome: read_code(row, "outcome")?,
+                    corrected_fields: corrected(row)?,
+                    decided_at: read_timestamp(row, "decided_at")?,
+                })
+            })
             .collect()
     }
 

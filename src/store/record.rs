@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
 use super::audit::{self, INTAKE};
-use super::{MessageStatus, NewMessage, Result, Store, messages, outbox, quarantine, terminations};
+use super::{MessageStatus, NewMessage, Result, Store, messages, outbox, quarantine, subscribers, terminations};
 use crate::domain::{Code, Reason, Termination, Verdict};
 use crate::reply::{ReplyDraft, ReplyKind};
 
@@ -112,8 +112,10 @@ pub async fn apply(conn: &mut AnyConnection, plan: &RecordPlan<'_>, now: DateTim
     let mut reply = &plan.reply;
     if let Some(step) = &plan.termination {
         if terminations::insert(conn, &step.termination, row, INTAKE, now).await? {
-            let org = step.termination.org_number.to_string();
+            let t = &step.termination;
+            let org = t.org_number.to_string();
             audit::record(conn, now, INTAKE, "termination_recorded", ("message", row), Some(&org)).await?;
+            subscribers::set_terminated(conn, t.org_number, t.effective_date, INTAKE, now).await?;
         } else {
             reasons = step.if_on_file.reasons.clone();
             messages::set_reasons(conn, row, &reasons).await?;

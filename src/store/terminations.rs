@@ -84,11 +84,20 @@ impl Store {
     }
 }
 
-/// Revokes the active termination recorded from a mail (a reopened approval).
-pub async fn revoke_for_message(conn: &mut AnyConnection, message: i64) -> Result<u64> {
-    let done = sqlx::query("UPDATE terminations SET status = 'revoked' WHERE message_id = $1 AND status = 'active'")
-        .bind(message)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
+/// Revokes the active termination recorded from a mail (a reopened
+/// approval). Returns what was revoked: the organisation and its date.
+pub async fn revoke_for_message(conn: &mut AnyConnection, message: i64) -> Result<Vec<(OrgNumber, NaiveDate)>> {
+    let rows = sqlx::query(
+        "UPDATE terminations SET status = 'revoked' WHERE message_id = $1 AND status = 'active' \
+         RETURNING org_number, effective_date",
+    )
+    .bind(message)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let org = read_org_number(&row.try_get::<String, _>("org_number")?)?;
+            Ok((org, read_date(&row.try_get::<String, _>("effective_date")?)?))
+        })
+        .collect()
 }

@@ -50,11 +50,10 @@ async fn render(
     status: StatusCode,
 ) -> Response {
     match state.reviewer.item(id).await {
-        Ok(view) => (
-            status,
-            page(&format!("Ärende #{id}"), Some(session), item_body(state, session, &view, error, notice, entered)),
-        )
-            .into_response(),
+        Ok(view) => {
+            let body = item_body(state, session, &view, error, notice, entered);
+            (status, page(&format!("Ärende #{id}"), Some(session), &state.warnings().await, body)).into_response()
+        }
         Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
         Err(e) => super::internal_error(e),
     }
@@ -111,9 +110,18 @@ fn item_body(
         given.and_then(|g| g.clone()).unwrap_or_else(|| extracted.to_string())
     };
     let item = &view.item;
+    let ignored_reply_to = view.mail.as_ref().and_then(crate::reply::ignored_reply_to);
     html! {
         @if let Some(e) = error { (error_box(&e)) }
         @if let Some(n) = notice { p.notice { (n) } }
+        @if let Some(at) = view.message.purged_at {
+            p.notice { "Meddelandets text, ämne och fynd rensades " (local_time(at, tz))
+                " enligt gallringsregeln (retention.raw_days). Beslutet, värdena och loggen finns kvar." }
+        }
+        @if item.reasons.contains(&crate::domain::Reason::Proposed) {
+            p.notice { "Tjänsten föreslår att uppsägningen registreras med värdena nedan (skuggläge). "
+                "Bekräfta dem oförändrade, rätta en uppgift eller avvisa." }
+        }
         section {
             h2 { "Varför ärendet är här" }
             ul { @for r in &item.reasons { li { (reason_sv(*r)) " " span.kind { "(" (r.as_str()) ")" } } } }
@@ -185,7 +193,20 @@ fn item_body(
             table {
                 tbody {
                     tr { th { "Från" } td { (view.mail.as_ref().and_then(|m| m.from.as_ref()).map(|f| f.address.as_str()).unwrap_or("–")) } }
-                    tr { th { "Svara till" } td { (view.mail.as_ref().and_then(|m| m.reply_to.as_ref()).map(|f| f.address.as_str()).unwrap_or("–")) } }
+                    tr { th { "Svara till" } td {
+                        (view.mail.as_ref().and_then(|m| m.reply_to.as_ref()).map(|f| f.address.as_str()).unwrap_or("–"))
+                        @if ignored_reply_to.is_some() { " " strong { "(används inte: utanför avsändarens organisation; svar går till Från-adressen)" } }
+                    } }
+                    tr { th { "Avsändarkontroll" } td { (view.message.sender_auth.as_deref().unwrap_or("–")) } }
+                    tr { th { "I abonnentregistret" } td {
+                        @match &view.subscriber {
+                            Some(s) => {
+                                a href={ "/subscribers/" (s.org_number) } { (s.name) }
+                                " – " (s.domains.join(" ")) " – " (super::subscribers::kind_sv(s.kind)) ", " (super::subscribers::status_sv(s))
+                            }
+                            None => { "–" }
+                        }
+                    } }
                     tr { th { "Ämne" } td { (view.message.subject) } }
                     tr { th { "Datum (rubrik)" } td { (view.mail.as_ref().and_then(|m| m.date).map(|d| d.to_rfc2822()).unwrap_or_default()) } }
                     tr { th { "Mottaget" } td { (local_time(view.message.received_at, tz)) } }
@@ -213,7 +234,7 @@ fn item_body(
                 @if !mail.problems.is_empty() {
                     p.kind { "Avkodning: " (mail.problems.join("; ")) }
                 }
-            } @else {
+            } @else if view.message.purged_at.is_none() {
                 p { "Meddelandet kan inte läsas som e-post." }
             }
         }

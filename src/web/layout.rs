@@ -9,8 +9,10 @@ use crate::store::{OfficerSession, OutboxStatus, QuarantineStatus};
 
 pub const STYLE: &str = include_str!("style.css");
 
-/// A whole page. `session` adds the navigation and the sign-out form.
-pub fn page(title: &str, session: Option<&OfficerSession>, body: Markup) -> Markup {
+/// A whole page. `session` adds the navigation and the sign-out form;
+/// `warnings` stand above the title on every page (trust checks off, an
+/// empty registry).
+pub fn page(title: &str, session: Option<&OfficerSession>, warnings: &[String], body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="sv" {
@@ -27,6 +29,8 @@ pub fn page(title: &str, session: Option<&OfficerSession>, body: Markup) -> Mark
                         nav {
                             a href="/queue" { "Karantänkö" }
                             a href="/terminations" { "Uppsägningar" }
+                            a href="/subscribers" { "Abonnenter" }
+                            a href="/agreement" { "Samstämmighet" }
                             a href="/outbox" { "Utskick" }
                             a href="/audit" { "Logg" }
                         }
@@ -37,7 +41,11 @@ pub fn page(title: &str, session: Option<&OfficerSession>, body: Markup) -> Mark
                         }
                     }
                 }
-                main { h1 { (title) } (body) }
+                main {
+                    @for w in warnings { p.warning role="alert" { (w) } }
+                    h1 { (title) }
+                    (body)
+                }
             }
         }
     }
@@ -80,6 +88,12 @@ pub fn reason_sv(r: Reason) -> &'static str {
         Reason::Unparseable => "Går inte att läsa som e-post",
         Reason::TooLarge => "För stort för att läsas",
         Reason::ConflictsWithRecord => "Organisationen har redan en uppsägning med annat datum",
+        Reason::SenderNotAuthenticated => "Avsändaren är inte autentiserad (DMARC/DKIM)",
+        Reason::SenderForged => "Förfalskad avsändare (DMARC underkänd): besvaras inte",
+        Reason::UnknownSubscriber => "Organisationen finns inte i abonnentregistret",
+        Reason::SenderDomainMismatch => "Avsändarens domän hör inte till abonnenten",
+        Reason::NameMismatch => "Namnet stämmer inte med registrerat namn",
+        Reason::Proposed => "Förslag (skuggläge): bekräfta innan något registreras",
         Reason::AlreadyRegistered => "Redan registrerad",
     }
 }

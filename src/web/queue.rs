@@ -92,5 +92,5 @@ pub async fn queue(
             }
         }
     };
-    page("Karantänkö", Some(&session), body).into_response()
+    page("Karantänkö", Some(&session), &state.warnings().await, body).into_response()
 }

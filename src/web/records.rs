@@ -72,7 +72,7 @@ pub async fn terminations(
             }
         }
     };
-    page("Registrerade uppsägningar", Some(&session), body).into_response()
+    page("Registrerade uppsägningar", Some(&session), &state.warnings().await, body).into_response()
 }
 
 pub async fn terminations_csv(
@@ -120,7 +120,7 @@ pub async fn outbox(State(state): State<Arc<AppState>>, SignedIn(session): Signe
             }
         }
     };
-    page("Utskick med problem", Some(&session), body).into_response()
+    page("Utskick med problem", Some(&session), &state.warnings().await, body).into_response()
 }
 
 pub async fn audit(State(state): State<Arc<AppState>>, SignedIn(session): SignedIn) -> Response {
@@ -146,5 +146,5 @@ pub async fn audit(State(state): State<Arc<AppState>>, SignedIn(session): Signed
             }
         }
     };
-    page("Logg", Some(&session), body).into_response()
+    page("Logg", Some(&session), &state.warnings().await, body).into_response()
 }

@@ -88,6 +88,7 @@ fn login_page(csrf: &str, error: Option<&str>) -> maud::Markup {
     page(
         "Logga in",
         None,
+        &[],
         html! {
             @if let Some(e) = error { (error_box(e)) }
             form method="post" action="/login" {

@@ -147,11 +147,28 @@ mod daemon_commands {
     fn the_demo_runs_the_main_job_in_a_scratch_directory() {
         let root = tempfile::tempdir().unwrap();
         let fixtures = crate::fixtures::fixture_dir();
-        let out = lefi(root.path()).args(["demo", "--dir", "scratch", "--fixtures"]).arg(&fixtures).output().unwrap();
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+        let out = lefi(root.path())
+            .args(["demo", "--dir", "scratch", "--fixtures"])
+            .arg(&fixtures)
+            .arg("--registry")
+            .arg(demo.join("registry.csv"))
+            .arg("--forged")
+            .arg(demo.join("forged"))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("Terminations on file"), "{stdout}");
         assert!(stdout.contains("In quarantine for an officer"));
+        // The forged mails are held back, and a forger gets no answer.
+        let forged = stdout.lines().find(|l| l.trim_start().starts_with("sender_forged")).expect("the trust checks");
+        assert!(forged.split_whitespace().nth(1).is_some_and(|n| n.parse::<u32>().unwrap() >= 2), "{stdout}");
+        let outbox = std::fs::read_dir(root.path().join("scratch/outbox")).unwrap();
+        let answered_forger = outbox.flatten().any(|e| {
+            std::fs::read_to_string(e.path()).is_ok_and(|r| r.contains("In-Reply-To: <forged-1@bulk-sender.example>"))
+        });
+        assert!(!answered_forger, "no answer to a mail whose DMARC failed");
         let replies = std::fs::read_dir(root.path().join("scratch/outbox")).unwrap().count();
         assert!(replies > 50, "{replies} reply files");
         assert_eq!(std::fs::read_dir(root.path().join("scratch/maildir/new")).unwrap().count(), 0);

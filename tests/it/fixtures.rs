@@ -74,9 +74,24 @@ fn every_reason_code_is_shown_by_some_fixture() {
             seen.insert(r.as_str().expect("string").to_string());
         }
     }
-    // Reasons that only the pipeline (with its database) or the IMAP source can give.
-    let needs_context =
-        ["too_large", "conflicts_with_record", "already_registered", "own_mail", "auto_reply", "bounce", "bulk_mail"];
+    // Reasons that only the pipeline (with its database, the sender's
+    // authentication, the registry, the mode) or the IMAP source can give;
+    // `trust.rs` shows each trust reason on the real pipeline.
+    let needs_context = [
+        "too_large",
+        "conflicts_with_record",
+        "already_registered",
+        "own_mail",
+        "auto_reply",
+        "bounce",
+        "bulk_mail",
+        "sender_not_authenticated",
+        "sender_forged",
+        "unknown_subscriber",
+        "sender_domain_mismatch",
+        "name_mismatch",
+        "proposed",
+    ];
     use lefi_intake::domain::Code;
     use strum::VariantArray;
     let missing: Vec<&str> = lefi_intake::domain::Reason::VARIANTS

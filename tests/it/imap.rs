@@ -29,6 +29,7 @@ impl Harness {
         let dovecot = Dovecot::start(options)?;
         let db = TestDb::sqlite().await;
         let mut settings = Settings::load_with_env(None, Vec::new()).unwrap();
+        crate::support::without_trust(&mut settings);
         settings.source.kind = SourceKind::Imap;
         settings.imap = dovecot.settings(security);
         settings.log.level = std::env::var("LEFI_TEST_LOG").unwrap_or_else(|_| "warn".into());
@@ -389,6 +390,30 @@ async fn a_wrong_password_or_certificate_ends_a_run_at_once_while_a_dead_server_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_imap_only_the_authenticated_sender_is_taken_and_a_forgery_is_quarantined() {
+    let Some(mut h) = Harness::new(Options::default(), Security::Plain).await else { return };
+    h.settings.trust.sender_authentication = lefi_intake::config::SenderAuthentication::Required;
+    h.settings.trust.authserv_ids = vec!["mx.fk.test".into()];
+    let header = |verdict: &str, domain: &str| {
+        format!("Authentication-Results: mx.fk.test; dmarc={verdict} header.from={domain}\r\n").into_bytes()
+    };
+    let mut genuine = header("pass", "kommun1.se");
+    genuine.extend(termination(1, "2027-01-01", "genuine@kommun1.se"));
+    let mut forged = header("fail", "kommun2.se");
+    forged.extend(termination(2, "2027-01-01", "forged@kommun2.se"));
+    h.append("INBOX", [genuine, forged]).await;
+    h.run_once().await;
+    assert_eq!((h.count("Processed").await, h.count("Quarantine").await), (1, 1));
+    let messages = h.db.store.messages().await.unwrap();
+    let forged = messages.iter().find(|m| m.message_id.as_deref() == Some("forged@kommun2.se")).unwrap();
+    assert_eq!(
+        forged.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        ["sender_not_authenticated", "sender_forged"]
+    );
+    assert_eq!(h.reply_files(), 1, "the confirmation only: no answer to a forged sender");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mail_over_the_limit_is_not_fetched_whole_and_goes_to_quarantine() {
     let Some(mut h) = Harness::new(Options::default(), Security::Plain).await else { return };
     h.settings.imap.max_message_bytes = 20_000;
@@ -426,6 +451,7 @@ async fn run_once_with_the_imap_source_from_the_command_line() {
         .env("LEFI_INTAKE__IMAP__USERNAME", crate::support::dovecot::USER)
         .env("LEFI_INTAKE__IMAP__PASSWORD", crate::support::dovecot::PASSWORD)
         .env("LEFI_INTAKE__LOG__LEVEL", "info")
+        .envs(crate::support::WITHOUT_TRUST)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -12,4 +12,5 @@ mod readme;
 mod smtp;
 mod store;
 mod support;
+mod trust;
 mod web;

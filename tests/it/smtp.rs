@@ -46,6 +46,7 @@ impl Servers {
         let postfix = Postfix::start_with(dovecot.lmtp_port, extras)?;
         let db = TestDb::sqlite().await;
         let mut settings = Settings::load_with_env(None, Vec::new()).unwrap();
+        crate::support::without_trust(&mut settings);
         settings.source.kind = SourceKind::Imap;
         settings.imap = dovecot.settings(Security::Plain);
         settings.reply.transport = TransportKind::Smtp;

@@ -34,6 +34,7 @@ fn message(name: &str, sha: &str) -> NewMessage<'static> {
         references: vec![],
         thread_parent_id: None,
         status: MessageStatus::AwaitingReply,
+        sender_auth: Some("dmarc pass uppsala.se".into()),
     }
 }
 

@@ -121,8 +121,10 @@ pub(super) fn standalone(text: &str, start: usize, end: usize) -> bool {
     true
 }
 
-/// Replaces personal identity numbers in `text` with a mask, so that evidence
-/// shown to officers and written to logs never carries one.
+/// Replaces personal identity numbers (personnummer, samordningsnummer) in
+/// `text` with their date part and a mask, `YYMMDD-****`, so that evidence
+/// shown to officers, stored extractions and logs never carry one. Any number
+/// of the shape whose "month" says a person counts, whatever its check digit.
 pub fn mask_personal_numbers(text: String) -> String {
     if text.bytes().filter(u8::is_ascii_digit).count() < 10 {
         return text;
@@ -131,13 +133,27 @@ pub fn mask_personal_numbers(text: String) -> String {
     let mut last = 0;
     for (start, end) in numbers(&text) {
         if OrgNumber::parse(&text[start..end]) == Err(OrgNumberError::Personal) {
+            let digits: Vec<u8> = text[start..end].bytes().filter(u8::is_ascii_digit).collect();
+            let date = &digits[digits.len() - 10..digits.len() - 4];
             out.push_str(&text[last..start]);
-            out.push_str("ÅÅMMDD-XXXX");
+            out.push_str(std::str::from_utf8(date).expect("ASCII digits"));
+            out.push_str("-****");
             last = end;
         }
     }
     out.push_str(&text[last..]);
-    out
+    mask_centenarians(out)
+}
+
+/// "121212+1212": the form of a person over a hundred, which no organisation
+/// number takes (and the number scan does not read).
+fn mask_centenarians(text: String) -> String {
+    if !text.contains('+') {
+        return text;
+    }
+    static OVER_A_HUNDRED: LazyLock<Regex> =
+        LazyLock::new(|| pattern::compile(r"(^|[^0-9])([0-9]{2}[01][0-9][0-9]{2})\+[0-9]{4}($|[^0-9])"));
+    OVER_A_HUNDRED.replace_all(&text, "$1$2-****$3").into_owned()
 }
 
 #[cfg(test)]

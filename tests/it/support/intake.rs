@@ -18,8 +18,17 @@ pub struct TestIntake {
 
 impl TestIntake {
     pub async fn on(db: TestDb) -> TestIntake {
+        Self::with_env(db, &[]).await
+    }
+
+    /// With settings of its own on top of the usual ones (`LEFI_INTAKE__…`
+    /// names; they replace the usual values of the same keys).
+    pub async fn with_env(db: TestDb, extra: &[(&str, &str)]) -> TestIntake {
         let root = tempfile::tempdir().expect("temp dir");
-        let settings = Settings::load_with_env(None, env_for(&db.url, root.path())).expect("settings");
+        let mut env: Vec<(String, String)> =
+            env_for(&db.url, root.path()).into_iter().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)).collect();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let settings = Settings::load_with_env(None, env).expect("settings");
         Maildir::open(maildir(root.path()), settings.source.max_message_bytes).expect("maildir");
         TestIntake { db, root, settings, delivered: 0 }
     }
@@ -42,9 +51,17 @@ impl TestIntake {
     }
 
     pub async fn run_once(&self) -> RunSummary {
+        let app = lefi_intake::app::App::with_store(self.settings.clone(), self.db.store.clone()).expect("app");
+        self.run_app_once(&app).await
+    }
+
+    /// One run of `app`'s daemon over this intake's Maildir and reply files
+    /// (a test that builds the application itself, e.g. with DNS answers).
+    pub async fn run_app_once(&self, app: &lefi_intake::app::App) -> RunSummary {
         let source = Maildir::open(self.maildir(), self.settings.source.max_message_bytes).expect("maildir");
         let deliver = MessageIdFileTransport::new(self.outbox_dir()).expect("outbox dir");
-        crate::support::run_once(&self.settings, self.db.store.clone(), source, deliver).await
+        let token = tokio_util::sync::CancellationToken::new();
+        app.daemon(source, deliver).run(true, token).await.expect("run once")
     }
 
     /// The reply files written, parsed.
@@ -82,6 +99,9 @@ pub fn env_for(db_url: &str, root: &Path) -> Vec<(String, String)> {
         ("LEFI_INTAKE__REPLY__DIR".into(), root.join("outbox").display().to_string()),
         ("LEFI_INTAKE__LOG__LEVEL".into(), "warn".into()),
     ]
+    .into_iter()
+    .chain(super::WITHOUT_TRUST.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    .collect()
 }
 
 /// A reply as the sender would receive it.

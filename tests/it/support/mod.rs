@@ -6,6 +6,19 @@ pub mod intake;
 pub mod mails;
 pub mod postfix;
 
+/// Most tests are about the pipeline's other steps: their mails carry no
+/// `Authentication-Results` and their organisations are in no registry, so
+/// they run with the trust checks off (as `trust.sender_authentication =
+/// "off"` and `registry.mode = "off"` configure it). `trust.rs` runs with them on.
+pub const WITHOUT_TRUST: [(&str, &str); 2] =
+    [("LEFI_INTAKE__TRUST__SENDER_AUTHENTICATION", "off"), ("LEFI_INTAKE__REGISTRY__MODE", "off")];
+
+/// [`WITHOUT_TRUST`] on settings already loaded.
+pub fn without_trust(settings: &mut lefi_intake::config::Settings) {
+    settings.trust.sender_authentication = lefi_intake::config::SenderAuthentication::Off;
+    settings.registry.mode = lefi_intake::config::RegistryMode::Off;
+}
+
 /// Under CI a missing server fails the test; on a developer machine the test
 /// is skipped with a warning.
 pub fn in_ci() -> bool {

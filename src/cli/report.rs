@@ -1,0 +1,67 @@
+//! `lefi-intake report agreement`: how often officers confirmed the intake's
+//! reading, the evidence for switching from shadow to automatic mode.
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use lefi_intake::agreement::{self, AgreementReport, Tally};
+use lefi_intake::app::App;
+use lefi_intake::domain::Code;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Officers' decisions against the intake's reading: overall, the last 30
+    /// days, shadow mode's proposals, per field and per reason.
+    Agreement {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Agreement { json } => {
+            let items = app.store.decided_items().await.context("reading decided items")?;
+            let report = agreement::summarise(&items, chrono::Utc::now());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", text(&report));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text(r: &AgreementReport) -> String {
+    let row = |label: &str, t: &Tally| {
+        format!(
+            "{label:<28} {:>7} {:>9} {:>9} {:>8}   {}\n",
+            t.decided,
+            t.unchanged,
+            t.corrected,
+            t.rejected,
+            t.agreement_text()
+        )
+    };
+    let mut out = format!(
+        "{:<28} {:>7} {:>9} {:>9} {:>8}   AGREEMENT (UNCHANGED)\n",
+        "", "DECIDED", "UNCHANGED", "CORRECTED", "REJECTED"
+    );
+    out += &row("proposals (shadow mode)", &r.proposed);
+    out += &row("proposals, last 30 days", &r.proposed_last_30_days);
+    out += &row("all decided items", &r.overall);
+    out += &row("all, last 30 days", &r.last_30_days);
+    out += "\nfield corrected in approvals\n";
+    for f in &r.per_field {
+        out += &format!("  {:<26} {} of {}\n", f.field.as_str(), f.corrected, f.approved);
+    }
+    if !r.per_reason.is_empty() {
+        out += "\nper reason\n";
+        for t in &r.per_reason {
+            out += &row(&format!("  {}", t.reason.as_str()), &t.tally);
+        }
+    }
+    out
+}

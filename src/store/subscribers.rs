@@ -1,0 +1,237 @@
+//! The subscriber registry: who subscribes to LEFI Prenumeration, under
+//! which names, from which mail domains. Every change is audited.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{AnyConnection, Row};
+
+use super::audit;
+use super::{Result, Store, read_code, read_date, read_org_number, timestamp};
+use crate::domain::{Code, OrgNumber, Subscriber, SubscriberStatus};
+
+const COLUMNS: &str = "org_number, name, other_names, domains, kind, status, terminated_from";
+
+fn read(row: &sqlx::any::AnyRow) -> Result<Subscriber> {
+    let split = |text: String, sep: char| -> Vec<String> {
+        text.split(sep).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    };
+    Ok(Subscriber {
+        org_number: read_org_number(&row.try_get::<String, _>("org_number")?)?,
+        name: row.try_get("name")?,
+        other_names: split(row.try_get("other_names")?, '|'),
+        domains: split(row.try_get("domains")?, ' '),
+        kind: read_code(row, "kind")?,
+        status: read_code(row, "status")?,
+        terminated_from: row.try_get::<Option<String>, _>("terminated_from")?.map(|d| read_date(&d)).transpose()?,
+    })
+}
+
+/// What importing one subscriber changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Added(Subscriber),
+    /// The subscriber as on file and as in the file.
+    Changed {
+        before: Subscriber,
+        after: Subscriber,
+    },
+    Unchanged(OrgNumber),
+}
+
+impl Store {
+    pub async fn subscriber(&self, org: OrgNumber) -> Result<Option<Subscriber>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE org_number = $1")))
+            .bind(org.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(read).transpose()
+    }
+
+    /// All subscribers, by organisation number.
+    pub async fn subscribers(&self) -> Result<Vec<Subscriber>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers ORDER BY org_number")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(read).collect()
+    }
+
+    pub async fn subscriber_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM subscribers").fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// What importing `subscribers` would change, written nowhere. A file
+    /// that calls a subscriber active whose termination is on file does not
+    /// undo it (the spreadsheet is older than the termination): the status
+    /// on file stays.
+    pub async fn import_changes(&self, subscribers: &[Subscriber]) -> Result<Vec<Change>> {
+        let mut out = Vec::with_capacity(subscribers.len());
+        for s in subscribers {
+            let mut s = s.clone();
+            if s.status == SubscriberStatus::Active
+                && let Some(t) = self.active_termination(s.org_number).await?
+            {
+                s.status = SubscriberStatus::Terminated;
+                s.terminated_from = Some(t.effective_date);
+            }
+            let s = &s;
+            out.push(match self.subscriber(s.org_number).await? {
+                None => Change::Added(s.clone()),
+                Some(before) if before == *s => Change::Unchanged(s.org_number),
+                Some(before) => Change::Changed { before, after: s.clone() },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes the changes in one transaction (all of them or none), each audited.
+    pub async fn apply_import(&self, changes: &[Change], by: &str, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for change in changes {
+            match change {
+                Change::Added(s) => {
+                    upsert(&mut tx, s, by, now).await?;
+                    audit::record(
+                        &mut tx,
+                        now,
+                        by,
+                        "subscriber_added",
+                        subscriber_object(s.org_number),
+                        Some(&describe(s)),
+                    )
+                    .await?;
+                }
+                Change::Changed { after, .. } => {
+                    upsert(&mut tx, after, by, now).await?;
+                    audit::record(
+                        &mut tx,
+                        now,
+                        by,
+                        "subscriber_changed",
+                        subscriber_object(after.org_number),
+                        Some(&describe(after)),
+                    )
+                    .await?;
+                }
+                Change::Unchanged(_) => {}
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The subscriber's history in the audit log, oldest first.
+    pub async fn subscriber_history(&self, org: OrgNumber) -> Result<Vec<super::AuditEntry>> {
+        self.audit_of(subscriber_object(org)).await
+    }
+
+    /// An officer's edit of one subscriber, audited.
+    pub async fn update_subscriber(&self, s: &Subscriber, by: &str, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        upsert(&mut tx, s, by, now).await?;
+        audit::record(&mut tx, now, by, "subscriber_changed", subscriber_object(s.org_number), Some(&describe(s)))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The audit log's object for a subscriber: its number's ten digits.
+fn subscriber_object(org: OrgNumber) -> (&'static str, i64) {
+    ("subscriber", org.digits().iter().fold(0i64, |n, d| n * 10 + i64::from(*d)))
+}
+
+/// One line for the audit log: the number, the name and what is registered.
+fn describe(s: &Subscriber) -> String {
+    format!(
+        "{} {} domains={} kind={} status={}{}",
+        s.org_number,
+        s.name,
+        s.domains.join(" "),
+        s.kind.as_str(),
+        s.status.as_str(),
+        s.terminated_from.map(|d| format!(" from {d}")).unwrap_or_default()
+    )
+}
+
+async fn upsert(conn: &mut AnyConnection, s: &Subscriber, by: &str, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO subscribers (org_number, name, other_names, domains, kind, status, terminated_from, updated_at, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (org_number) DO UPDATE SET name = excluded.name, other_names = excluded.other_names, \
+         domains = excluded.domains, kind = excluded.kind, status = excluded.status, \
+         terminated_from = excluded.terminated_from, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    )
+    .bind(s.org_number.to_string())
+    .bind(&s.name)
+    .bind(s.other_names.join("|"))
+    .bind(s.domains.join(" "))
+    .bind(s.kind.as_str())
+    .bind(s.status.as_str())
+    .bind(s.terminated_from.map(|d| d.to_string()))
+    .bind(timestamp(now))
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A termination recorded for the organisation: the subscriber (if
+/// registered) is terminated from its date, in the same transaction.
+pub async fn set_terminated(
+    conn: &mut AnyConnection,
+    org: OrgNumber,
+    from: NaiveDate,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE subscribers SET status = $1, terminated_from = $2, updated_at = $3, updated_by = $4 WHERE org_number = $5",
+    )
+    .bind(SubscriberStatus::Terminated.as_str())
+    .bind(from.to_string())
+    .bind(timestamp(now))
+    .bind(by)
+    .bind(org.to_string())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        let note = format!("{org} terminated from {from}");
+        audit::record(conn, now, by, "subscriber_terminated", subscriber_object(org), Some(&note)).await?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+/// A termination revoked (a reopened approval): the subscriber it
+/// terminated from `from` is active again (one terminated otherwise stays so).
+pub async fn restore(
+    conn: &mut AnyConnection,
+    org: OrgNumber,
+    from: NaiveDate,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE subscribers SET status = $1, terminated_from = NULL, updated_at = $2, updated_by = $3 \
+         WHERE org_number = $4 AND status = $5 AND terminated_from = $6",
+    )
+    .bind(SubscriberStatus::Active.as_str())
+    .bind(timestamp(now))
+    .bind(by)
+    .bind(org.to_string())
+    .bind(SubscriberStatus::Terminated.as_str())
+    .bind(from.to_string())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        audit::record(
+            conn,
+            now,
+            by,
+            "subscriber_restored",
+            subscriber_object(org),
+            Some(&format!("{org} active again")),
+        )
+        .await?;
+    }
+    Ok(done.rows_affected() == 1)
+}
