@@ -120,7 +120,14 @@ impl App {
             registry: self.settings.registry.mode,
             mode: self.settings.intake.mode,
         };
-        Arc::new(AppState { reviewer: self.reviewer(), web: self.settings.web.clone(), checks })
+        let signin = crate::signin::SignInGuard::new(crate::signin::Throttle::from_settings(&self.settings.web));
+        Arc::new(AppState {
+            reviewer: self.reviewer(),
+            web: self.settings.web.clone(),
+            checks,
+            signin,
+            signin_key: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// The mail source `source.kind` names.

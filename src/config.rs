@@ -171,6 +171,10 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     pub session_hours: u64,
     pub trusted_user_header: String,
+    pub signin_delay_secs: u64,
+    pub signin_lock_after: u32,
+    pub signin_lock_minutes: u64,
+    pub client_address_header: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -331,6 +335,9 @@ impl Settings {
         }
         if self.trust.authserv_ids.iter().any(|id| id.trim().is_empty() || id.contains([';', ' '])) {
             return invalid("trust.authserv_ids", "an authserv-id is a host name, without spaces or ';'");
+        }
+        if self.web.signin_lock_after == 0 {
+            return invalid("web.signin_lock_after", "must be at least 1");
         }
         if self.retention.raw_days == 0 {
             return invalid("retention.raw_days", "must be at least 1");

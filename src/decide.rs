@@ -63,6 +63,12 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
         doubtful.push(Reason::SeveralOrganisations);
     }
 
+    // What came after the cut was not read: nothing may be concluded from
+    // what seems missing, nor from what seems complete.
+    if mail.text_truncated {
+        doubtful.push(Reason::TextTruncated);
+    }
+
     // The sender's own text states nothing: the statement is someone else's.
     if extraction.read_from == TextOrigin::Forwarded {
         doubtful.push(Reason::Forwarded);
@@ -176,7 +182,12 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
     };
     match (org_number, org_name, effective_date, statement, basis) {
         (Some(org_number), Some(org_name), Some(effective_date), Some(statement), Some(org_number_basis)) => {
-            let termination = Termination { org_number, org_name, effective_date };
+            // The rules an officer's approval meets too; the extraction has
+            // checked each fact already, so a failure here is a bug to quarantine.
+            let received = ctx.received.unwrap_or(effective_date);
+            let Ok(termination) = Termination::checked(org_number, &org_name, effective_date, received) else {
+                return Decision::quarantine(missing, reasons);
+            };
             let mut decision = Decision::new(Verdict::Accept, missing, reasons, Some(termination));
             decision.grounds = Some(Grounds { statement, org_number: org_number_basis });
             decision

@@ -32,6 +32,7 @@ pub mod intake;
 pub mod listing;
 pub mod reply;
 pub mod review;
+pub mod signin;
 pub mod source;
 pub mod store;
 pub mod telemetry;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::{Code, Decision, Field, OrgNumber, OrgNumberError, ReviewOutcome, Termination, Verdict};
+use crate::domain::{self, Code, Decision, Field, OrgNumber, OrgNumberError, ReviewOutcome, Termination, Verdict};
 use crate::extract::{Extraction, Intent};
 use crate::mail::{self, Inbound};
 use crate::reply::{self, DraftInput, ReplyContext, ReplyDraft, ReplyKind};
@@ -62,7 +62,11 @@ pub struct Reviewer {
     pub replies: Arc<ReplyContext>,
 }
 
-/// Values an officer enters when approving; empty means "as extracted".
+/// The longest value an officer may enter in any field of a decision.
+pub const MAX_FIELD_CHARS: usize = 2_000;
+
+/// Values an officer enters when approving. `None`: not given (the command
+/// line's omitted option), taken from the proposal; `Some("")` is refused.
 #[derive(Debug, Clone, Default)]
 pub struct Corrections {
     pub org_number: Option<String>,
@@ -94,16 +98,44 @@ impl Reviewer {
         Ok(ItemView { mail, item, message, extraction, received_day, raw, subscriber })
     }
 
-    /// Checks the values as strictly as extraction does: Luhn and the legal
-    /// entity rule, a public body, a name, a date not before the receipt day.
-    pub fn validate(&self, view: &ItemView, c: &Corrections) -> Result<Termination, ReviewError> {
-        let pick = |given: &Option<String>, extracted: Option<String>| {
-            given.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).or(extracted)
-        };
-        let invalid = |field, message: &str| ReviewError::Invalid { field, message: message.to_string() };
+    /// The values the intake read that pass the rules of a termination —
+    /// what the approval form is filled in with, and what an approval from
+    /// the command line takes for a value it is not given.
+    pub fn proposal(&self, view: &ItemView) -> Corrections {
         let ex = view.extraction.as_ref();
-        let number = pick(&c.org_number, ex.and_then(|e| e.org_number()).map(|n| n.to_string()))
-            .ok_or_else(|| invalid("org_number", "an organisation number is required"))?;
+        Corrections {
+            org_number: ex
+                .and_then(|e| e.org_number())
+                .filter(|n| domain::check_org_number(*n).is_ok())
+                .map(|n| n.to_string()),
+            org_name: ex.and_then(|e| e.org_name()).and_then(|n| domain::check_org_name(n).ok()),
+            effective_date: ex
+                .and_then(|e| e.effective_date())
+                .filter(|d| domain::check_effective_date(*d, view.received_day).is_ok())
+                .map(|d| d.to_string()),
+        }
+    }
+
+    /// The termination an approval records, checked by the same rules as the
+    /// intake's (`Termination::checked`). A value given empty is refused, never
+    /// filled in; a value not given at all (`None`) is the proposal's.
+    pub fn validate(&self, view: &ItemView, c: &Corrections) -> Result<Termination, ReviewError> {
+        let proposal = self.proposal(view);
+        let invalid = |field, message: &str| ReviewError::Invalid { field, message: message.to_string() };
+        let value = |field: &'static str, given: &Option<String>, proposed: &Option<String>, what: &str| {
+            let v = match given {
+                Some(g) => g.trim().to_string(),
+                None => proposed.clone().unwrap_or_default(),
+            };
+            if v.is_empty() {
+                return Err(invalid(field, &format!("{what} is required")));
+            }
+            if v.chars().count() > MAX_FIELD_CHARS {
+                return Err(invalid(field, &format!("at most {MAX_FIELD_CHARS} characters")));
+            }
+            Ok(v)
+        };
+        let number = value("org_number", &c.org_number, &proposal.org_number, "an organisation number")?;
         let org_number = OrgNumber::parse(&number).map_err(|e| {
             let message = match e {
                 OrgNumberError::Format => "expected ten digits, NNNNNN-NNNN",
@@ -112,25 +144,12 @@ impl Reviewer {
             };
             invalid("org_number", message)
         })?;
-        if !org_number.is_public_body() {
-            return Err(invalid("org_number", "not a public body (organisation numbers of authorities start with 2)"));
-        }
-        let org_name = pick(&c.org_name, ex.and_then(|e| e.org_name()).map(str::to_string))
-            .ok_or_else(|| invalid("org_name", "the organisation's name is required"))?;
-        if org_name.chars().count() > 200 || org_name.chars().any(char::is_control) {
-            return Err(invalid("org_name", "at most 200 characters on one line"));
-        }
-        let date = pick(&c.effective_date, ex.and_then(|e| e.effective_date()).map(|d| d.to_string()))
-            .ok_or_else(|| invalid("effective_date", "the effective date is required"))?;
+        let org_name = value("org_name", &c.org_name, &proposal.org_name, "the organisation's name")?;
+        let date = value("effective_date", &c.effective_date, &proposal.effective_date, "the effective date")?;
         let effective_date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
             .map_err(|_| invalid("effective_date", "expected a date as YYYY-MM-DD"))?;
-        if effective_date < view.received_day {
-            return Err(invalid(
-                "effective_date",
-                &format!("{effective_date} is before the mail was received ({})", view.received_day),
-            ));
-        }
-        Ok(Termination { org_number, org_name, effective_date })
+        Termination::checked(org_number, &org_name, effective_date, view.received_day)
+            .map_err(|e| ReviewError::Invalid { field: e.field().as_str(), message: e.to_string() })
     }
 
     async fn already_decided(&self, id: i64) -> ReviewError {
@@ -193,6 +212,10 @@ impl Reviewer {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(ReviewError::Invalid { field: "reason", message: "a reason is required".into() });
+        }
+        if reason.chars().count() > MAX_FIELD_CHARS {
+            let message = format!("at most {MAX_FIELD_CHARS} characters");
+            return Err(ReviewError::Invalid { field: "reason", message });
         }
         let view = self.item(id).await?;
         let now = Utc::now();

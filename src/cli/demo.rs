@@ -36,9 +36,7 @@ const DEMO_MX: &str = "mx.forsakringskassan.se";
 
 pub async fn run(args: Args) -> Result<ExitCode> {
     let Args { fixtures, dir, registry, forged } = args;
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("emptying {}", dir.display()))?;
-    }
+    prepare_scratch(&dir)?;
     let maildir = dir.join("maildir");
     let outbox = dir.join("outbox");
     let db = dir.join("lefi-intake.db");
@@ -131,6 +129,33 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     println!("Mails filed under {}/.Processed, .Quarantine and .Ignored", maildir.display());
     println!("Database: {}", db.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file that marks a directory as the demo's own scratch directory.
+const MARKER: &str = ".lefi-intake-demo";
+
+/// Empties `dir` for a new run — only when the demo made it (the marker is
+/// there) or it is empty or absent. Anything else is refused: `--dir data`
+/// must never wipe a real database.
+fn prepare_scratch(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        let is_ours = dir.join(MARKER).is_file();
+        let is_empty = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?.next().is_none();
+        if !is_ours && !is_empty {
+            anyhow::bail!(
+                "{} exists and was not made by `lefi-intake demo` (no {MARKER} in it): refusing to empty it; \
+                 give --dir a new or empty directory",
+                dir.display()
+            );
+        }
+        if is_ours {
+            std::fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join(MARKER), "Scratch directory of `lefi-intake demo`: emptied by every demo run.\n")
+        .with_context(|| format!("marking {}", dir.display()))?;
+    Ok(())
 }
 
 fn collect_eml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

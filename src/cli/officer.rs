@@ -33,6 +33,14 @@ pub enum Command {
         /// The officer's sign-in name.
         name: String,
     },
+    /// Unlock an account locked after failed sign-ins.
+    Unlock {
+        /// The officer's sign-in name.
+        name: String,
+        /// Who unlocks (for the audit log).
+        #[arg(long = "as", value_name = "NAME", default_value = "command line")]
+        by: String,
+    },
     /// List officers.
     List,
 }
@@ -69,13 +77,23 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
             anyhow::ensure!(store.disable_officer(&name).await?, "no officer named {name}");
             println!("officer {name} disabled");
         }
+        Command::Unlock { name, by } => {
+            anyhow::ensure!(store.unlock_officer(&name, &by, chrono::Utc::now()).await?, "no officer named {name}");
+            println!("officer {name} unlocked");
+        }
         Command::List => {
+            let now = chrono::Utc::now();
             let mut listing = Listing::new(&["name", "display_name", "status", "sign_in"]);
             for o in store.officers().await? {
+                let status = match (o.active, o.locked_until.filter(|t| *t > now)) {
+                    (false, _) => "disabled".to_string(),
+                    (true, Some(until)) => format!("locked until {}", lefi_intake::store::timestamp(until)),
+                    (true, None) => "active".to_string(),
+                };
                 listing.push(vec![
                     o.name,
                     o.display_name,
-                    if o.active { "active".into() } else { "disabled".into() },
+                    status,
                     if o.password_hash.is_some() { "password".into() } else { "sso".into() },
                 ]);
             }

@@ -1,10 +1,9 @@
 //! What happens to a mail: the verdict, the fields still missing, and why.
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumMessage, EnumString, IntoStaticStr, VariantArray};
 
-use super::{Grounds, OrgNumber};
+use super::{Grounds, Termination};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray, Display,
@@ -123,6 +122,8 @@ pub enum Reason {
     Unparseable,
     /// The mail is larger than the configured maximum and was not read whole.
     TooLarge,
+    /// The mail's text is longer than the text limit and was cut: what follows was not read.
+    TextTruncated,
     /// The organisation's termination is already on file with another effective date.
     ConflictsWithRecord,
     /// Nothing vouches for the sender: no DMARC or aligned DKIM pass from our receiving server.
@@ -146,14 +147,6 @@ impl Reason {
     pub fn description(self) -> &'static str {
         self.get_documentation().unwrap_or_default().trim()
     }
-}
-
-/// The facts of an accepted termination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Termination {
-    pub org_number: OrgNumber,
-    pub org_name: String,
-    pub effective_date: NaiveDate,
 }
 
 /// The outcome for one mail.

@@ -6,10 +6,15 @@ mod grounds;
 mod org_number;
 mod outcome;
 mod subscriber;
+mod termination;
 
 pub use code::{Code, UnknownCode, parse_code};
-pub use decision::{Decision, Field, Reason, Termination, Verdict};
+pub use decision::{Decision, Field, Reason, Verdict};
 pub use grounds::{Grounds, NumberBasis, StatementRule};
 pub use org_number::{FORSAKRINGSKASSAN, OrgNumber, OrgNumberError, luhn_check_digit};
 pub use outcome::ReviewOutcome;
 pub use subscriber::{Subscriber, SubscriberKind, SubscriberStatus};
+pub use termination::{
+    MAX_NAME_CHARS, MAX_YEARS_AHEAD, Termination, TerminationError, check_effective_date, check_org_name,
+    check_org_number, latest_effective_date,
+};

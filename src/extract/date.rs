@@ -21,6 +21,8 @@ use super::keywords::Words;
 use super::pattern;
 use super::text::Text;
 use super::{Evidence, Found};
+// Further ahead than the rule allows is a typing error, not a plan.
+use crate::domain::latest_effective_date;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -69,9 +71,6 @@ pub struct DateConsidered {
     pub evidence: Evidence,
     pub note: DateNote,
 }
-
-/// Years further ahead than this are typing errors, not plans.
-const MAX_YEARS_AHEAD: i32 = 5;
 
 const MONTHS: &str = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december\
 |january|february|march|may|june|july|august|october\
@@ -252,7 +251,7 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
             other => other,
         };
         let parsed = match (parsed, reference) {
-            (Parsed::Date(d), Some(r)) if d.year() > r.year() + MAX_YEARS_AHEAD || d.year() < 1990 => Parsed::Invalid,
+            (Parsed::Date(d), Some(r)) if d > latest_effective_date(r) || d.year() < 1990 => Parsed::Invalid,
             (p, _) => p,
         };
         // "02/01/2027": 2 January to a Swede, 1 February to an American.

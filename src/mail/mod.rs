@@ -20,6 +20,9 @@ pub use sections::{Section, SectionKind};
 /// keeps hostile mails from costing unbounded memory and time.
 pub const MAX_TEXT_CHARS: usize = 512 * 1024;
 
+/// The problem noted when the text was cut at [`MAX_TEXT_CHARS`].
+const TEXT_CUT: &str = "body text cut at the text limit (512 KiB): what follows was not read";
+
 /// The header that marks our own replies, so that they are ignored if they come back.
 pub const OWN_MARKER_HEADER: &str = "X-Lefi-Intake";
 
@@ -70,6 +73,9 @@ pub struct Inbound {
     pub attachments: Vec<Attachment>,
     /// Things that went wrong while decoding, for officers (never mail content).
     pub problems: Vec<String>,
+    /// The text was cut at [`MAX_TEXT_CHARS`]: what follows the cut was not
+    /// read, so nothing may be concluded from what is missing.
+    pub text_truncated: bool,
 }
 
 impl Inbound {
@@ -176,8 +182,14 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
                 inbound.sections.push(Section { kind: SectionKind::Forwarded, text: forwarded });
             }
         }
+        // A multipart body cut off (a mail over the size limit, read from its
+        // headers) leaves an empty, nameless part: no attachment.
+        if part.contents().is_empty() && part.attachment_name().is_none() {
+            continue;
+        }
         inbound.attachments.push(describe_attachment(part));
     }
+    inbound.text_truncated = inbound.problems.iter().any(|p| p == TEXT_CUT);
     Ok(inbound)
 }
 
@@ -380,7 +392,7 @@ fn body_text(message: &Message<'_>, problems: &mut Vec<String>) -> (String, bool
         problems.push("broken MIME structure: text read from a part filed as attachment".to_string());
         return (salvaged, false);
     }
-    if let Some(raw) = raw_body_as_text(message) {
+    if let Some(raw) = raw_body_as_text(message, problems) {
         problems.push("broken MIME structure: no readable part, the raw body was read as text".to_string());
         return (raw, false);
     }
@@ -388,7 +400,7 @@ fn body_text(message: &Message<'_>, problems: &mut Vec<String>) -> (String, bool
 }
 
 /// The root part's raw body, when it is text (no NUL bytes, mostly printable).
-fn raw_body_as_text(message: &Message<'_>) -> Option<String> {
+fn raw_body_as_text(message: &Message<'_>, problems: &mut Vec<String>) -> Option<String> {
     let root = message.root_part();
     let raw = message.raw_message.get(root.offset_body as usize..root.offset_end as usize)?;
     if raw.is_empty() || raw.contains(&0) {
@@ -397,6 +409,9 @@ fn raw_body_as_text(message: &Message<'_>) -> Option<String> {
     let printable = raw.iter().filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || **b >= 0x80).count();
     if printable * 100 < raw.len() * 95 {
         return None;
+    }
+    if raw.len() > MAX_TEXT_CHARS {
+        problems.push(TEXT_CUT.to_string());
     }
     let text = normalise_newlines(charset::best_effort_text(&raw[..raw.len().min(MAX_TEXT_CHARS)]));
     (!text.trim().is_empty()).then_some(text)
@@ -427,7 +442,7 @@ fn collect_text(message: &Message<'_>, ids: &[u32], want_html: bool, problems: &
                 cut -= 1;
             }
             out.truncate(cut);
-            problems.push(format!("body text cut at {MAX_TEXT_CHARS} bytes"));
+            problems.push(TEXT_CUT.to_string());
             break;
         }
     }

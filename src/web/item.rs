@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::AppState;
 use super::layout::{csrf_field, error_box, field_sv, local_time, page, quarantine_status_sv, reason_sv};
 use super::session::SignedIn;
+use super::{AppState, Numbers};
 use crate::domain::Code;
 use crate::extract::Evidence;
 use crate::mail::SectionKind;
@@ -28,7 +28,7 @@ pub struct Done {
 pub async fn show(
     State(state): State<Arc<AppState>>,
     SignedIn(session): SignedIn,
-    Path(id): Path<i64>,
+    Numbers(id): Numbers<i64>,
     Query(done): Query<Done>,
 ) -> Response {
     let notice = match done.klart.as_str() {
@@ -106,8 +106,11 @@ fn item_body(
         _ => None,
     });
     let intent_ev = ex.and_then(|e| e.intent.evidence.as_ref());
-    let value = |given: Option<&Option<String>>, extracted: &str| {
-        given.and_then(|g| g.clone()).unwrap_or_else(|| extracted.to_string())
+    // The form is filled in only with values that pass the rules; what the
+    // officer entered is shown again after a refusal.
+    let proposal = state.reviewer.proposal(view);
+    let value = |given: Option<&Option<String>>, proposed: &Option<String>| {
+        given.and_then(|g| g.clone()).or_else(|| proposed.clone()).unwrap_or_default()
     };
     let item = &view.item;
     let ignored_reply_to = view.mail.as_ref().and_then(crate::reply::ignored_reply_to);
@@ -160,11 +163,11 @@ fn item_body(
                     form method="post" action={ "/items/" (item.id) "/approve" } {
                         (csrf_field(session))
                         label for="org_number" { "Organisationsnummer" }
-                        input #org_number type="text" name="org_number" value=(value(entered.map(|c| &c.org_number), &org_number)) required;
+                        input #org_number type="text" name="org_number" maxlength="20" value=(value(entered.map(|c| &c.org_number), &proposal.org_number)) required;
                         label for="org_name" { "Organisationsnamn" }
-                        input #org_name type="text" name="org_name" value=(value(entered.map(|c| &c.org_name), &org_name)) required;
+                        input #org_name type="text" name="org_name" maxlength="200" value=(value(entered.map(|c| &c.org_name), &proposal.org_name)) required;
                         label for="effective_date" { "Gäller från (ÅÅÅÅ-MM-DD)" }
-                        input #effective_date type="text" name="effective_date" value=(value(entered.map(|c| &c.effective_date), &date)) required;
+                        input #effective_date type="text" name="effective_date" maxlength="10" value=(value(entered.map(|c| &c.effective_date), &proposal.effective_date)) required;
                         div { button type="submit" { "Godkänn och registrera" } }
                     }
                 }
@@ -173,7 +176,7 @@ fn item_body(
                     form method="post" action={ "/items/" (item.id) "/reject" } {
                         (csrf_field(session))
                         label for="reason" { "Skäl (sparas i loggen; skickas till avsändaren om du väljer det)" }
-                        textarea #reason name="reason" rows="4" required {}
+                        textarea #reason name="reason" rows="4" maxlength="2000" required {}
                         label { input type="checkbox" name="answer" value="yes"; " Svara avsändaren med skälet" }
                         div { button type="submit" { "Avvisa" } }
                     }
@@ -298,11 +301,6 @@ pub struct ApproveForm {
     effective_date: String,
 }
 
-fn nonempty(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_string())
-}
-
 fn decision_error(e: &ReviewError) -> (StatusCode, String) {
     match e {
         ReviewError::AlreadyDecided { status, by, at, .. } => (
@@ -345,16 +343,17 @@ async fn after_decision(
 pub async fn approve(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Numbers(id): Numbers<i64>,
     Form(form): Form<ApproveForm>,
 ) -> Response {
     if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
         return refusal;
     }
     let corrections = Corrections {
-        org_number: nonempty(&form.org_number),
-        org_name: nonempty(&form.org_name),
-        effective_date: nonempty(&form.effective_date),
+        // Every field is given: an empty one is refused, never filled in.
+        org_number: Some(form.org_number.trim().to_string()),
+        org_name: Some(form.org_name.trim().to_string()),
+        effective_date: Some(form.effective_date.trim().to_string()),
     };
     let result = state.reviewer.approve(id, &signed_in.0.officer, &corrections).await.map(|_| ());
     after_decision(&state, &signed_in, id, result, "godkant", Some(&corrections)).await
@@ -373,7 +372,7 @@ pub struct RejectForm {
 pub async fn reject(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Numbers(id): Numbers<i64>,
     Form(form): Form<RejectForm>,
 ) -> Response {
     if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
@@ -392,7 +391,7 @@ pub struct CsrfOnly {
 pub async fn reopen(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Numbers(id): Numbers<i64>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
     if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
@@ -406,7 +405,7 @@ pub async fn reopen(
 pub async fn attachment(
     State(state): State<Arc<AppState>>,
     SignedIn(_): SignedIn,
-    Path((id, n)): Path<(i64, usize)>,
+    Numbers((id, n)): Numbers<(i64, usize)>,
 ) -> Response {
     let store = &state.reviewer.store;
     let raw = match store.quarantine_item(id).await {

@@ -32,6 +32,7 @@ pub fn page(title: &str, session: Option<&OfficerSession>, warnings: &[String], 
                             a href="/subscribers" { "Abonnenter" }
                             a href="/agreement" { "Samstämmighet" }
                             a href="/outbox" { "Utskick" }
+                            a href="/officers" { "Handläggare" }
                             a href="/audit" { "Logg" }
                         }
                         form.signout method="post" action="/logout" {
@@ -53,6 +54,15 @@ pub fn page(title: &str, session: Option<&OfficerSession>, warnings: &[String], 
 
 pub fn csrf_field(session: &OfficerSession) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf_token); }
+}
+
+/// The longest search an officer may type.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// The refusal of a search longer than [`MAX_SEARCH_CHARS`].
+pub fn search_too_long(q: &str) -> Option<Markup> {
+    (q.chars().count() > MAX_SEARCH_CHARS)
+        .then(|| error_box(&format!("Sökningen får vara högst {MAX_SEARCH_CHARS} tecken.")))
 }
 
 pub fn error_box(message: &str) -> Markup {
@@ -87,6 +97,7 @@ pub fn reason_sv(r: Reason) -> &'static str {
         Reason::OwnMail => "Vårt eget meddelande",
         Reason::Unparseable => "Går inte att läsa som e-post",
         Reason::TooLarge => "För stort för att läsas",
+        Reason::TextTruncated => "Texten är för lång och lästes bara delvis",
         Reason::ConflictsWithRecord => "Organisationen har redan en uppsägning med annat datum",
         Reason::SenderNotAuthenticated => "Avsändaren är inte autentiserad (DMARC/DKIM)",
         Reason::SenderForged => "Förfalskad avsändare (DMARC underkänd): besvaras inte",

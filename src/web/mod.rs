@@ -6,6 +6,7 @@ mod agreement;
 mod headers;
 mod item;
 mod layout;
+mod officers;
 mod queue;
 mod records;
 pub mod session;
@@ -28,6 +29,10 @@ pub struct AppState {
     pub web: WebSettings,
     /// What the intake checks, for the warnings on every page.
     pub checks: Checks,
+    /// Bounds and throttles password sign-ins.
+    pub signin: crate::signin::SignInGuard,
+    /// The key that signs sign-in forms, read from the database on first use.
+    pub signin_key: tokio::sync::OnceCell<String>,
 }
 
 /// The trust settings the pages warn about.
@@ -39,6 +44,10 @@ pub struct Checks {
 }
 
 impl AppState {
+    pub async fn signin_key(&self) -> crate::store::Result<&str> {
+        self.signin_key.get_or_try_init(|| self.reviewer.store.server_key("signin_form")).await.map(String::as_str)
+    }
+
     /// The warnings every page shows: checks switched off, a registry that is
     /// required but empty.
     pub async fn warnings(&self) -> Vec<String> {
@@ -86,6 +95,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/subscribers/new", get(subscribers::new_form))
         .route("/subscribers/{org}", get(subscribers::show))
         .route("/agreement", get(agreement::show))
+        .route("/officers", get(officers::list))
+        .route("/officers/{name}/unlock", post(officers::unlock))
+        .fallback(|| async { not_found() })
+        // No form here needs more: a larger body is refused before it is read.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::trusted_header))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
@@ -98,7 +112,37 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "review pages served");
-    axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    // The connection's address feeds the sign-in throttle.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+}
+
+/// The largest form body accepted (a reject reason of 2,000 characters is
+/// at most 8 KB, URL-encoded three times that).
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// A path's parameters, read as numbers (`/items/{id}`): anything else is a
+/// page that does not exist, said in Swedish — not the framework's English
+/// parse error.
+pub struct Numbers<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Numbers<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Numbers(value)),
+            Err(_) => Err(not_found()),
+        }
+    }
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Sidan finns inte.").into_response()
 }
 
 fn internal_error(e: impl std::fmt::Display) -> Response {

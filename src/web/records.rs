@@ -10,7 +10,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::AppState;
-use super::layout::{local_time, outbox_status_sv, page};
+use super::layout::{local_time, outbox_status_sv, page, search_too_long};
 use super::session::SignedIn;
 use crate::store::{OutboxStatus, TerminationRecord};
 
@@ -42,19 +42,23 @@ pub async fn terminations(
     SignedIn(session): SignedIn,
     Query(search): Query<Search>,
 ) -> Response {
-    let rows = match matching(&state, &search.q).await {
-        Ok(r) => r,
+    let refusal = search_too_long(&search.q);
+    let q = if refusal.is_some() { "" } else { search.q.as_str() };
+    let rows = match matching(&state, q).await {
+        Ok(r) if refusal.is_none() => r,
+        Ok(_) => Vec::new(),
         Err(e) => return super::internal_error(e),
     };
     let tz = state.reviewer.replies.timezone;
     let body = html! {
+        @if let Some(r) = refusal { (r) }
         form.filters method="get" action="/terminations" {
             div {
                 label for="q" { "Sök organisationsnummer eller namn" }
-                input #q type="text" name="q" value=(search.q);
+                input #q type="text" name="q" maxlength="200" value=(q);
             }
             button type="submit" { "Sök" }
-            a href={ "/terminations.csv?q=" (search.q) } { "Exportera CSV" }
+            a href={ "/terminations.csv?q=" (q) } { "Exportera CSV" }
         }
         p { (rows.len()) " uppsägningar." }
         table {
@@ -80,6 +84,9 @@ pub async fn terminations_csv(
     SignedIn(_): SignedIn,
     Query(search): Query<Search>,
 ) -> Response {
+    if search_too_long(&search.q).is_some() {
+        return (axum::http::StatusCode::BAD_REQUEST, "Sökningen får vara högst 200 tecken.").into_response();
+    }
     match matching(&state, &search.q).await {
         Ok(rows) => (
             [

@@ -3,13 +3,17 @@
 //! A session is a random token in an HttpOnly, SameSite=Strict cookie (Secure
 //! when configured); the database keeps its SHA-256 and the session's CSRF
 //! token, which every form carries and every POST must return. The sign-in form
-//! itself is protected by a double-submit token. In SSO mode a reverse proxy
-//! names the officer in a header, and a session is opened for them on the fly.
+//! itself carries a token signed with the service's key (`signin.rs`), equal
+//! in cookie and form, and is refused from another site; sign-ins are bounded
+//! and throttled there too. In SSO mode a reverse proxy names the officer in a
+//! header, and a session is opened for them on the fly.
 
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{FromRequestParts, Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -21,8 +25,8 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::layout::{error_box, page};
-use crate::auth;
 use crate::store::OfficerSession;
+use crate::{auth, signin};
 
 pub const SESSION_COOKIE: &str = "lefi_session";
 const LOGIN_COOKIE: &str = "lefi_login";
@@ -104,7 +108,11 @@ fn login_page(csrf: &str, error: Option<&str>) -> maud::Markup {
 }
 
 pub async fn login_form(State(state): State<Arc<AppState>>, jar: CookieJar) -> Response {
-    let csrf = auth::random_token();
+    let key = match state.signin_key().await {
+        Ok(k) => k,
+        Err(e) => return super::internal_error(e),
+    };
+    let csrf = signin::form_token(key, Utc::now());
     let cookie = Cookie::build((LOGIN_COOKIE, csrf.clone()))
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -124,25 +132,144 @@ pub struct LoginForm {
     csrf: String,
 }
 
-pub async fn login(State(state): State<Arc<AppState>>, jar: CookieJar, Form(form): Form<LoginForm>) -> Response {
+/// The longest sign-in name and password considered.
+const MAX_NAME_CHARS: usize = 128;
+const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// The client's address: the connection's, or (behind a reverse proxy) the
+/// last value of `web.client_address_header`. `None` when neither is known.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddress {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Response> {
+        let header = state.web.client_address_header.as_str();
+        let forwarded = (!header.is_empty())
+            .then(|| parts.headers.get_all(header).iter().next_back())
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientAddress(if header.is_empty() { peer } else { forwarded }))
+    }
+}
+
+/// A sign-in form posted from another site is refused: browsers say where a
+/// form came from — `Sec-Fetch-Site`, else `Origin` (which is "null" under
+/// our `Referrer-Policy: no-referrer`, so it decides only when it names a site).
+fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).filter(|o| *o != "null");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+        _ => false,
+    }
+}
+
+fn refused(status: StatusCode, csrf: &str, message: &str) -> Response {
+    (status, login_page(csrf, Some(message))).into_response()
+}
+
+fn wait_text(wait: std::time::Duration) -> String {
+    format!("För många misslyckade inloggningar. Vänta {} sekunder och försök igen.", wait.as_secs().max(1))
+}
+
+fn locked_text(until: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    format!(
+        "Kontot är låst till {} efter för många misslyckade inloggningar. En annan handläggare kan låsa upp det \
+         (sidan Handläggare), eller: lefi-intake officer unlock NAMN.",
+        super::layout::local_time(until, tz)
+    )
+}
+
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    ClientAddress(address): ClientAddress,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let now = Utc::now();
+    let key = match state.signin_key().await {
+        Ok(k) => k,
+        Err(e) => return super::internal_error(e),
+    };
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-    if expected.is_empty() || !auth::same_secret(&form.csrf, &expected) {
+    // The token must be ours (signed, not expired) and the form's the cookie's.
+    if !signin::form_token_valid(key, &expected, now)
+        || !auth::same_secret(&form.csrf, &expected)
+        || cross_site(&headers)
+    {
         return (StatusCode::FORBIDDEN, "Inloggningsformuläret är ogiltigt. Ladda om sidan.").into_response();
     }
-    let officer = match state.reviewer.store.officer(form.name.trim()).await {
+    let name = form.name.trim();
+    if name.chars().count() > MAX_NAME_CHARS || form.password.chars().count() > MAX_PASSWORD_CHARS {
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, &expected, "Namnet eller lösenordet är för långt.");
+    }
+    let guard = &state.signin;
+    let tz = state.reviewer.replies.timezone;
+    if let Some(signin::Refusal::Wait(wait)) = guard.address_wait(address) {
+        return refused(StatusCode::TOO_MANY_REQUESTS, &expected, &wait_text(wait));
+    }
+    let store = &state.reviewer.store;
+    let officer = match store.officer(name).await {
         Ok(o) => o,
         Err(e) => return super::internal_error(e),
     };
+    let waiting = match &officer {
+        Some(o) => guard.officer_wait(o, now),
+        None => guard.unknown_name_wait(name, now),
+    };
+    match waiting {
+        Some(signin::Refusal::Wait(wait)) => {
+            return refused(StatusCode::TOO_MANY_REQUESTS, &expected, &wait_text(wait));
+        }
+        Some(signin::Refusal::Locked(until)) => return refused(StatusCode::LOCKED, &expected, &locked_text(until, tz)),
+        _ => {}
+    }
     // The hash is checked even for an unknown name, so timing tells nothing.
     let stored = officer.as_ref().filter(|o| o.active).and_then(|o| o.password_hash.clone());
-    let password = form.password.clone();
-    let valid =
-        tokio::task::spawn_blocking(move || auth::verify_password(&password, stored.as_deref())).await.unwrap_or(false);
-    let Some(officer) = officer.filter(|_| valid) else {
-        tracing::warn!("failed sign-in");
-        return (StatusCode::UNAUTHORIZED, login_page(&expected, Some("Fel användarnamn eller lösenord.")))
-            .into_response();
+    let Some(valid) = guard.verify(form.password.clone(), stored).await else {
+        tracing::warn!("sign-in refused: too many password checks at once");
+        return refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &expected,
+            "Tjänsten är hårt belastad. Försök igen om en stund.",
+        );
     };
+    let Some(officer) = officer.clone().filter(|_| valid) else {
+        guard.address_failed(address);
+        let recorded = match &officer {
+            Some(o) => {
+                let throttle = guard.throttle;
+                let until = now + chrono::Duration::from_std(throttle.lock_for).unwrap_or_default();
+                let recorded = store.record_failed_signin(o, throttle.lock_after, until, now).await;
+                if let Ok((failures, Some(_))) = &recorded {
+                    tracing::warn!(officer = %o.name, failures, "account locked after failed sign-ins");
+                }
+                recorded.map(|(_, lock)| lock)
+            }
+            None => {
+                let lock = guard.unknown_name_failed(name, now);
+                store.record_unknown_signin(name, now).await.map(|_| lock)
+            }
+        };
+        tracing::warn!("failed sign-in");
+        return match recorded {
+            Ok(Some(until)) => refused(StatusCode::LOCKED, &expected, &locked_text(until, tz)),
+            Ok(None) => refused(StatusCode::UNAUTHORIZED, &expected, "Fel användarnamn eller lösenord."),
+            Err(e) => super::internal_error(e),
+        };
+    };
+    guard.address_succeeded(address);
+    if let Err(e) = store.reset_signin_failures(officer.id).await {
+        return super::internal_error(e);
+    }
     match open_session(&state, officer.id).await {
         Ok(token) => {
             tracing::info!(officer = %officer.name, "signed in");

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::AppState;
-use super::layout::{csrf_field, error_box, local_time, page};
+use super::layout::{csrf_field, error_box, local_time, page, search_too_long};
 use super::session::SignedIn;
 use crate::domain::{Code, OrgNumber, Subscriber, SubscriberKind};
 use crate::listing::subscriber_status;
@@ -34,7 +34,8 @@ pub async fn list(
         Ok(rows) => rows,
         Err(e) => return super::internal_error(e),
     };
-    let q = search.q.trim().to_lowercase();
+    let refusal = search_too_long(&search.q);
+    let q = if refusal.is_some() { String::new() } else { search.q.trim().to_lowercase() };
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
     let rows: Vec<&Subscriber> = all
         .iter()
@@ -46,10 +47,11 @@ pub async fn list(
         })
         .collect();
     let body = html! {
+        @if let Some(r) = refusal { (r) }
         form.filters method="get" action="/subscribers" {
             div {
                 label for="q" { "Sök organisationsnummer, namn eller domän" }
-                input #q type="text" name="q" value=(search.q);
+                input #q type="text" name="q" maxlength="200" value=(q);
             }
             button type="submit" { "Sök" }
             a href="/subscribers/new" { "Lägg till abonnent" }
@@ -110,6 +112,11 @@ impl SubscriberForm {
     }
 
     fn subscriber(&self) -> Result<Subscriber, String> {
+        let fields =
+            [&self.org_number, &self.name, &self.other_names, &self.domains, &self.kind, &self.terminated_from];
+        if fields.iter().any(|f| f.chars().count() > crate::review::MAX_FIELD_CHARS) {
+            return Err(format!("Ett fält får vara högst {} tecken.", crate::review::MAX_FIELD_CHARS));
+        }
         let status = match self.status.as_str() {
             "terminated" => format!("terminated {}", self.terminated_from.trim()),
             _ => "active".to_string(),

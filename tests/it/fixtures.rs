@@ -79,6 +79,7 @@ fn every_reason_code_is_shown_by_some_fixture() {
     // `trust.rs` shows each trust reason on the real pipeline.
     let needs_context = [
         "too_large",
+        "text_truncated",
         "conflicts_with_record",
         "already_registered",
         "own_mail",

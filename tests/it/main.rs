@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod crash;
 mod fixtures;
+mod hardening;
 mod imap;
 mod pipeline;
 mod properties;

@@ -119,7 +119,7 @@ proptest! {
 }
 
 #[test]
-fn a_huge_mail_is_read_without_panic_and_its_text_is_bounded() {
+fn a_huge_mail_is_read_without_panic_its_text_is_bounded_and_an_officer_decides() {
     let mut raw = b"From: a@uppsala.se\r\nSubject: Uppsagning\r\nDate: Mon, 16 Nov 2026 10:00:00 +0100\r\n\
 Content-Type: text/plain; charset=utf-8\r\n\r\nUppsala kommun s\xc3\xa4ger upp LEFI Prenumeration fr\xc3\xa5n och med \
 2027-01-01.\r\nOrganisationsnummer: 212000-3005\r\n"
@@ -129,5 +129,9 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nUppsala kommun s\xc3\xa4ger upp L
     let analysis = analyse(&raw, None, &[]);
     let mail = analysis.mail.expect("a mail");
     assert!(mail.full_text().len() <= lefi_intake::mail::MAX_TEXT_CHARS + 1024);
-    assert_eq!(analysis.decision.verdict, lefi_intake::domain::Verdict::Accept);
+    // The four facts stand before the cut, but what came after it was not
+    // read (a withdrawal, another date): an officer decides.
+    assert!(mail.text_truncated);
+    assert_eq!(analysis.decision.verdict, lefi_intake::domain::Verdict::Quarantine);
+    assert_eq!(analysis.decision.reasons, [lefi_intake::domain::Reason::TextTruncated]);
 }

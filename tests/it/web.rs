@@ -73,6 +73,14 @@ Content-Disposition: attachment; filename=\"brev.pdf\"\r\nContent-Transfer-Encod
         Review { app: router(state), intake }
     }
 
+    /// The same review, its pages built on settings changed by `change`.
+    pub fn with_settings(mut self, change: impl FnOnce(&mut lefi_intake::config::Settings)) -> Review {
+        change(&mut self.intake.settings);
+        let state = App::with_store(self.intake.settings.clone(), self.intake.db.store.clone()).unwrap().web_state();
+        self.app = router(state);
+        self
+    }
+
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
@@ -123,7 +131,7 @@ Content-Disposition: attachment; filename=\"brev.pdf\"\r\nContent-Transfer-Encod
     }
 }
 
-fn url_encode(s: &str) -> String {
+pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -149,7 +157,7 @@ pub fn csrf_of(page: &str) -> String {
     page[at..].split('"').next().unwrap().to_string()
 }
 
-async fn item_of(review: &Review, message_id: &str) -> i64 {
+pub async fn item_of(review: &Review, message_id: &str) -> i64 {
     let store = &review.intake.db.store;
     let messages = store.messages().await.unwrap();
     let m = messages.iter().find(|m| m.message_id.as_deref() == Some(message_id)).expect("mail");

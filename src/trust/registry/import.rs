@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::{OrgNumber, Subscriber, SubscriberKind, SubscriberStatus, parse_code};
+use crate::domain::{OrgNumber, Subscriber, SubscriberKind, SubscriberStatus, check_org_name, parse_code};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
@@ -90,11 +90,7 @@ impl Row<'_> {
     pub fn subscriber(&self) -> Result<Subscriber, (&'static str, String)> {
         let org_number = OrgNumber::parse(self.org_number.trim())
             .map_err(|e| ("org_number", format!("{:?}: {e}", self.org_number.trim())))?;
-        let valid_name = |n: &str| !n.is_empty() && n.chars().count() <= 200 && !n.chars().any(char::is_control);
-        let name = self.name.trim().to_string();
-        if !valid_name(&name) {
-            return Err(("name", "a name of 1 to 200 characters on one line".into()));
-        }
+        let name = check_org_name(self.name).map_err(|e| ("name", e.to_string()))?;
         let domains: Vec<String> = self.domains.split_whitespace().map(str::to_ascii_lowercase).collect();
         if domains.is_empty() {
             return Err(("domains", "at least one mail domain (separated by spaces)".into()));
@@ -107,8 +103,8 @@ impl Row<'_> {
         let (status, terminated_from) = status(self.status.trim()).map_err(|m| ("status", m))?;
         let other_names: Vec<String> =
             self.other_names.split('|').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).collect();
-        if !other_names.iter().all(|n| valid_name(n)) {
-            return Err(("other_names", "names of 1 to 200 characters on one line, separated by |".into()));
+        if let Some(e) = other_names.iter().find_map(|n| check_org_name(n).err()) {
+            return Err(("other_names", format!("{e} (names are separated by |)")));
         }
         Ok(Subscriber { org_number, name, other_names, domains, kind, status, terminated_from })
     }

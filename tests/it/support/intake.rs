@@ -98,6 +98,8 @@ pub fn env_for(db_url: &str, root: &Path) -> Vec<(String, String)> {
         ("LEFI_INTAKE__SOURCE__MAILDIR".into(), maildir(root).display().to_string()),
         ("LEFI_INTAKE__REPLY__DIR".into(), root.join("outbox").display().to_string()),
         ("LEFI_INTAKE__LOG__LEVEL".into(), "warn".into()),
+        // Sign-ins wait after a failure only where a test says so (`hardening.rs`).
+        ("LEFI_INTAKE__WEB__SIGNIN_DELAY_SECS".into(), "0".into()),
     ]
     .into_iter()
     .chain(super::WITHOUT_TRUST.iter().map(|(k, v)| (k.to_string(), v.to_string())))
