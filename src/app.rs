@@ -157,7 +157,8 @@ impl App {
         Daemon {
             intake: self.intake(),
             source,
-            outbox: OutboxWorker::new(self.store.clone(), deliver, self.replies.from.clone(), s.outbox.clone()),
+            outbox: OutboxWorker::new(self.store.clone(), deliver, self.replies.from.clone(), s.outbox.clone())
+                .with_concurrency(s.smtp.pool_size as usize),
             pacing: Pacing {
                 batch_size: s.source.batch_size,
                 retry: Backoff::new(Duration::from_secs(1), Duration::from_secs(reconnect_max)),

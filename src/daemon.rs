@@ -4,8 +4,10 @@
 //! the composition root (`app.rs`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::{self, Backoff};
@@ -103,12 +105,20 @@ pub struct Daemon<S, D: Deliver> {
     pub pacing: Pacing,
 }
 
-impl<S: MailSource, D: Deliver> Daemon<S, D> {
+impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
+    /// Runs until shutdown, or (`once`) until nothing is waiting and the
+    /// answers due are sent. Answers are sent from a task of their own, woken
+    /// by every commit: a slow or absent SMTP server never slows intake. A
+    /// single run then sends what is still due, so it ends drained.
     pub async fn run(self, once: bool, shutdown: CancellationToken) -> Result<RunSummary, DaemonError> {
         // The parts are borrowed apart: the future must be `Send`, and a
         // mail source need not be `Sync`.
         let Daemon { intake, mut source, outbox, pacing } = self;
         tracing::info!(source = %source.describe(), replies = %outbox.deliver().describe(), once, "intake started");
+        let outbox = Arc::new(outbox);
+        let committed = Arc::new(Notify::new());
+        let stop_sending = CancellationToken::new();
+        let sender = tokio::spawn(send_continuously(outbox.clone(), committed.clone(), stop_sending.clone()));
         let mut summary = RunSummary::default();
         let seed = backoff::random_seed();
         let mut failures: u32 = 0;
@@ -120,7 +130,9 @@ impl<S: MailSource, D: Deliver> Daemon<S, D> {
             match pass(&intake, &mut source, pacing.batch_size, &shutdown, &mut summary).await {
                 Ok(handled) => {
                     failures = 0;
-                    send_replies(&outbox, &mut summary, once).await?;
+                    if handled > 0 {
+                        committed.notify_one();
+                    }
                     // A single run leaves retention to `lefi-intake purge` (run it from cron).
                     if !once && purged_at.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
                         purge_expired(intake.store(), pacing.retention_days).await;
@@ -135,6 +147,8 @@ impl<S: MailSource, D: Deliver> Daemon<S, D> {
                 }
                 Err(e) => {
                     failures += 1;
+                    // What was handed out and not recorded is looked at again.
+                    source.reset();
                     let delay = match after_failure(e.kind(), failures, once, pacing.retry, seed) {
                         AfterFailure::GiveUp => return Err(e),
                         AfterFailure::RetryIn(delay) => delay,
@@ -161,7 +175,14 @@ impl<S: MailSource, D: Deliver> Daemon<S, D> {
             }
         }
         let store = intake.store();
+        stop_sending.cancel();
+        if let Ok(sent) = sender.await {
+            summary.replies = sent;
+        }
         if once && !shutdown.is_cancelled() {
+            // What the sending task had not reached yet, and what a stopped
+            // worker had claimed.
+            send_replies(&outbox, &mut summary, once).await?;
             wait_out_stale_leases(store, &outbox, pacing.lease, &mut summary, &shutdown).await?;
         }
         summary.pending_replies = store.pending_replies().await?;
@@ -184,7 +205,11 @@ async fn purge_expired(store: &crate::store::Store, raw_days: u32) {
     }
 }
 
-/// One pass over the waiting mail. Returns how many mails were handled.
+/// One pass over the waiting mail: a batch fetched, recorded in one
+/// transaction (a savepoint per mail), then filed — only after the commit.
+/// Returns how many mails were handled; a mail that could not be recorded
+/// is left in the inbox and the pass reports the error (after filing the
+/// others), so the daemon backs off and tries it again.
 async fn pass<S: MailSource>(
     intake: &Intake,
     source: &mut S,
@@ -192,27 +217,39 @@ async fn pass<S: MailSource>(
     shutdown: &CancellationToken,
     summary: &mut RunSummary,
 ) -> Result<usize, DaemonError> {
-    let mails = source.fetch(batch_size).await?;
-    let mut handled = 0;
-    for mail in &mails {
-        // Finish the mail in hand, but start no new one after shutdown was asked.
-        if shutdown.is_cancelled() {
-            break;
-        }
-        let outcome = intake.process(mail).await?;
-        if outcome.duplicate {
-            summary.duplicates += 1;
-        } else {
-            summary.count(outcome.verdict);
-        }
-        // Filed only after the commit. If this fails the mail stays in the
-        // inbox and the next pass recognises it as already recorded.
-        if let Err(e) = source.file(&mail.key, outcome.folder).await {
-            tracing::warn!(key = %mail.key, error = %e, "could not file a recorded mail; it will be filed on a later pass");
-        }
-        handled += 1;
+    // Start no new batch after shutdown was asked (the batch in hand is finished).
+    if shutdown.is_cancelled() {
+        return Ok(0);
     }
-    Ok(handled)
+    let mails = source.fetch(batch_size).await?;
+    let results = intake.process_batch(&mails).await;
+    let mut filed = Vec::with_capacity(mails.len());
+    let mut first_error = None;
+    for (mail, result) in mails.iter().zip(results) {
+        match result {
+            Ok(outcome) => {
+                if outcome.duplicate {
+                    summary.duplicates += 1;
+                } else {
+                    summary.count(outcome.verdict);
+                }
+                filed.push((mail.key.clone(), outcome.folder));
+            }
+            Err(e) => {
+                tracing::error!(key = %mail.key, error = %e, "mail not recorded; it stays in the inbox");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    // If filing fails the mails stay in the inbox and a later pass
+    // recognises them as already recorded.
+    if let Err(e) = source.file(&filed).await {
+        tracing::warn!(mails = filed.len(), error = %e, "could not file recorded mails; they will be filed on a later pass");
+    }
+    match first_error {
+        Some(e) => Err(e.into()),
+        None => Ok(filed.len()),
+    }
 }
 
 /// After a crash, replies a dead worker had claimed stay leased for up to
@@ -239,6 +276,36 @@ async fn wait_out_stale_leases<D: Deliver>(
         send_replies(outbox, summary, true).await?;
     }
     Ok(())
+}
+
+/// How often the sending task looks for answers due without being woken
+/// (retries after a failure come due on their own).
+const SEND_POLL: Duration = Duration::from_secs(1);
+
+/// The daemon's sending task: sends what is due whenever a commit wakes it,
+/// and at least every second, until stopped. Returns what it sent.
+async fn send_continuously<D: Deliver>(
+    outbox: Arc<OutboxWorker<D>>,
+    committed: Arc<Notify>,
+    stop: CancellationToken,
+) -> SendSummary {
+    let mut total = SendSummary::default();
+    loop {
+        match outbox.send_due().await {
+            Ok(s) => {
+                total.sent += s.sent;
+                total.retrying += s.retrying;
+                total.failed += s.failed;
+            }
+            // The answers wait in the outbox; the next round tries again.
+            Err(e) => tracing::error!(error = %e, "outbox pass failed"),
+        }
+        tokio::select! {
+            _ = committed.notified() => {}
+            _ = tokio::time::sleep(SEND_POLL) => {}
+            _ = stop.cancelled() => return total,
+        }
+    }
 }
 
 async fn send_replies<D: Deliver>(

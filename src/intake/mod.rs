@@ -9,6 +9,7 @@ mod plan;
 mod policy;
 mod thread;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -21,7 +22,7 @@ use crate::domain::{Code, Decision, Reason, Subscriber, SubscriberStatus, Verdic
 use crate::mail;
 use crate::reply::ReplyContext;
 use crate::source::{Folder, SourceMail};
-use crate::store::{Applied, RecordedMessage, ReplyOutcome, Store, StoreError};
+use crate::store::{Applied, RecordPlan, RecordedMessage, ReplyOutcome, Store, StoreError};
 use crate::trust::{self, SenderAuth};
 pub use plan::{Hashes, OnRecord};
 pub use policy::Policy;
@@ -47,8 +48,21 @@ impl Outcome {
     }
 }
 
+/// One mail of a batch before it is written.
+enum Prepared<'a> {
+    /// Already recorded: nothing to write.
+    Duplicate(Outcome),
+    Plan {
+        plan: Box<RecordPlan<'a>>,
+        hashes: Hashes,
+        message_id: Option<String>,
+    },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
+    #[error("recording the batch: {0}")]
+    Batch(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("encoding the extraction: {0}")]
@@ -74,7 +88,66 @@ impl Intake {
         &self.store
     }
 
+    /// Decides and records one mail in a transaction of its own.
     pub async fn process(&self, mail: &SourceMail) -> Result<Outcome, IntakeError> {
+        self.process_batch(std::slice::from_ref(mail)).await.remove(0)
+    }
+
+    /// Decides and records a batch of mails: what is on file is looked up for
+    /// each (concurrently: index lookups on the pool), then the batch is
+    /// recorded in one transaction with a savepoint per mail — one durable
+    /// commit, and one mail's failure undoes only that mail. A mail that
+    /// depends on another of the same batch (the same mail delivered twice,
+    /// a second mail about the same organisation) waits for a second round,
+    /// decided after the first is committed, so it sees it on file. The
+    /// results are in the order of `mails`.
+    pub async fn process_batch(&self, mails: &[SourceMail]) -> Vec<Result<Outcome, IntakeError>> {
+        let mut results: Vec<Option<Result<Outcome, IntakeError>>> = mails.iter().map(|_| None).collect();
+        let mut todo: Vec<usize> = (0..mails.len()).collect();
+        while !todo.is_empty() {
+            let prepared = futures_util::future::join_all(todo.iter().map(|&i| self.prepare(&mails[i]))).await;
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut round: Vec<(usize, Box<RecordPlan<'_>>, Hashes, Option<String>)> = Vec::new();
+            let mut later = Vec::new();
+            for (&i, p) in todo.iter().zip(prepared) {
+                match p {
+                    Ok(Prepared::Plan { plan, hashes, message_id }) => {
+                        let keys = depends_on(&plan, &hashes);
+                        if keys.iter().any(|k| seen.contains(k)) {
+                            later.push(i);
+                        } else {
+                            seen.extend(keys);
+                            round.push((i, plan, hashes, message_id));
+                        }
+                    }
+                    Ok(Prepared::Duplicate(outcome)) => results[i] = Some(Ok(outcome)),
+                    Err(e) => results[i] = Some(Err(e)),
+                }
+            }
+            let plans: Vec<&RecordPlan<'_>> = round.iter().map(|(_, plan, _, _)| &**plan).collect();
+            match self.store.record_batch(&plans, Utc::now()).await {
+                Ok(applied) => {
+                    for ((i, _, hashes, message_id), a) in round.iter().zip(applied) {
+                        results[*i] = Some(match a {
+                            Ok(a) => self.recorded(&mails[*i], a, hashes, message_id.as_deref()).await,
+                            Err(e) => Err(e.into()),
+                        });
+                    }
+                }
+                // The transaction itself failed: nothing of this round is recorded.
+                Err(e) => {
+                    for (i, ..) in &round {
+                        results[*i] = Some(Err(IntakeError::Batch(e.to_string())));
+                    }
+                }
+            }
+            todo = later;
+        }
+        results.into_iter().map(|r| r.expect("every mail gets a result")).collect()
+    }
+
+    /// Everything but the writing: the analysis, what is on file, the plan.
+    async fn prepare<'a>(&self, mail: &'a SourceMail) -> Result<Prepared<'a>, IntakeError> {
         let hashes = Hashes {
             sha256: hex::encode(Sha256::digest(&mail.raw)),
             body_sha256: hex::encode(Sha256::digest(mail::raw::body_of(&mail.raw))),
@@ -89,7 +162,7 @@ impl Intake {
         let message_id = analysis.mail.as_ref().and_then(|m| m.message_id.clone());
         if let Some(existing) = self.duplicate_of(mail, &hashes, message_id.as_deref()).await? {
             tracing::info!(key = %mail.key, message_row = existing.id, "mail already recorded");
-            return Ok(Outcome::already_recorded(&existing));
+            return Ok(Prepared::Duplicate(Outcome::already_recorded(&existing)));
         }
 
         let ctx = Context { received: Some(received_day), own_addresses: &self.replies.own_addresses };
@@ -98,9 +171,9 @@ impl Intake {
         let subscriber = self.subscriber(&analysis.decision).await?;
         analysis.decision = self.trusted(analysis.decision, analysis.mail.as_ref(), &sender, subscriber.as_ref());
         let on_file = self.on_file(&analysis.decision, subscriber.as_ref()).await?;
-        let now = Utc::now();
         let record = OnRecord { completes, on_file };
-        let plan = plan::plan(mail, &analysis, hashes.clone(), record, &sender, &self.replies, &self.policy, now)?;
+        let plan =
+            plan::plan(mail, &analysis, hashes.clone(), record, &sender, &self.replies, &self.policy, Utc::now())?;
         tracing::debug!(
             key = %mail.key,
             sender = plan.message.sender_auth.as_deref().unwrap_or(""),
@@ -110,11 +183,22 @@ impl Intake {
             on_file = ?on_file,
             "mail decided"
         );
-        match self.store.record(&plan, now).await? {
+        Ok(Prepared::Plan { plan: Box::new(plan), hashes, message_id })
+    }
+
+    /// The outcome of a mail whose plan was applied.
+    async fn recorded(
+        &self,
+        mail: &SourceMail,
+        applied: Applied,
+        hashes: &Hashes,
+        message_id: Option<&str>,
+    ) -> Result<Outcome, IntakeError> {
+        match applied {
             Applied::Duplicate => {
                 // Recorded meanwhile by a concurrent intake: theirs stands.
                 let existing = self
-                    .duplicate_of(mail, &hashes, message_id.as_deref())
+                    .duplicate_of(mail, hashes, message_id)
                     .await?
                     .ok_or_else(|| IntakeError::Vanished(mail.key.to_string()))?;
                 Ok(Outcome::already_recorded(&existing))
@@ -218,6 +302,19 @@ impl Intake {
             subscriber.filter(|s| s.status == SubscriberStatus::Terminated).and_then(|s| s.terminated_from);
         Ok(recorded.or(registered))
     }
+}
+
+/// What a planned mail must not share with another of the same round: its
+/// identity (key, bytes, Message-ID and body) and the organisation it is about.
+fn depends_on(plan: &RecordPlan<'_>, hashes: &Hashes) -> Vec<String> {
+    let m = &plan.message;
+    let mut keys = vec![format!("key {}", m.source_key), format!("sha {}", hashes.sha256)];
+    if let Some(id) = &m.message_id {
+        keys.push(format!("id {id} {}", hashes.body_sha256));
+    }
+    let orgs = m.org_number.into_iter().chain(plan.termination.as_ref().map(|t| t.termination.org_number));
+    keys.extend(orgs.map(|n| format!("org {n}")));
+    keys
 }
 
 /// The pure analysis, with a last line of defence: a panic in it (a bug) turns

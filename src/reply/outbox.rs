@@ -1,5 +1,7 @@
-//! The outbox worker: sends due replies, one claimed row at a time, and
-//! records the outcome. A temporary failure is retried with exponential
+//! The outbox worker: sends due replies — several at once, each claimed
+//! row on a connection of the transport's pool (a server's per-message
+//! latency, tens of milliseconds, is paid in parallel) — and records the
+//! outcome. A temporary failure is retried with exponential
 //! backoff; a permanent one (or too many attempts) marks the reply failed,
 //! visible in `lefi-intake outbox list`. Sending never blocks intake.
 
@@ -26,11 +28,19 @@ pub struct OutboxWorker<D: Deliver> {
     deliver: D,
     from: Mailbox,
     settings: OutboxSettings,
+    /// Replies sent at once.
+    concurrency: usize,
 }
 
 impl<D: Deliver> OutboxWorker<D> {
     pub fn new(store: Store, deliver: D, from: Mailbox, settings: OutboxSettings) -> Self {
-        OutboxWorker { store, deliver, from, settings }
+        OutboxWorker { store, deliver, from, settings, concurrency: 1 }
+    }
+
+    /// Sends up to `n` replies at once (the SMTP pool's size).
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
     }
 
     pub fn deliver(&self) -> &D {
@@ -41,33 +51,57 @@ impl<D: Deliver> OutboxWorker<D> {
     pub async fn send_due(&self) -> Result<SendSummary, StoreError> {
         let mut summary = SendSummary::default();
         let lease = chrono::Duration::seconds(self.settings.lease_secs as i64);
-        while let Some(item) = self.store.claim_due_reply(Utc::now(), lease).await? {
-            match self.send_one(&item).await {
-                Ok(()) => {
-                    self.store.mark_reply_sent(item.id, Utc::now()).await?;
-                    tracing::info!(reply = item.id, kind = %item.kind, message_row = item.message_id, "reply sent");
-                    summary.sent += 1;
+        loop {
+            let mut claimed = Vec::with_capacity(self.concurrency);
+            while claimed.len() < self.concurrency {
+                match self.store.claim_due_reply(Utc::now(), lease).await? {
+                    Some(item) => claimed.push(item),
+                    None => break,
                 }
-                Err(DeliveryError::Permanent(e)) => {
-                    self.store.mark_reply_failed(item.id, &e).await?;
-                    tracing::error!(reply = item.id, error = %e, "reply failed permanently");
-                    summary.failed += 1;
-                }
-                Err(DeliveryError::Temporary(e)) if item.attempts >= i64::from(self.settings.max_attempts) => {
-                    let e = format!("{e} (gave up after {} attempts)", item.attempts);
-                    self.store.mark_reply_failed(item.id, &e).await?;
-                    tracing::error!(reply = item.id, error = %e, "reply failed");
-                    summary.failed += 1;
-                }
-                Err(DeliveryError::Temporary(e)) => {
-                    let next = Utc::now() + self.retry_in(&item);
-                    self.store.retry_reply_later(item.id, next, &e).await?;
-                    tracing::warn!(reply = item.id, attempt = item.attempts, error = %e, retry_at = %next, "reply will be retried");
-                    summary.retrying += 1;
-                }
+            }
+            if claimed.is_empty() {
+                break;
+            }
+            let results = futures_util::future::join_all(claimed.iter().map(|item| self.send_one(item))).await;
+            for (item, result) in claimed.iter().zip(results) {
+                self.record(item, result, &mut summary).await?;
             }
         }
         Ok(summary)
+    }
+
+    /// Records what sending one reply did.
+    async fn record(
+        &self,
+        item: &OutboxItem,
+        result: Result<(), DeliveryError>,
+        summary: &mut SendSummary,
+    ) -> Result<(), StoreError> {
+        match result {
+            Ok(()) => {
+                self.store.mark_reply_sent(item.id, Utc::now()).await?;
+                tracing::info!(reply = item.id, kind = %item.kind, message_row = item.message_id, "reply sent");
+                summary.sent += 1;
+            }
+            Err(DeliveryError::Permanent(e)) => {
+                self.store.mark_reply_failed(item.id, &e).await?;
+                tracing::error!(reply = item.id, error = %e, "reply failed permanently");
+                summary.failed += 1;
+            }
+            Err(DeliveryError::Temporary(e)) if item.attempts >= i64::from(self.settings.max_attempts) => {
+                let e = format!("{e} (gave up after {} attempts)", item.attempts);
+                self.store.mark_reply_failed(item.id, &e).await?;
+                tracing::error!(reply = item.id, error = %e, "reply failed");
+                summary.failed += 1;
+            }
+            Err(DeliveryError::Temporary(e)) => {
+                let next = Utc::now() + self.retry_in(item);
+                self.store.retry_reply_later(item.id, next, &e).await?;
+                tracing::warn!(reply = item.id, attempt = item.attempts, error = %e, retry_at = %next, "reply will be retried");
+                summary.retrying += 1;
+            }
+        }
+        Ok(())
     }
 
     async fn send_one(&self, item: &OutboxItem) -> Result<(), DeliveryError> {

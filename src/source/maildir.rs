@@ -99,6 +99,23 @@ impl Maildir {
     }
 }
 
+impl Maildir {
+    /// Moves one recorded mail to `.Folder/cur`, marked seen.
+    fn file_one(&mut self, key: &SourceKey, folder: Folder) -> Result<(), SourceError> {
+        let Some(from) = self.paths.remove(key) else { return Ok(()) };
+        let name = from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = if name.contains(":2,") { name } else { format!("{name}:2,S") };
+        let to = self.root.join(format!(".{folder}")).join("cur").join(name);
+        match std::fs::rename(&from, &to) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => {
+                Err(SourceError::Io { what: format!("moving {} to {}", from.display(), to.display()), source: e })
+            }
+        }
+    }
+}
+
 fn key_of(path: &Path) -> SourceKey {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     SourceKey::Maildir(name.split(":2,").next().unwrap_or(&name).to_string())
@@ -140,18 +157,16 @@ impl MailSource for Maildir {
         Ok(out)
     }
 
-    async fn file(&mut self, key: &SourceKey, folder: Folder) -> Result<(), SourceError> {
-        let Some(from) = self.paths.remove(key) else { return Ok(()) };
-        let name = from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let name = if name.contains(":2,") { name } else { format!("{name}:2,S") };
-        let to = self.root.join(format!(".{folder}")).join("cur").join(name);
-        match std::fs::rename(&from, &to) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => {
-                Err(SourceError::Io { what: format!("moving {} to {}", from.display(), to.display()), source: e })
+    async fn file(&mut self, mails: &[(SourceKey, Folder)]) -> Result<(), SourceError> {
+        // Each mail is moved on its own; one that cannot be moved does not
+        // keep the others in the inbox.
+        let mut first_error = None;
+        for (key, folder) in mails {
+            if let Err(e) = self.file_one(key, *folder) {
+                first_error.get_or_insert(e);
             }
         }
+        first_error.map_or(Ok(()), Err)
     }
 
     async fn wait(&mut self, shutdown: &CancellationToken) {
@@ -190,8 +205,9 @@ mod tests {
         assert_eq!(mails.len(), 2);
         assert_eq!(mails[1].truncated_from, Some(big.len()));
         assert_eq!(mails[1].raw, b"Subject: big\r\n\r\n");
-        md.file(&mails[0].key, Folder::Processed).await.unwrap();
-        md.file(&mails[1].key, Folder::Quarantine).await.unwrap();
+        md.file(&[(mails[0].key.clone(), Folder::Processed), (mails[1].key.clone(), Folder::Quarantine)])
+            .await
+            .unwrap();
         assert!(md.fetch(10).await.unwrap().is_empty());
         assert!(dir.path().join(".Processed/cur/1700000001.a.host:2,S").exists());
         assert!(dir.path().join(".Quarantine/cur/1700000002.b.host:2,S").exists());

@@ -85,9 +85,14 @@ pub trait MailSource: Send {
     /// Up to `limit` mails waiting now, oldest first.
     fn fetch(&mut self, limit: usize) -> impl Future<Output = Result<Vec<SourceMail>, SourceError>> + Send;
 
-    /// Files a recorded mail in the folder for its outcome. A mail that is
-    /// already gone (filed by an earlier run) is not an error.
-    fn file(&mut self, key: &SourceKey, folder: Folder) -> impl Future<Output = Result<(), SourceError>> + Send;
+    /// Files recorded mails in the folders for their outcomes (a batch at
+    /// once: an IMAP server moves a folder's mails in one command). A mail
+    /// that is already gone (filed by an earlier run) is not an error.
+    fn file(&mut self, mails: &[(SourceKey, Folder)]) -> impl Future<Output = Result<(), SourceError>> + Send;
+
+    /// Forgets what the source had handed out: after a failed pass, the mails
+    /// not recorded are looked at again (they are still in the inbox).
+    fn reset(&mut self) {}
 
     /// Waits until new mail may have arrived (IDLE, or the source's poll
     /// interval), or until shutdown is asked for.
@@ -116,10 +121,17 @@ impl MailSource for Configured {
         }
     }
 
-    async fn file(&mut self, key: &SourceKey, folder: Folder) -> Result<(), SourceError> {
+    async fn file(&mut self, mails: &[(SourceKey, Folder)]) -> Result<(), SourceError> {
         match self {
-            Configured::Maildir(s) => s.file(key, folder).await,
-            Configured::Imap(s) => s.file(key, folder).await,
+            Configured::Maildir(s) => s.file(mails).await,
+            Configured::Imap(s) => s.file(mails).await,
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Configured::Maildir(s) => s.reset(),
+            Configured::Imap(s) => s.reset(),
         }
     }
 

@@ -45,6 +45,42 @@ pub async fn record(
     Ok(())
 }
 
+/// Audit entries gathered while one mail is recorded and written together,
+/// one statement for them all (a round trip saved per entry on a server).
+#[derive(Debug, Default)]
+pub struct Pending {
+    rows: Vec<(&'static str, &'static str, i64, Option<String>)>,
+}
+
+impl Pending {
+    pub fn push(&mut self, action: &'static str, object: (&'static str, i64), details: Option<&str>) {
+        self.rows.push((action, object.0, object.1, details.map(str::to_string)));
+    }
+
+    /// Writes the entries, all by `actor` at `now`.
+    pub async fn write(self, conn: &mut AnyConnection, now: DateTime<Utc>, actor: &str) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<String> = (0..self.rows.len())
+            .map(|i| {
+                let b = i * 4;
+                format!("($1, $2, ${}, ${}, ${}, ${})", b + 3, b + 4, b + 5, b + 6)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_log (at, actor, action, object_type, object_id, details) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now)).bind(actor);
+        for (action, object_type, object_id, details) in self.rows {
+            query = query.bind(action).bind(object_type).bind(object_id).bind(details);
+        }
+        query.execute(conn).await?;
+        Ok(())
+    }
+}
+
 impl Store {
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(

@@ -83,6 +83,16 @@ pub struct RecordedMessage {
     pub purged_at: Option<DateTime<Utc>>,
 }
 
+/// Selects the duplicate of a mail (binds: source key, sha256, Message-ID, body sha256).
+pub const DUPLICATE_WHERE: &str = "id = (SELECT MIN(id) FROM (\
+    SELECT id FROM messages WHERE source_key = $1 \
+    UNION ALL SELECT id FROM messages WHERE sha256 = $2 \
+    UNION ALL SELECT id FROM messages WHERE message_id = $3 AND body_sha256 = $4) AS found)";
+
+/// The mail one of our answers (bind: its Message-ID) answered.
+pub const THREAD_PARENT_SQL: &str = "SELECT m.id, m.status, m.extraction, m.reply_address FROM outbox o \
+     JOIN messages m ON m.id = o.message_id WHERE o.our_message_id = $1";
+
 /// The earlier mail of a thread that a reply may complete.
 #[derive(Debug, Clone)]
 pub struct ThreadParent {
@@ -177,6 +187,9 @@ impl Store {
     /// The recorded mail that this one duplicates: the same mailbox key, the
     /// same bytes, or (a re-delivery with other trace headers) the same
     /// Message-ID with the same body.
+    /// The earliest recorded mail that is this one: the same source key, the
+    /// same bytes, or the same Message-ID and body. Each of the three is an
+    /// index lookup of its own (an `OR` of them would scan the table).
     pub async fn find_duplicate(
         &self,
         source_key: &SourceKey,
@@ -184,29 +197,20 @@ impl Store {
         message_id: Option<&str>,
         body_sha256: &str,
     ) -> Result<Option<RecordedMessage>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM messages WHERE source_key = $1 OR sha256 = $2 \
-             OR (message_id = $3 AND body_sha256 = $4) ORDER BY id LIMIT 1"
-        )))
-        .bind(source_key.to_string())
-        .bind(sha256)
-        .bind(message_id)
-        .bind(body_sha256)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages WHERE {DUPLICATE_WHERE}")))
+            .bind(source_key.to_string())
+            .bind(sha256)
+            .bind(message_id)
+            .bind(body_sha256)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(read_message).transpose()
     }
 
     /// The mail that one of our replies (by its Message-ID) answered.
     pub async fn thread_parent(&self, our_message_ids: &[String]) -> Result<Option<ThreadParent>> {
         for id in our_message_ids {
-            let row = sqlx::query(
-                "SELECT m.id, m.status, m.extraction, m.reply_address FROM outbox o \
-                 JOIN messages m ON m.id = o.message_id WHERE o.our_message_id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+            let row = sqlx::query(THREAD_PARENT_SQL).bind(id).fetch_optional(&self.pool).await?;
             if let Some(row) = row {
                 return Ok(Some(ThreadParent {
                     id: row.try_get("id")?,

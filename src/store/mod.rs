@@ -165,6 +165,19 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The lookups made for every mail, as their SQL (with `$n` binds): each
+/// must be an index lookup, whatever the size of the tables
+/// (`tests/it/store.rs` asks both backends' planners).
+pub fn per_mail_lookups() -> Vec<(&'static str, String)> {
+    vec![
+        ("duplicate", format!("SELECT id FROM messages WHERE {}", messages::DUPLICATE_WHERE)),
+        ("thread parent", messages::THREAD_PARENT_SQL.to_string()),
+        ("active termination", format!("{} WHERE {}", terminations::SELECT, terminations::ACTIVE_WHERE)),
+        ("subscriber", format!("SELECT {} FROM subscribers WHERE {}", subscribers::COLUMNS, subscribers::BY_NUMBER)),
+        ("answer sent recently", outbox::ANSWERED_SINCE_SQL.to_string()),
+    ]
+}
+
 /// How timestamps are written: fixed-width RFC 3339 UTC with milliseconds.
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)

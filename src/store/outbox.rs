@@ -100,17 +100,41 @@ pub async fn insert(conn: &mut AnyConnection, message: i64, reply: &NewReply, no
     Ok(row.try_get("id")?)
 }
 
-/// True when an answer with this key was queued after `since` (and did not
-/// fail): the sender has had this answer recently.
-pub async fn answered_since(conn: &mut AnyConnection, answer_key: &str, since: DateTime<Utc>) -> Result<bool> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM outbox WHERE answer_key = $1 AND created_at > $2 AND status <> 'failed'",
-    )
-    .bind(answer_key)
+/// An answer with this key (bind 1) queued since (bind 2) that did not fail:
+/// the sender has had this answer recently.
+pub const ANSWERED_SINCE_SQL: &str =
+    "SELECT 1 FROM outbox WHERE answer_key = $1 AND created_at > $2 AND status <> 'failed'";
+
+/// Queues `reply` unless the same answer (its key) was queued after `since`
+/// — one statement, so the check and the insert are one round trip.
+/// Returns the new row, or `None` when the answer was suppressed.
+pub async fn insert_unless_answered_since(
+    conn: &mut AnyConnection,
+    message: i64,
+    reply: &NewReply,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let recent = ANSWERED_SINCE_SQL.replace("$1", "$10").replace("$2", "$11");
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO outbox (message_id, kind, recipient, subject, body, in_reply_to, refs, our_message_id, status, \
+         attempts, next_attempt_at, created_at, answer_key) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10 WHERE NOT EXISTS ({recent}) RETURNING id"
+    )))
+    .bind(message)
+    .bind(reply.kind.as_str())
+    .bind(&reply.recipient)
+    .bind(&reply.subject)
+    .bind(&reply.body)
+    .bind(&reply.in_reply_to)
+    .bind((!reply.references.is_empty()).then(|| reply.references.join(" ")))
+    .bind(&reply.our_message_id)
+    .bind(timestamp(now))
+    .bind(&reply.answer_key)
     .bind(timestamp(since))
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(row.try_get::<i64, _>("n")? > 0)
+    row.map(|r| r.try_get("id")).transpose().map_err(Into::into)
 }
 
 /// How many answers a mail has had (a re-decided item answers again, under a

@@ -103,19 +103,45 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Records several mails in one transaction, each in a savepoint of its
+    /// own: one durable commit for the batch, and one mail's failure undoes
+    /// only that mail. The mails' results, in order.
+    pub async fn record_batch(&self, plans: &[&RecordPlan<'_>], now: DateTime<Utc>) -> Result<Vec<Result<Applied>>> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+            match apply(&mut savepoint, plan, now).await {
+                Ok(applied) => {
+                    savepoint.commit().await?;
+                    out.push(Ok(applied));
+                }
+                Err(e) => {
+                    savepoint.rollback().await?;
+                    out.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
 /// Writes a plan's rows on `conn` (a transaction, or a savepoint in one).
+/// Its audit entries are written together at the end, in one statement.
 pub async fn apply(conn: &mut AnyConnection, plan: &RecordPlan<'_>, now: DateTime<Utc>) -> Result<Applied> {
     let Some(row) = messages::insert(conn, &plan.message, now).await? else { return Ok(Applied::Duplicate) };
-    audit::record(conn, now, INTAKE, "recorded", ("message", row), Some(&plan.decision_note)).await?;
+    let mut log = audit::Pending::default();
+    log.push("recorded", ("message", row), Some(&plan.decision_note));
 
     let mut reasons = plan.message.reasons.clone();
     let mut reply = &plan.reply;
     if let Some(step) = &plan.termination {
         if terminations::insert(conn, &step.termination, row, INTAKE, now).await? {
             let t = &step.termination;
-            let org = t.org_number.to_string();
-            audit::record(conn, now, INTAKE, "termination_recorded", ("message", row), Some(&org)).await?;
-            subscribers::set_terminated(conn, t.org_number, t.effective_date, INTAKE, now).await?;
+            log.push("termination_recorded", ("message", row), Some(&t.org_number.to_string()));
+            subscribers::mark_terminated(conn, t.org_number, t.effective_date, INTAKE, now, &mut log).await?;
         } else {
             reasons = step.if_on_file.reasons.clone();
             messages::set_reasons(conn, row, &reasons).await?;
@@ -124,18 +150,24 @@ pub async fn apply(conn: &mut AnyConnection, plan: &RecordPlan<'_>, now: DateTim
     }
     if let Some(step) = &plan.quarantine {
         let item = quarantine::insert(conn, row, &step.reasons, now).await?;
-        audit::record(conn, now, INTAKE, "quarantined", ("quarantine", item), Some(&plan.decision_note)).await?;
+        log.push("quarantined", ("quarantine", item), Some(&plan.decision_note));
     }
     if let Some(parent) = plan.completes {
         messages::set_status(conn, parent, MessageStatus::CompletedByReply).await?;
-        let note = format!("reply {row}");
-        audit::record(conn, now, INTAKE, "completed_by_reply", ("message", parent), Some(&note)).await?;
+        log.push("completed_by_reply", ("message", parent), Some(&format!("reply {row}")));
     }
-    let reply = queue_reply(conn, reply, row, now).await?;
+    let reply = queue_reply(conn, reply, row, now, &mut log).await?;
+    log.write(conn, now, INTAKE).await?;
     Ok(Applied::Recorded(Recorded { message_row: row, verdict: plan.message.verdict, reasons, reply }))
 }
 
-async fn queue_reply(conn: &mut AnyConnection, step: &ReplyStep, row: i64, now: DateTime<Utc>) -> Result<ReplyOutcome> {
+async fn queue_reply(
+    conn: &mut AnyConnection,
+    step: &ReplyStep,
+    row: i64,
+    now: DateTime<Utc>,
+    log: &mut audit::Pending,
+) -> Result<ReplyOutcome> {
     let ReplyStep::Queue { draft, unless_answered_since } = step else {
         return Ok(match step {
             ReplyStep::NotAnswerable => ReplyOutcome::NotAnswerable,
@@ -143,11 +175,14 @@ async fn queue_reply(conn: &mut AnyConnection, step: &ReplyStep, row: i64, now: 
         });
     };
     let kind = draft.kind;
-    if outbox::answered_since(conn, &draft.answer_key, *unless_answered_since).await? {
-        audit::record(conn, now, INTAKE, "reply_suppressed", ("message", row), Some(kind.as_str())).await?;
-        return Ok(ReplyOutcome::Suppressed { kind });
+    match outbox::insert_unless_answered_since(conn, row, &draft.render(row), *unless_answered_since, now).await? {
+        Some(id) => {
+            log.push("reply_queued", ("outbox", id), Some(kind.as_str()));
+            Ok(ReplyOutcome::Queued { outbox_row: id, kind })
+        }
+        None => {
+            log.push("reply_suppressed", ("message", row), Some(kind.as_str()));
+            Ok(ReplyOutcome::Suppressed { kind })
+        }
     }
-    let id = outbox::insert(conn, row, &draft.render(row), now).await?;
-    audit::record(conn, now, INTAKE, "reply_queued", ("outbox", id), Some(kind.as_str())).await?;
-    Ok(ReplyOutcome::Queued { outbox_row: id, kind })
 }

@@ -8,7 +8,9 @@ use super::audit;
 use super::{Result, Store, read_code, read_date, read_org_number, timestamp};
 use crate::domain::{Code, OrgNumber, Subscriber, SubscriberStatus};
 
-const COLUMNS: &str = "org_number, name, other_names, domains, kind, status, terminated_from";
+pub const COLUMNS: &str = "org_number, name, other_names, domains, kind, status, terminated_from";
+/// One subscriber (bind: the organisation number).
+pub const BY_NUMBER: &str = "org_number = $1";
 
 fn read(row: &sqlx::any::AnyRow) -> Result<Subscriber> {
     let split = |text: String, sep: char| -> Vec<String> {
@@ -39,7 +41,7 @@ pub enum Change {
 
 impl Store {
     pub async fn subscriber(&self, org: OrgNumber) -> Result<Option<Subscriber>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE org_number = $1")))
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE {BY_NUMBER}")))
             .bind(org.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -184,6 +186,21 @@ pub async fn set_terminated(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
+    let mut audit = audit::Pending::default();
+    let changed = mark_terminated(conn, org, from, by, now, &mut audit).await?;
+    audit.write(conn, now, by).await?;
+    Ok(changed)
+}
+
+/// As [`set_terminated`], its audit entry added to `audit`.
+pub async fn mark_terminated(
+    conn: &mut AnyConnection,
+    org: OrgNumber,
+    from: NaiveDate,
+    by: &str,
+    now: DateTime<Utc>,
+    audit: &mut audit::Pending,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE subscribers SET status = $1, terminated_from = $2, updated_at = $3, updated_by = $4 WHERE org_number = $5",
     )
@@ -196,7 +213,7 @@ pub async fn set_terminated(
     .await?;
     if done.rows_affected() == 1 {
         let note = format!("{org} terminated from {from}");
-        audit::record(conn, now, by, "subscriber_terminated", subscriber_object(org), Some(&note)).await?;
+        audit.push("subscriber_terminated", subscriber_object(org), Some(&note));
     }
     Ok(done.rows_affected() == 1)
 }

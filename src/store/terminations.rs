@@ -46,7 +46,10 @@ pub async fn insert(
     Ok(result.rows_affected() == 1)
 }
 
-const SELECT: &str = "SELECT t.id, t.org_number, t.org_name, t.effective_date, t.recorded_at, t.recorded_by, \
+/// The active termination of an organisation (bind: its number).
+pub const ACTIVE_WHERE: &str = "t.org_number = $1 AND t.status = 'active'";
+
+pub const SELECT: &str = "SELECT t.id, t.org_number, t.org_name, t.effective_date, t.recorded_at, t.recorded_by, \
                       t.message_id AS source_message, m.message_id, m.received_at \
                       FROM terminations t JOIN messages m ON m.id = t.message_id";
 
@@ -67,7 +70,7 @@ fn read(row: &sqlx::any::AnyRow) -> Result<TerminationRecord> {
 impl Store {
     /// The active termination of an organisation, if one is on file.
     pub async fn active_termination(&self, org: OrgNumber) -> Result<Option<TerminationRecord>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.org_number = $1 AND t.status = 'active'")))
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE {ACTIVE_WHERE}")))
             .bind(org.to_string())
             .fetch_optional(&self.pool)
             .await?;

@@ -39,9 +39,9 @@ impl Servers {
         let dovecot = Dovecot::start(Options { lmtp: true, ..Options::default() })?;
         let (cert, key) = dovecot.server_certificate();
         let extras = if secure {
-            Extras { tls: Some((&cert, &key)), sasl_port: Some(dovecot.auth_port) }
+            Extras { tls: Some((&cert, &key)), sasl_port: Some(dovecot.auth_port), sink: false }
         } else {
-            Extras { tls: None, sasl_port: None }
+            Extras { tls: None, sasl_port: None, sink: false }
         };
         let postfix = Postfix::start_with(dovecot.lmtp_port, extras)?;
         let db = TestDb::sqlite().await;

@@ -180,3 +180,54 @@ async fn concurrent_workers_on_postgres_never_claim_the_same_reply() {
     assert_eq!(all.len(), 40, "a reply was claimed twice");
     db.drop_schema().await;
 }
+
+/// Every lookup made for each mail is an index lookup on both backends: the
+/// planner is asked (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN with
+/// sequential scans priced out, so only a missing index would leave one).
+#[tokio::test]
+async fn every_per_mail_lookup_is_an_index_lookup() {
+    use sqlx::Row;
+    for db in TestDb::both().await {
+        let mut conn = db.store.pool().acquire().await.unwrap();
+        let postgres = db.name == "postgres";
+        if postgres {
+            sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await.unwrap();
+        }
+        for (name, sql) in store::per_mail_lookups() {
+            let binds = (1..10).take_while(|n| sql.contains(&format!("${n}"))).count();
+            let explain = if postgres { format!("EXPLAIN {sql}") } else { format!("EXPLAIN QUERY PLAN {sql}") };
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(explain));
+            for _ in 0..binds {
+                query = query.bind("x");
+            }
+            let rows = query.fetch_all(&mut *conn).await.unwrap();
+            let plan: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    if postgres {
+                        r.try_get::<String, _>(0).unwrap()
+                    } else {
+                        r.try_get::<String, _>("detail").unwrap()
+                    }
+                })
+                .collect();
+            let scans: Vec<&String> = plan
+                .iter()
+                .filter(|l| {
+                    let l = l.trim_start_matches([' ', '-', '>']);
+                    ["messages", "outbox", "terminations", "subscribers", "m", "o", "t"].iter().any(|table| {
+                        l.starts_with(&format!("SCAN {table}"))
+                            && !l.contains("USING")
+                            && l[format!("SCAN {table}").len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+                            || l.contains(&format!("Seq Scan on {table} "))
+                            || l.ends_with(&format!("Seq Scan on {table}"))
+                    })
+                })
+                .collect();
+            assert!(scans.is_empty(), "{}: {name} scans a table:\n{}", db.name, plan.join("\n"));
+            assert!(!plan.is_empty(), "{}: {name}: no plan", db.name);
+        }
+        drop(conn);
+        db.drop_schema().await;
+    }
+}

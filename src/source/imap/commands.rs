@@ -1,8 +1,8 @@
 //! Commands on the selected mailbox: what is waiting, fetching it in bounded
-//! pieces, and moving a handled mail to its folder with the best command the
-//! server offers.
+//! batches (one command per batch), and moving handled mails to their folder
+//! with the best command the server offers, a folder's mails in one command.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_imap::types::Fetch;
 use chrono::{DateTime, Utc};
@@ -63,12 +63,14 @@ pub async fn select(session: &mut ImapSession, mailbox: &str, secs: u64) -> Resu
     m.uid_validity.ok_or_else(|| CommandError::Protocol(format!("{mailbox} has no UIDVALIDITY")))
 }
 
-/// Every UID in the mailbox, ascending (handled mails are moved out, so this
-/// is what is waiting).
-pub async fn waiting(session: &mut ImapSession, secs: u64) -> Result<Vec<u32>, CommandError> {
+/// The UIDs from `from` on, ascending (handled mails are moved out, so this is
+/// what is waiting). `UID SEARCH UID n:*` answers with the highest UID even
+/// when it is below `n` (RFC 3501 §6.4.8): those are left out.
+pub async fn waiting_from(session: &mut ImapSession, from: u32, secs: u64) -> Result<Vec<u32>, CommandError> {
+    let query = format!("UID {}:*", from.max(1));
     let set: HashSet<u32> =
-        timed(secs, "UID SEARCH", session.uid_search("ALL")).await?.map_err(imap("UID SEARCH ALL"))?;
-    let mut uids: Vec<u32> = set.into_iter().collect();
+        timed(secs, "UID SEARCH", session.uid_search(&query)).await?.map_err(imap(format!("UID SEARCH {query}")))?;
+    let mut uids: Vec<u32> = set.into_iter().filter(|u| *u >= from).collect();
     uids.sort_unstable();
     Ok(uids)
 }
@@ -104,55 +106,66 @@ pub async fn envelopes(session: &mut ImapSession, uids: &[u32], secs: u64) -> Re
     Ok(out)
 }
 
-/// The whole mail (`header_only` false) or its header block, without setting \Seen.
-pub async fn fetch(
+/// The whole mails (`header_only` false) or their header blocks, in one
+/// `UID FETCH`, without setting \Seen. A mail expunged meanwhile (by another
+/// client) is simply absent from the answer.
+pub async fn fetch_many(
     session: &mut ImapSession,
-    uid: u32,
+    uids: &[u32],
     header_only: bool,
     secs: u64,
-) -> Result<Option<Vec<u8>>, CommandError> {
+) -> Result<HashMap<u32, Vec<u8>>, CommandError> {
+    if uids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let query = if header_only { "(UID BODY.PEEK[HEADER])" } else { "(UID BODY.PEEK[])" };
-    let fetches: Vec<Fetch> = timed(secs, "UID FETCH", async {
-        session.uid_fetch(uid.to_string(), query).await?.try_collect::<Vec<_>>().await
-    })
-    .await?
-    .map_err(imap(format!("UID FETCH {uid}")))?;
-    // A mail expunged meanwhile (by another client) gives no data: not an error.
+    let set = uid_set(uids);
+    let fetches: Vec<Fetch> =
+        timed(secs, "UID FETCH", async { session.uid_fetch(&set, query).await?.try_collect::<Vec<_>>().await })
+            .await?
+            .map_err(imap(format!("UID FETCH of {} mails", uids.len())))?;
     Ok(fetches
         .iter()
-        .find(|f| f.uid == Some(uid))
-        .and_then(|f| if header_only { f.header() } else { f.body() })
-        .map(<[u8]>::to_vec))
+        .filter_map(|f| {
+            let raw = if header_only { f.header() } else { f.body() };
+            Some((f.uid?, raw?.to_vec()))
+        })
+        .collect())
 }
 
-/// Moves one mail: MOVE (RFC 6851); else UID COPY + \Deleted + UID EXPUNGE
-/// (UIDPLUS); else COPY + \Deleted + EXPUNGE, which also expunges whatever else
-/// carries \Deleted in the mailbox — the last resort of old servers.
-pub async fn move_to(
+/// Moves mails to one folder, all in one command: UID MOVE (RFC 6851); else
+/// UID COPY + \Deleted + UID EXPUNGE (UIDPLUS); else COPY + \Deleted +
+/// EXPUNGE, which also expunges whatever else carries \Deleted in the
+/// mailbox — the last resort of old servers.
+pub async fn move_many(
     session: &mut ImapSession,
     caps: Capabilities,
-    uid: u32,
+    uids: &[u32],
     folder: &str,
     secs: u64,
 ) -> Result<(), CommandError> {
-    let uid_s = uid.to_string();
-    if caps.moves {
-        return timed(secs, "UID MOVE", session.uid_mv(&uid_s, folder))
-            .await?
-            .map_err(imap(format!("UID MOVE {uid} {folder}")));
+    if uids.is_empty() {
+        return Ok(());
     }
-    timed(secs, "UID COPY", session.uid_copy(&uid_s, folder))
+    let set = uid_set(uids);
+    let n = uids.len();
+    if caps.moves {
+        return timed(secs, "UID MOVE", session.uid_mv(&set, folder))
+            .await?
+            .map_err(imap(format!("UID MOVE of {n} mails to {folder}")));
+    }
+    timed(secs, "UID COPY", session.uid_copy(&set, folder))
         .await?
-        .map_err(imap(format!("UID COPY {uid} {folder}")))?;
+        .map_err(imap(format!("UID COPY of {n} mails to {folder}")))?;
     timed(secs, "UID STORE", async {
-        session.uid_store(&uid_s, "+FLAGS.SILENT (\\Deleted)").await?.try_collect::<Vec<_>>().await
+        session.uid_store(&set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect::<Vec<_>>().await
     })
     .await?
-    .map_err(imap(format!("UID STORE {uid} \\Deleted")))?;
+    .map_err(imap(format!("UID STORE \\Deleted on {n} mails")))?;
     if caps.uidplus {
-        timed(secs, "UID EXPUNGE", async { session.uid_expunge(&uid_s).await?.try_collect::<Vec<_>>().await })
+        timed(secs, "UID EXPUNGE", async { session.uid_expunge(&set).await?.try_collect::<Vec<_>>().await })
             .await?
-            .map_err(imap(format!("UID EXPUNGE {uid}")))?;
+            .map_err(imap(format!("UID EXPUNGE of {n} mails")))?;
     } else {
         timed(secs, "EXPUNGE", async { session.expunge().await?.try_collect::<Vec<_>>().await })
             .await?
@@ -161,8 +174,32 @@ pub async fn move_to(
     Ok(())
 }
 
-fn uid_set(uids: &[u32]) -> String {
-    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+/// A UID set with runs written as ranges ("3:7,9,12:40"): a batch of a
+/// backlog is mostly one run.
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if end == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
 }
 
 /// A mailbox name as an IMAP quoted string, for the LIST pattern (the one place
@@ -170,4 +207,16 @@ fn uid_set(uids: &[u32]) -> String {
 /// backslashes or line breaks).
 fn quote(name: &str) -> String {
     format!("\"{name}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_set;
+
+    #[test]
+    fn runs_of_uids_are_written_as_ranges() {
+        assert_eq!(uid_set(&[5, 3, 4, 9, 12, 11, 10, 1]), "1,3:5,9:12");
+        assert_eq!(uid_set(&[7]), "7");
+        assert_eq!(uid_set(&[]), "");
+    }
 }

@@ -1,13 +1,17 @@
 //! The IMAP mailbox as mail source.
 //!
 //! A session is opened on first use and kept; any error drops it, and the next
-//! call reconnects (the daemon backs off between attempts). Mails are fetched
-//! in bounded batches (a count and a byte budget), one body at a time; a mail
-//! over the size limit is fetched as its header block only. The key of a mail
-//! is its UIDVALIDITY and UID: when UIDVALIDITY changes, every mail gets a new
-//! key and the intake's Message-ID/hash check recognises those it has
-//! recorded. A recorded mail is moved to its folder; if the move fails, the
-//! UID is remembered and the move retried before anything else is fetched.
+//! call reconnects (the daemon backs off between attempts). What is waiting is
+//! searched once (`UID SEARCH UID n:*`) and kept as a queue of UIDs; the next
+//! search, when the queue is empty, asks only for UIDs above those already
+//! seen — the backlog is not searched again for every batch. Mails are fetched
+//! in bounded batches (a count and a byte budget), one `UID FETCH` per batch;
+//! a mail over the size limit is fetched as its header block only. The key of
+//! a mail is its UIDVALIDITY and UID: when UIDVALIDITY changes, every mail gets
+//! a new key and the intake's Message-ID/hash check recognises those it has
+//! recorded. Recorded mails are moved to their folders, one command per
+//! folder per batch; if a move fails, the UIDs are remembered and the move
+//! retried before anything else is fetched.
 //!
 //! `client.rs` opens an authenticated session, `commands.rs` holds the
 //! commands on the selected mailbox, `idle.rs` the waiting.
@@ -17,7 +21,7 @@ pub mod commands;
 mod idle;
 mod timed;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,12 +75,30 @@ pub struct Imap {
     last_uid_validity: Option<u32>,
     /// Recorded mails whose move failed: UID -> folder.
     unfiled: HashMap<u32, Folder>,
+    /// UIDs found waiting and not yet handed out, ascending.
+    queue: VecDeque<u32>,
+    /// UIDs below this have been searched for already.
+    next_uid: u32,
 }
 
 impl Imap {
     pub fn new(settings: ImapSettings) -> Result<Imap, ImapError> {
         let tls = client::tls_config(&settings.tls_ca_file)?;
-        Ok(Imap { settings, tls, live: None, last_uid_validity: None, unfiled: HashMap::new() })
+        Ok(Imap {
+            settings,
+            tls,
+            live: None,
+            last_uid_validity: None,
+            unfiled: HashMap::new(),
+            queue: VecDeque::new(),
+            next_uid: 1,
+        })
+    }
+
+    /// Forgets what was searched: the next fetch looks at the whole mailbox.
+    fn forget_search(&mut self) {
+        self.queue.clear();
+        self.next_uid = 1;
     }
 
     fn folder_name(&self, folder: Folder) -> &str {
@@ -108,6 +130,10 @@ impl Imap {
             self.last_uid_validity = Some(uid_validity);
             tracing::info!(host = %s.host, mailbox = %s.mailbox, ?caps, uid_validity, "IMAP session ready");
             self.live = Some(Live { session, caps, uid_validity });
+            // A new session looks at the whole mailbox again: whatever a lost
+            // session had handed out and not filed is still there.
+            self.queue.clear();
+            self.next_uid = 1;
         }
         Ok(self.live.as_mut().expect("just set"))
     }
@@ -123,47 +149,74 @@ impl Imap {
         let max_bytes = self.settings.max_message_bytes;
         let budget = self.settings.batch_max_bytes;
         let limit = limit.min(self.settings.batch_size);
-        let folders: HashMap<u32, String> =
-            self.unfiled.iter().map(|(uid, f)| (*uid, self.folder_name(*f).to_string())).collect();
-
-        let live = self.live().await?;
-        let uids = commands::waiting(&mut live.session, secs).await?;
+        self.live().await?;
         // First finish the moves that failed before.
-        let mut moved = Vec::new();
-        for uid in uids.iter().filter(|u| folders.contains_key(u)) {
-            commands::move_to(&mut live.session, live.caps, *uid, &folders[uid], secs).await?;
-            moved.push(*uid);
+        if !self.unfiled.is_empty() {
+            let pending: Vec<(u32, Folder)> = self.unfiled.iter().map(|(u, f)| (*u, *f)).collect();
+            self.move_by_folder(&pending).await?;
+            self.unfiled.clear();
         }
-        let todo: Vec<u32> = uids.iter().copied().filter(|u| !folders.contains_key(u)).take(limit).collect();
-        let envelopes = commands::envelopes(&mut live.session, &todo, secs).await?;
-        let mut mails = Vec::new();
+        if self.queue.is_empty() {
+            let live = self.live.as_mut().expect("connected above");
+            let found = commands::waiting_from(&mut live.session, self.next_uid, secs).await?;
+            if let Some(last) = found.last() {
+                self.next_uid = last + 1;
+            }
+            self.queue.extend(found);
+        }
+        let batch: Vec<u32> = self.queue.iter().take(limit).copied().collect();
+        let live = self.live.as_mut().expect("connected above");
+        let envelopes = commands::envelopes(&mut live.session, &batch, secs).await?;
+        // Within the byte budget; the rest wait for the next batch.
+        let mut taken = Vec::new();
         let mut bytes = 0usize;
-        for env in envelopes {
-            let size = env.size as usize;
-            if !mails.is_empty() && bytes + size.min(max_bytes) > budget {
+        for env in &envelopes {
+            let size = (env.size as usize).min(max_bytes);
+            if !taken.is_empty() && bytes + size > budget {
                 break;
             }
-            let too_large = size > max_bytes;
-            let Some(raw) = commands::fetch(&mut live.session, env.uid, too_large, secs).await? else { continue };
-            bytes += raw.len();
-            mails.push(SourceMail {
-                key: SourceKey::Imap { uid_validity: live.uid_validity, uid: env.uid },
-                raw,
-                received_at: env.internal_date.unwrap_or_else(Utc::now),
-                truncated_from: too_large.then_some(size),
-            });
+            bytes += size;
+            taken.push(*env);
         }
-        for uid in moved {
-            self.unfiled.remove(&uid);
+        let last_taken = taken.last().map(|e| e.uid).or(envelopes.is_empty().then(|| batch.last().copied()).flatten());
+        let large: Vec<u32> = taken.iter().filter(|e| e.size as usize > max_bytes).map(|e| e.uid).collect();
+        let whole: Vec<u32> = taken.iter().filter(|e| e.size as usize <= max_bytes).map(|e| e.uid).collect();
+        let mut bodies = commands::fetch_many(&mut live.session, &whole, false, secs).await?;
+        let headers = commands::fetch_many(&mut live.session, &large, true, secs).await?;
+        let uid_validity = live.uid_validity;
+        let mails: Vec<SourceMail> = taken
+            .iter()
+            .filter_map(|env| {
+                let too_large = env.size as usize > max_bytes;
+                let raw = if too_large { headers.get(&env.uid).cloned() } else { bodies.remove(&env.uid) }?;
+                Some(SourceMail {
+                    key: SourceKey::Imap { uid_validity, uid: env.uid },
+                    raw,
+                    received_at: env.internal_date.unwrap_or_else(Utc::now),
+                    truncated_from: too_large.then_some(env.size as usize),
+                })
+            })
+            .collect();
+        // Handed out (or gone from the mailbox meanwhile): off the queue.
+        if let Some(last) = last_taken {
+            while self.queue.front().is_some_and(|u| *u <= last) {
+                self.queue.pop_front();
+            }
         }
         Ok(mails)
     }
 
-    async fn file_inner(&mut self, uid: u32, folder: Folder) -> Result<(), ImapError> {
+    /// Moves mails to their folders, one command per folder.
+    async fn move_by_folder(&mut self, mails: &[(u32, Folder)]) -> Result<(), ImapError> {
         let secs = self.settings.timeout_secs;
-        let name = self.folder_name(folder).to_string();
+        let mut by_folder: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (uid, folder) in mails {
+            by_folder.entry(self.folder_name(*folder).to_string()).or_default().push(*uid);
+        }
         let live = self.live().await?;
-        commands::move_to(&mut live.session, live.caps, uid, &name, secs).await?;
+        for (name, uids) in by_folder {
+            commands::move_many(&mut live.session, live.caps, &uids, &name, secs).await?;
+        }
         Ok(())
     }
 
@@ -188,22 +241,29 @@ impl MailSource for Imap {
         }
     }
 
-    async fn file(&mut self, key: &SourceKey, folder: Folder) -> Result<(), SourceError> {
-        let SourceKey::Imap { uid_validity, uid } = *key else {
-            return Err(SourceError::ForeignKey { key: key.clone() });
-        };
-        if self.last_uid_validity != Some(uid_validity) {
-            // The UID means nothing any more; the mail will be seen again under
-            // a new key and recognised as recorded.
-            return Ok(());
+    async fn file(&mut self, mails: &[(SourceKey, Folder)]) -> Result<(), SourceError> {
+        let mut ours = Vec::with_capacity(mails.len());
+        for (key, folder) in mails {
+            let SourceKey::Imap { uid_validity, uid } = *key else {
+                return Err(SourceError::ForeignKey { key: key.clone() });
+            };
+            // A UID of an earlier UIDVALIDITY means nothing any more; the mail
+            // will be seen again under a new key and recognised as recorded.
+            if self.last_uid_validity == Some(uid_validity) {
+                ours.push((uid, *folder));
+            }
         }
-        match self.file_inner(uid, folder).await {
+        match self.move_by_folder(&ours).await {
             Ok(()) => Ok(()),
             Err(e) => {
-                self.unfiled.insert(uid, folder);
+                self.unfiled.extend(ours);
                 Err(self.fail(e))
             }
         }
+    }
+
+    fn reset(&mut self) {
+        self.forget_search();
     }
 
     async fn wait(&mut self, shutdown: &CancellationToken) {

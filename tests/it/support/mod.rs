@@ -55,7 +55,7 @@ pub async fn run_daemon<S, D>(
 ) -> Result<lefi_intake::daemon::RunSummary, lefi_intake::daemon::DaemonError>
 where
     S: lefi_intake::source::MailSource,
-    D: lefi_intake::reply::transport::Deliver,
+    D: lefi_intake::reply::transport::Deliver + 'static,
 {
     let app = lefi_intake::app::App::with_store(settings.clone(), store).expect("the application builds");
     app.daemon(source, deliver).run(once, shutdown).await
@@ -70,7 +70,7 @@ pub async fn run_once<S, D>(
 ) -> lefi_intake::daemon::RunSummary
 where
     S: lefi_intake::source::MailSource,
-    D: lefi_intake::reply::transport::Deliver,
+    D: lefi_intake::reply::transport::Deliver + 'static,
 {
     let token = tokio_util::sync::CancellationToken::new();
     run_daemon(settings, store, source, deliver, true, token).await.expect("run once")

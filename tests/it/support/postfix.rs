@@ -28,6 +28,8 @@ pub struct Extras<'a> {
     pub tls: Option<(&'a Path, &'a Path)>,
     /// Dovecot's auth service (inet port) for SASL AUTH PLAIN/LOGIN.
     pub sasl_port: Option<u16>,
+    /// Accept mail for any domain and discard it (a sink for the load harness).
+    pub sink: bool,
 }
 
 impl Postfix {
@@ -50,6 +52,9 @@ impl Postfix {
         std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
         let r = root.display();
         let mut extra = String::new();
+        if extras.sink {
+            extra += "default_transport = discard:\nrelay_transport = discard:\n";
+        }
         if let Some((cert, key)) = extras.tls {
             std::fs::copy(cert, root.join("etc/server.pem")).unwrap();
             std::fs::copy(key, root.join("etc/server.key")).unwrap();

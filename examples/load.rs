@@ -1,0 +1,346 @@
+//! The load harness: a backlog drained as an operator would see it.
+//!
+//! ```sh
+//! cargo run --release --example load -- [--mails 1000,10000] [--backends sqlite,postgres] [--arrivals 100]
+//! ```
+//!
+//! For each backlog size and backend it starts a private Dovecot (IMAP, as
+//! the tests do) and a private Postfix that accepts the answers and discards
+//! them, writes N distinct mails into the mailbox beforehand — seven in ten
+//! authenticated terminations of registered subscribers, one incomplete, one
+//! out-of-office, one question, each from its own organisation — and runs
+//! `run --once` in this process. It prints mails/s (first mail handed out to
+//! the last commit), the time from a mail's arrival to its commit (p50/p99),
+//! answers/s, and the peak resident memory during the drain; then the same
+//! mailbox drained by a bare client that only fetches 50 bodies and moves
+//! them in one command (the ceiling on this machine). Last, with the daemon
+//! idling on an empty mailbox, `--arrivals` single mails are appended one at a
+//! time: the time from the APPEND to the mail's commit, beside the time a bare
+//! IDLE client on the same server is told of it.
+//!
+//! PostgreSQL is the server at `LEFI_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`), a schema of its own per run.
+
+#[allow(dead_code)]
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
+use lefi_intake::app::App;
+use lefi_intake::config::{RegistryMode, Security, SenderAuthentication, Settings, SourceKind, TransportKind};
+use lefi_intake::store::Store;
+use sqlx::Row;
+use support::db::TestDb;
+use support::dovecot::{Dovecot, Options};
+use support::mails::{Mail, org_number};
+use support::postfix::{Extras, Postfix};
+use tokio_util::sync::CancellationToken;
+
+/// The receiving server's name in the mails' Authentication-Results.
+const MX: &str = "mx.load.test";
+
+struct Args {
+    sizes: Vec<usize>,
+    backends: Vec<String>,
+    arrivals: usize,
+}
+
+fn args() -> Args {
+    let mut out =
+        Args { sizes: vec![1_000, 10_000], backends: vec!["sqlite".into(), "postgres".into()], arrivals: 100 };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_default();
+        match flag.as_str() {
+            "--mails" => out.sizes = value.split(',').map(|n| n.trim().parse().expect("--mails N,N")).collect(),
+            "--backends" => out.backends = value.split(',').map(|b| b.trim().to_string()).collect(),
+            "--arrivals" => out.arrivals = value.parse().expect("--arrivals N"),
+            other => panic!("unknown option {other}; see the file's header for usage"),
+        }
+    }
+    out
+}
+
+/// Mail number `i` of a backlog, as our receiving server passes it on.
+fn mail(i: usize, run: &str) -> Vec<u8> {
+    let n = i as u32;
+    let id = format!("load-{run}-{i}@kommun{n}.se");
+    let date = "Mon, 16 Nov 2026 10:00:00 +0100";
+    let from = format!("registrator@kommun{n}.se");
+    let (subject, body, extra) = match i % 10 {
+        7 => ("Uppsägning", "Vi säger upp LEFI Prenumeration.".to_string(), String::new()),
+        8 => (
+            "Automatiskt svar: Uppsägning",
+            "Jag är ledig till och med måndag.".to_string(),
+            "Auto-Submitted: auto-replied\r\n".into(),
+        ),
+        9 => ("Fråga", "Hur säger vi upp LEFI Prenumeration?".to_string(), String::new()),
+        _ => (
+            "Uppsägning av LEFI Prenumeration",
+            format!(
+                "Hej,\n\nTestby{n} kommun säger härmed upp LEFI Prenumeration från och med 2027-01-01.\n\n\
+                 Organisationsnummer: {}\n\nMed vänlig hälsning\nRegistrator, Testby{n} kommun",
+                org_number(n)
+            ),
+            String::new(),
+        ),
+    };
+    let mut raw = format!(
+        "Authentication-Results: {MX}; dkim=pass header.d=kommun{n}.se; dmarc=pass header.from=kommun{n}.se\r\n"
+    )
+    .into_bytes();
+    raw.extend(Mail { from: &from, subject, body: &body, message_id: &id, date, extra_headers: &extra }.raw());
+    raw
+}
+
+/// The registry the backlog's terminations are checked against.
+fn registry(n: usize) -> String {
+    let mut csv = String::from("org_number,name,domains,kind,status\n");
+    for i in (0..n).filter(|i| i % 10 < 7) {
+        csv += &format!("{},Testby{i} kommun,kommun{i}.se,authority,active\n", org_number(i as u32));
+    }
+    csv
+}
+
+async fn append(dovecot: &Dovecot, mailbox: &str, n: usize, run: &str) {
+    let mut s = dovecot.session().await;
+    if mailbox != "INBOX" {
+        let _ = s.create(mailbox).await;
+    }
+    for i in 0..n {
+        s.append(mailbox, None, None, mail(i, run)).await.expect("APPEND");
+    }
+    s.logout().await.ok();
+}
+
+/// Peak resident memory since the last reset, in MiB; and resets it.
+fn peak_mib(reset: bool) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    if reset {
+        // Linux: writing 5 resets the peak to the current size.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+    }
+    kb / 1024
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn settings(db: &TestDb, dovecot: &Dovecot, postfix: &Postfix) -> Settings {
+    let mut s = Settings::load_with_env(None, Vec::new()).expect("defaults");
+    let batch = s.imap.batch_size;
+    s.database.url = db.url.clone();
+    s.source.kind = SourceKind::Imap;
+    s.imap = dovecot.settings(Security::Plain);
+    s.imap.batch_size = batch;
+    s.imap.timeout_secs = 60;
+    s.reply.transport = TransportKind::Smtp;
+    s.smtp.host = "127.0.0.1".into();
+    s.smtp.port = postfix.port;
+    s.smtp.security = Security::Plain;
+    s.trust.sender_authentication = SenderAuthentication::Required;
+    s.trust.authserv_ids = vec![MX.into()];
+    s.registry.mode = RegistryMode::Required;
+    s.web.listen = String::new();
+    s.log.level = std::env::var("LEFI_LOG").unwrap_or_else(|_| "warn".into());
+    s
+}
+
+/// Drains a backlog of `n` mails; prints and returns mails/s.
+async fn drain(n: usize, backend: &str) -> f64 {
+    let dovecot = Dovecot::start(Options { lmtp: true, ..Options::default() }).expect("dovecot");
+    let postfix =
+        Postfix::start_with(dovecot.lmtp_port, Extras { tls: None, sasl_port: None, sink: true }).expect("postfix");
+    let db = match backend {
+        "postgres" => TestDb::postgres().await.expect("PostgreSQL at LEFI_TEST_POSTGRES_URL"),
+        _ => TestDb::sqlite().await,
+    };
+    let subscribers = lefi_intake::trust::registry::import::parse(registry(n).as_bytes()).expect("registry");
+    let changes = db.store.import_changes(&subscribers).await.unwrap();
+    db.store.apply_import(&changes, "load", chrono::Utc::now()).await.unwrap();
+    let filling = Instant::now();
+    append(&dovecot, "INBOX", n, backend).await;
+    let filled = filling.elapsed();
+
+    let app = App::with_store(settings(&db, &dovecot, &postfix), db.store.clone()).expect("app");
+    lefi_intake::telemetry::init(&app.settings.log);
+    peak_mib(true);
+    let started = Instant::now();
+    let t0 = chrono::Utc::now();
+    let summary =
+        app.configured_daemon().expect("daemon").run(true, CancellationToken::new()).await.expect("run --once");
+    let whole = started.elapsed();
+    let peak = peak_mib(false);
+
+    let (rate, p50, p99, replies_rate) = figures(&db.store, t0, n).await;
+    println!(
+        "{backend:<9} {n:>6} mails: {rate:>7.0} mails/s to the last commit; arrival to commit p50 {p50:.2} s, \
+         p99 {p99:.2} s; {} answers, {replies_rate:.0}/s; whole run {:.1} s; peak RSS {peak} MiB \
+         (mailbox filled in {:.1} s)",
+        summary.replies.sent,
+        whole.as_secs_f64(),
+        filled.as_secs_f64()
+    );
+    assert_eq!(summary.total(), n, "every mail recorded");
+
+    // The ceiling: the same backlog fetched and moved by a bare client.
+    append(&dovecot, "Bare", n, &format!("{backend}-bare")).await;
+    let bare = bare_fetch_and_move(&dovecot, "Bare", n).await;
+    println!(
+        "{backend:<9} {n:>6} mails: bare fetch-and-move {bare:>7.0} mails/s (50 bodies per UID FETCH, one UID MOVE)"
+    );
+    db.drop_schema().await;
+    rate
+}
+
+/// mails/s to the last commit, arrival-to-commit p50 and p99 (seconds), answers/s.
+async fn figures(store: &Store, t0: chrono::DateTime<chrono::Utc>, n: usize) -> (f64, f64, f64, f64) {
+    let rows = sqlx::query("SELECT received_at, recorded_at FROM messages").fetch_all(store.pool()).await.unwrap();
+    let parse = |s: String| lefi_intake::store::parse_timestamp(&s).unwrap();
+    let mut latencies = Vec::new();
+    let mut last = t0;
+    for r in &rows {
+        let received = parse(r.try_get("received_at").unwrap());
+        let recorded = parse(r.try_get("recorded_at").unwrap());
+        last = last.max(recorded);
+        latencies.push((recorded - received).num_milliseconds() as f64 / 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let span = (last - t0).num_milliseconds().max(1) as f64 / 1000.0;
+    let sent = sqlx::query("SELECT sent_at FROM outbox WHERE status = 'sent'").fetch_all(store.pool()).await.unwrap();
+    let times: Vec<chrono::DateTime<chrono::Utc>> = sent.iter().map(|r| parse(r.try_get("sent_at").unwrap())).collect();
+    let replies_rate = match (times.iter().min(), times.iter().max()) {
+        (Some(a), Some(b)) if b > a => times.len() as f64 / ((*b - *a).num_milliseconds() as f64 / 1000.0),
+        _ => f64::NAN,
+    };
+    (n as f64 / span, percentile(&latencies, 0.5), percentile(&latencies, 0.99), replies_rate)
+}
+
+async fn bare_fetch_and_move(dovecot: &Dovecot, mailbox: &str, n: usize) -> f64 {
+    let mut s = dovecot.session().await;
+    let _ = s.create("BareDone").await;
+    s.select(mailbox).await.unwrap();
+    let started = Instant::now();
+    let mut uids: Vec<u32> = s.uid_search("ALL").await.unwrap().into_iter().collect();
+    uids.sort_unstable();
+    let mut bytes = 0usize;
+    for chunk in uids.chunks(50) {
+        let set = lefi_intake::source::imap::commands::uid_set(chunk);
+        let fetched: Vec<_> = s.uid_fetch(&set, "(UID BODY.PEEK[])").await.unwrap().try_collect().await.unwrap();
+        bytes += fetched.iter().filter_map(|f| f.body()).map(<[u8]>::len).sum::<usize>();
+        s.uid_mv(&set, "BareDone").await.unwrap();
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    assert!(bytes > 0);
+    s.logout().await.ok();
+    rate
+}
+
+/// Single mails appended to an empty mailbox while the daemon idles: APPEND
+/// to commit, beside a bare IDLE client's notification.
+async fn arrivals(count: usize) {
+    let dovecot = Dovecot::start(Options { lmtp: true, ..Options::default() }).expect("dovecot");
+    let postfix =
+        Postfix::start_with(dovecot.lmtp_port, Extras { tls: None, sasl_port: None, sink: true }).expect("postfix");
+    let db = TestDb::sqlite().await;
+    let subscribers = lefi_intake::trust::registry::import::parse(registry(count).as_bytes()).expect("registry");
+    let changes = db.store.import_changes(&subscribers).await.unwrap();
+    db.store.apply_import(&changes, "load", chrono::Utc::now()).await.unwrap();
+    let app = App::with_store(settings(&db, &dovecot, &postfix), db.store.clone()).expect("app");
+    let stop = CancellationToken::new();
+    let daemon = {
+        let stop = stop.clone();
+        let d = app.configured_daemon().expect("daemon");
+        tokio::spawn(async move { d.run(false, stop).await })
+    };
+    let mut watcher = dovecot.session().await;
+    watcher.select("INBOX").await.unwrap();
+    let mut writer = dovecot.session().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (mut to_commit, mut to_notice, mut behind) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..count {
+        let mut idle = watcher.idle();
+        idle.init().await.unwrap();
+        let (wait, stop_idle) = idle.wait_with_timeout(Duration::from_secs(10));
+        let notice = async {
+            let _ = wait.await;
+            Instant::now()
+        };
+        let arrive = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let before: i64 = count_messages(&db.store).await;
+            let appended = Instant::now();
+            writer.append("INBOX", None, None, mail(i, "arrival")).await.unwrap();
+            (before, appended)
+        };
+        let (noticed_at, (before, appended)) = tokio::join!(notice, arrive);
+        drop(stop_idle);
+        watcher = idle.done().await.unwrap();
+        while count_messages(&db.store).await == before {
+            assert!(appended.elapsed() < Duration::from_secs(10), "arrival {i} not recorded");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let committed = appended.elapsed().as_secs_f64();
+        let notice = (noticed_at - appended).as_secs_f64();
+        to_commit.push(committed);
+        to_notice.push(notice);
+        behind.push(committed - notice);
+    }
+    for v in [&mut to_commit, &mut to_notice, &mut behind] {
+        v.sort_by(f64::total_cmp);
+    }
+    println!(
+        "idle pick-up of {count} single arrivals: APPEND to commit p50 {:.3} s, p99 {:.3} s; a bare IDLE client \
+         told p50 {:.3} s, p99 {:.3} s; the daemon after the bare client p50 {:.0} ms, p99 {:.0} ms",
+        percentile(&to_commit, 0.5),
+        percentile(&to_commit, 0.99),
+        percentile(&to_notice, 0.5),
+        percentile(&to_notice, 0.99),
+        percentile(&behind, 0.5) * 1000.0,
+        percentile(&behind, 0.99) * 1000.0
+    );
+    stop.cancel();
+    let _ = daemon.await;
+}
+
+async fn count_messages(store: &Store) -> i64 {
+    sqlx::query("SELECT COUNT(*) AS n FROM messages").fetch_one(store.pool()).await.unwrap().try_get("n").unwrap()
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    let args = args();
+    println!(
+        "lefi-intake load: {} cores, backlogs {:?}, backends {:?}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        args.sizes,
+        args.backends
+    );
+    for backend in &args.backends {
+        let mut rates = Vec::new();
+        for &n in &args.sizes {
+            rates.push((n, drain(n, backend).await));
+        }
+        if let (Some((small, a)), Some((large, b))) = (rates.first(), rates.last())
+            && large > small
+        {
+            println!("{backend:<9} the {large} rate is {:.0} % of the {small} rate", 100.0 * b / a);
+        }
+    }
+    if args.arrivals > 0 {
+        arrivals(args.arrivals).await;
+    }
+}
