@@ -54,7 +54,11 @@ fn args() -> Args {
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_default();
         match flag.as_str() {
-            "--mails" => out.sizes = value.split(',').map(|n| n.trim().parse().expect("--mails N,N")).collect(),
+            // `--mails 0`: only the arrivals.
+            "--mails" => {
+                out.sizes =
+                    value.split(',').map(|n| n.trim().parse().expect("--mails N,N")).filter(|n| *n > 0).collect()
+            }
             "--backends" => out.backends = value.split(',').map(|b| b.trim().to_string()).collect(),
             "--arrivals" => out.arrivals = value.parse().expect("--arrivals N"),
             other => panic!("unknown option {other}; see the file's header for usage"),
@@ -329,7 +333,7 @@ async fn main() {
         args.sizes,
         args.backends
     );
-    for backend in &args.backends {
+    for backend in args.backends.iter().filter(|_| !args.sizes.is_empty()) {
         let mut rates = Vec::new();
         for &n in &args.sizes {
             rates.push((n, drain(n, backend).await));

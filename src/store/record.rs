@@ -104,10 +104,35 @@ impl Store {
 }
 
 impl Store {
-    /// Records several mails in one transaction, each in a savepoint of its
-    /// own: one durable commit for the batch, and one mail's failure undoes
-    /// only that mail. The mails' results, in order.
+    /// Records several mails in one transaction: one durable commit for the
+    /// batch. The batch is first written straight through (a savepoint per
+    /// mail costs two round trips to a server); if any mail fails, that
+    /// transaction is rolled back and the batch written again with a
+    /// savepoint per mail, so one mail's failure undoes only that mail. The
+    /// mails' results, in order.
     pub async fn record_batch(&self, plans: &[&RecordPlan<'_>], now: DateTime<Utc>) -> Result<Vec<Result<Applied>>> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(plans.len());
+        for plan in plans {
+            match apply(&mut tx, plan, now).await {
+                Ok(applied) => out.push(Ok(applied)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a mail of the batch failed; writing the batch again mail by mail");
+                    tx.rollback().await?;
+                    return self.record_batch_with_savepoints(plans, now).await;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// As [`Store::record_batch`], each mail in a savepoint of its own.
+    pub async fn record_batch_with_savepoints(
+        &self,
+        plans: &[&RecordPlan<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Applied>>> {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(plans.len());
         for plan in plans {

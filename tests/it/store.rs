@@ -231,3 +231,31 @@ async fn every_per_mail_lookup_is_an_index_lookup() {
         db.drop_schema().await;
     }
 }
+
+/// A batch is one transaction; a mail in it that cannot be written undoes
+/// only itself (the batch is written again with a savepoint per mail).
+#[tokio::test]
+async fn one_failing_mail_of_a_batch_leaves_the_others_recorded() {
+    use lefi_intake::store::{Applied, RecordPlan, ReplyStep};
+    for db in TestDb::both().await {
+        let plan = |name: &str, sha: &str, parent: Option<i64>| RecordPlan {
+            message: NewMessage { thread_parent_id: parent, ..message(name, sha) },
+            decision_note: "verdict=incomplete".into(),
+            termination: None,
+            quarantine: None,
+            completes: None,
+            reply: ReplyStep::None,
+        };
+        // The middle one names an earlier mail that does not exist.
+        let plans = [plan("a", "sha-a", None), plan("b", "sha-b", Some(999_999)), plan("c", "sha-c", None)];
+        let refs: Vec<&RecordPlan<'_>> = plans.iter().collect();
+        let results = db.store.record_batch(&refs, now()).await.unwrap();
+        assert!(matches!(results[0], Ok(Applied::Recorded(_))), "{}: {:?}", db.name, results[0]);
+        assert!(results[1].is_err(), "{}", db.name);
+        assert!(matches!(results[2], Ok(Applied::Recorded(_))), "{}", db.name);
+        let recorded: Vec<String> =
+            db.store.messages().await.unwrap().into_iter().filter_map(|m| m.message_id).collect();
+        assert_eq!(recorded, ["a@example.se", "c@example.se"], "{}", db.name);
+        db.drop_schema().await;
+    }
+}

@@ -129,12 +129,13 @@ impl Dovecot {
              ssl = yes\nssl_cert = <{r}/server.pem\nssl_key = <{r}/server.key\n\
              disable_plaintext_auth = no\nauth_mechanisms = {mechanisms}\n{oauth2_passdb}\
              first_valid_uid = 1\nmail_location = maildir:{r}/mail/%u\n{capability}\
-             imap_idle_notify_interval = 1 secs\n\
+             imap_idle_notify_interval = 1 secs\nlogin_greeting = {greeting}\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/users\n}}\n\
              userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={r}/mail/%u\n}}\n\
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n\
                inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
-             service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
+             service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n",
+                greeting = greeting(root)
             );
             std::fs::write(root.join("dovecot.conf"), config).unwrap();
             // A failed try's log would be read as this one's.
@@ -163,7 +164,9 @@ impl Dovecot {
             .expect("start dovecot");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", self.imap_port)).is_err() {
+        // Answered with our own greeting: a port picked as free can be taken by
+        // another test's server before ours binds it, and that one answers too.
+        while !greets(self.imap_port, &greeting(&root)) {
             let exited = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
             if exited.is_some() || Instant::now() > deadline {
                 let how = exited.map_or("still not listening after 15 s".to_string(), |s| format!("exited: {s}"));
@@ -196,6 +199,16 @@ impl Dovecot {
         if let Some(mut child) = self.child.take() {
             signal_group(&child, "KILL");
             let _ = child.wait();
+        }
+        // A killed Dovecot leaves the Maildir's `dovecot-uidlist.lock` dotlock
+        // behind when it died inside a MOVE; a new Dovecot overrides it only
+        // after its stale timeout (about a minute: every SELECT waits until
+        // then, and the daemon under test did recover on its own after it).
+        // The tests are about the daemon's recovery, not Dovecot's, so the
+        // stale lock goes the way an operator's restart script would remove it.
+        for lock in lock_files(&self.dir.path().join("mail")) {
+            eprintln!("NOTE: removing {} left by the killed dovecot", lock.display());
+            let _ = std::fs::remove_file(lock);
         }
     }
 
@@ -291,4 +304,34 @@ fn write_certificates(root: &Path) -> PathBuf {
     let ca_file = root.join("ca.pem");
     std::fs::write(&ca_file, ca_cert.pem()).unwrap();
     ca_file
+}
+
+/// Dotlock files under a directory, at any depth.
+fn lock_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(lock_files(&path));
+        } else if path.extension().is_some_and(|e| e == "lock") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The greeting that tells this test's server from any other on the machine.
+pub fn greeting(root: &std::path::Path) -> String {
+    format!("lefi-test {}", root.file_name().unwrap_or_default().to_string_lossy())
+}
+
+/// Whether the server on the port answers with the greeting (its first line).
+pub fn greets(port: u16, greeting: &str) -> bool {
+    use std::io::BufRead;
+    let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut line = String::new();
+    let _ = std::io::BufReader::new(stream).read_line(&mut line);
+    line.contains(greeting)
 }

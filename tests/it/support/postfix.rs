@@ -82,7 +82,8 @@ impl Postfix {
                  maillog_file = {r}/maillog\nmaillog_file_prefixes = {r}\n\
                  queue_run_delay = 1s\nminimal_backoff_time = 1s\nmaximal_backoff_time = 2s\n\
                  shlib_directory = /usr/lib/postfix\ndaemon_directory = /usr/lib/postfix/sbin\n\
-                 meta_directory = /etc/postfix\n{extra}"
+                 meta_directory = /etc/postfix\nsmtpd_banner = $myhostname ESMTP {greeting}\n{extra}",
+                greeting = super::dovecot::greeting(dir.path())
             ),
         )
         .unwrap();
@@ -146,7 +147,9 @@ impl Postfix {
         }
         self.running = true;
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        // Answered with our own banner: a port picked as free can be taken by
+        // another test's server before ours binds it, and that one answers too.
+        while !super::dovecot::greets(self.port, &super::dovecot::greeting(self.dir.path())) {
             if Instant::now() > deadline {
                 self.down();
                 return Err(format!("postfix did not listen: {}", self.log()));
