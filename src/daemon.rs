@@ -15,7 +15,7 @@ use crate::domain::{Code, Verdict};
 use crate::intake::{Intake, IntakeError};
 use crate::reply::outbox::{OutboxWorker, SendSummary};
 use crate::reply::transport::Deliver;
-use crate::source::{FailureKind, MailSource, SourceError};
+use crate::source::{FailureKind, MailSource, SourceError, SourceMail};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -123,11 +123,12 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
         let seed = backoff::random_seed();
         let mut failures: u32 = 0;
         let mut purged_at: Option<std::time::Instant> = None;
+        let mut next_batch = None;
         loop {
             if shutdown.is_cancelled() {
                 break;
             }
-            match pass(&intake, &mut source, pacing.batch_size, &shutdown, &mut summary).await {
+            match pass(&intake, &mut source, &mut next_batch, pacing.batch_size, &shutdown, &mut summary).await {
                 Ok(handled) => {
                     failures = 0;
                     if handled > 0 {
@@ -148,6 +149,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
                 Err(e) => {
                     failures += 1;
                     // What was handed out and not recorded is looked at again.
+                    next_batch = None;
                     source.reset();
                     let delay = match after_failure(e.kind(), failures, once, pacing.retry, seed) {
                         AfterFailure::GiveUp => return Err(e),
@@ -205,14 +207,16 @@ async fn purge_expired(store: &crate::store::Store, raw_days: u32) {
     }
 }
 
-/// One pass over the waiting mail: a batch fetched, recorded in one
-/// transaction (a savepoint per mail), then filed — only after the commit.
-/// Returns how many mails were handled; a mail that could not be recorded
-/// is left in the inbox and the pass reports the error (after filing the
-/// others), so the daemon backs off and tries it again.
+/// One pass over the waiting mail: a batch recorded in one transaction,
+/// then filed — only after the commit. The next batch is read from the mail
+/// server while this one is recorded (into `next_batch`; the first pass
+/// reads its own). Returns how many mails were handled; a mail that could
+/// not be recorded is left in the inbox and the pass reports the error
+/// (after filing the others), so the daemon backs off and tries it again.
 async fn pass<S: MailSource>(
     intake: &Intake,
     source: &mut S,
+    next_batch: &mut Option<Vec<SourceMail>>,
     batch_size: usize,
     shutdown: &CancellationToken,
     summary: &mut RunSummary,
@@ -221,8 +225,15 @@ async fn pass<S: MailSource>(
     if shutdown.is_cancelled() {
         return Ok(0);
     }
-    let mails = source.fetch(batch_size).await?;
-    let results = intake.process_batch(&mails).await;
+    let mails = match next_batch.take() {
+        Some(mails) if !mails.is_empty() => mails,
+        _ => source.fetch(batch_size).await?,
+    };
+    if mails.is_empty() {
+        return Ok(0);
+    }
+    let read_next = async { if shutdown.is_cancelled() { Ok(Vec::new()) } else { source.fetch(batch_size).await } };
+    let (results, next) = tokio::join!(intake.process_batch(&mails), read_next);
     let mut filed = Vec::with_capacity(mails.len());
     let mut first_error = None;
     for (mail, result) in mails.iter().zip(results) {
@@ -246,10 +257,11 @@ async fn pass<S: MailSource>(
     if let Err(e) = source.file(&filed).await {
         tracing::warn!(mails = filed.len(), error = %e, "could not file recorded mails; they will be filed on a later pass");
     }
-    match first_error {
-        Some(e) => Err(e.into()),
-        None => Ok(filed.len()),
+    if let Some(e) = first_error {
+        return Err(e.into());
     }
+    *next_batch = Some(next?);
+    Ok(filed.len())
 }
 
 /// After a crash, replies a dead worker had claimed stay leased for up to

@@ -144,6 +144,10 @@ impl MailSource for Maildir {
             if out.len() == limit {
                 break;
             }
+            // Handed out already (the batch being recorded while this one is read).
+            if self.paths.contains_key(&key_of(&path)) {
+                continue;
+            }
             let (raw, truncated_from) = match self.read(&path) {
                 Ok(r) => r,
                 // Moved away by someone else meanwhile: not ours any more.
@@ -167,6 +171,10 @@ impl MailSource for Maildir {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    fn reset(&mut self) {
+        self.paths.clear();
     }
 
     async fn wait(&mut self, shutdown: &CancellationToken) {

@@ -57,28 +57,42 @@ impl Pending {
         self.rows.push((action, object.0, object.1, details.map(str::to_string)));
     }
 
-    /// Writes the entries, all by `actor` at `now`.
+    /// Writes the entries, all by `actor` at `now`: one statement per
+    /// [`ROWS_PER_STATEMENT`] entries.
     pub async fn write(self, conn: &mut AnyConnection, now: DateTime<Utc>, actor: &str) -> Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
+        for rows in self.rows.chunks(ROWS_PER_STATEMENT) {
+            insert(conn, rows, now, actor).await?;
         }
-        let values: Vec<String> = (0..self.rows.len())
-            .map(|i| {
-                let b = i * 4;
-                format!("($1, $2, ${}, ${}, ${}, ${})", b + 3, b + 4, b + 5, b + 6)
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO audit_log (at, actor, action, object_type, object_id, details) VALUES {}",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now)).bind(actor);
-        for (action, object_type, object_id, details) in self.rows {
-            query = query.bind(action).bind(object_type).bind(object_id).bind(details);
-        }
-        query.execute(conn).await?;
         Ok(())
     }
+}
+
+/// Entries per statement: four parameters each, well within SQLite's and
+/// PostgreSQL's limits on parameters (32,766 and 65,535).
+const ROWS_PER_STATEMENT: usize = 500;
+
+async fn insert(
+    conn: &mut AnyConnection,
+    rows: &[(&'static str, &'static str, i64, Option<String>)],
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Result<()> {
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let b = i * 4;
+            format!("($1, $2, ${}, ${}, ${}, ${})", b + 3, b + 4, b + 5, b + 6)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_log (at, actor, action, object_type, object_id, details) VALUES {}",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now)).bind(actor);
+    for (action, object_type, object_id, details) in rows {
+        query = query.bind(*action).bind(*object_type).bind(*object_id).bind(details.as_deref());
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 impl Store {

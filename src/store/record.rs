@@ -113,15 +113,25 @@ impl Store {
     pub async fn record_batch(&self, plans: &[&RecordPlan<'_>], now: DateTime<Utc>) -> Result<Vec<Result<Applied>>> {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(plans.len());
+        let mut log = audit::Pending::default();
+        let mut failed = None;
         for plan in plans {
-            match apply(&mut tx, plan, now).await {
+            match apply_logged(&mut tx, plan, now, &mut log).await {
                 Ok(applied) => out.push(Ok(applied)),
                 Err(e) => {
-                    tracing::warn!(error = %e, "a mail of the batch failed; writing the batch again mail by mail");
-                    tx.rollback().await?;
-                    return self.record_batch_with_savepoints(plans, now).await;
+                    failed = Some(e);
+                    break;
                 }
             }
+        }
+        // The whole batch's audit entries in one statement.
+        if failed.is_none() {
+            failed = log.write(&mut tx, now, INTAKE).await.err();
+        }
+        if let Some(e) = failed {
+            tracing::warn!(error = %e, "a mail of the batch failed; writing the batch again mail by mail");
+            tx.rollback().await?;
+            return self.record_batch_with_savepoints(plans, now).await;
         }
         tx.commit().await?;
         Ok(out)
@@ -156,8 +166,20 @@ impl Store {
 /// Writes a plan's rows on `conn` (a transaction, or a savepoint in one).
 /// Its audit entries are written together at the end, in one statement.
 pub async fn apply(conn: &mut AnyConnection, plan: &RecordPlan<'_>, now: DateTime<Utc>) -> Result<Applied> {
-    let Some(row) = messages::insert(conn, &plan.message, now).await? else { return Ok(Applied::Duplicate) };
     let mut log = audit::Pending::default();
+    let applied = apply_logged(conn, plan, now, &mut log).await?;
+    log.write(conn, now, INTAKE).await?;
+    Ok(applied)
+}
+
+/// As [`apply`], the audit entries added to `log` for the caller to write.
+async fn apply_logged(
+    conn: &mut AnyConnection,
+    plan: &RecordPlan<'_>,
+    now: DateTime<Utc>,
+    log: &mut audit::Pending,
+) -> Result<Applied> {
+    let Some(row) = messages::insert(conn, &plan.message, now).await? else { return Ok(Applied::Duplicate) };
     log.push("recorded", ("message", row), Some(&plan.decision_note));
 
     let mut reasons = plan.message.reasons.clone();
@@ -166,7 +188,7 @@ pub async fn apply(conn: &mut AnyConnection, plan: &RecordPlan<'_>, now: DateTim
         if terminations::insert(conn, &step.termination, row, INTAKE, now).await? {
             let t = &step.termination;
             log.push("termination_recorded", ("message", row), Some(&t.org_number.to_string()));
-            subscribers::mark_terminated(conn, t.org_number, t.effective_date, INTAKE, now, &mut log).await?;
+            subscribers::mark_terminated(conn, t.org_number, t.effective_date, INTAKE, now, log).await?;
         } else {
             reasons = step.if_on_file.reasons.clone();
             messages::set_reasons(conn, row, &reasons).await?;
@@ -181,8 +203,7 @@ pub async fn apply(conn: &mut AnyConnection, plan: &RecordPlan<'_>, now: DateTim
         messages::set_status(conn, parent, MessageStatus::CompletedByReply).await?;
         log.push("completed_by_reply", ("message", parent), Some(&format!("reply {row}")));
     }
-    let reply = queue_reply(conn, reply, row, now, &mut log).await?;
-    log.write(conn, now, INTAKE).await?;
+    let reply = queue_reply(conn, reply, row, now, log).await?;
     Ok(Applied::Recorded(Recorded { message_row: row, verdict: plan.message.verdict, reasons, reply }))
 }
 

@@ -56,8 +56,13 @@ fn memory_mib(pid: u32) -> (u64, u64) {
     (kb("VmHWM:") / 1024, kb("VmRSS:") / 1024)
 }
 
+/// Held by the test that keeps every core busy with password checks, and by
+/// the tests that time a request, so that they do not run at once.
+static SATURATES_THE_MACHINE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[test]
 fn three_hundred_parallel_failed_sign_ins_keep_memory_flat_and_the_intake_recording() {
+    let _alone = SATURATES_THE_MACHINE.blocking_lock();
     let dir = tempfile::tempdir().unwrap();
     let port = crate::support::dovecot::free_port();
     let maildir = dir.path().join("maildir");
@@ -150,6 +155,8 @@ fn three_hundred_parallel_failed_sign_ins_keep_memory_flat_and_the_intake_record
 
 #[tokio::test]
 async fn guessing_waits_longer_after_each_failure_then_locks_the_account_until_unlocked() {
+    // It times a refused guess: not while every core checks passwords.
+    let _alone = SATURATES_THE_MACHINE.lock().await;
     let r = Review::new(TestDb::sqlite().await, "").await.with_settings(|s| {
         s.web.signin_delay_secs = 1;
         s.web.signin_lock_after = 3;
