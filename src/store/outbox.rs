@@ -10,6 +10,8 @@
 //! (the file is named by the reply's Message-ID); for SMTP the recipient sees
 //! the same Message-ID twice, which mail clients treat as one message.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 use strum::{Display, EnumString, IntoStaticStr, VariantArray};
@@ -79,24 +81,31 @@ fn read(row: &sqlx::any::AnyRow) -> Result<OutboxItem> {
     })
 }
 
+/// The columns a queued answer sets; the values are binds 1–10 of [`bind_reply`].
+const INSERT_INTO: &str = "INSERT INTO outbox (message_id, kind, recipient, subject, body, in_reply_to, refs, \
+     our_message_id, status, attempts, next_attempt_at, created_at, answer_key)";
+const VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds 1–10: a new answer to `message`, due `now`.
+fn bind_reply<'q>(sql: &'q str, message: i64, reply: &'q NewReply, now: DateTime<Utc>) -> AnyQuery<'q> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(message)
+        .bind(reply.kind.as_str())
+        .bind(&reply.recipient)
+        .bind(&reply.subject)
+        .bind(&reply.body)
+        .bind(&reply.in_reply_to)
+        .bind((!reply.references.is_empty()).then(|| reply.references.join(" ")))
+        .bind(&reply.our_message_id)
+        .bind(timestamp(now))
+        .bind(&reply.answer_key)
+}
+
 pub async fn insert(conn: &mut AnyConnection, message: i64, reply: &NewReply, now: DateTime<Utc>) -> Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO outbox (message_id, kind, recipient, subject, body, in_reply_to, refs, our_message_id, status, \
-         attempts, next_attempt_at, created_at, answer_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10) RETURNING id",
-    )
-    .bind(message)
-    .bind(reply.kind.as_str())
-    .bind(&reply.recipient)
-    .bind(&reply.subject)
-    .bind(&reply.body)
-    .bind(&reply.in_reply_to)
-    .bind((!reply.references.is_empty()).then(|| reply.references.join(" ")))
-    .bind(&reply.our_message_id)
-    .bind(timestamp(now))
-    .bind(&reply.answer_key)
-    .fetch_one(conn)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("{INSERT_INTO} VALUES ({VALUES}) RETURNING id"));
+    let row = bind_reply(&SQL, message, reply, now).fetch_one(conn).await?;
     Ok(row.try_get("id")?)
 }
 
@@ -115,25 +124,12 @@ pub async fn insert_unless_answered_since(
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let recent = ANSWERED_SINCE_SQL.replace("$1", "$10").replace("$2", "$11");
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO outbox (message_id, kind, recipient, subject, body, in_reply_to, refs, our_message_id, status, \
-         attempts, next_attempt_at, created_at, answer_key) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10 WHERE NOT EXISTS ({recent}) RETURNING id"
-    )))
-    .bind(message)
-    .bind(reply.kind.as_str())
-    .bind(&reply.recipient)
-    .bind(&reply.subject)
-    .bind(&reply.body)
-    .bind(&reply.in_reply_to)
-    .bind((!reply.references.is_empty()).then(|| reply.references.join(" ")))
-    .bind(&reply.our_message_id)
-    .bind(timestamp(now))
-    .bind(&reply.answer_key)
-    .bind(timestamp(since))
-    .fetch_optional(conn)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        // The check's binds follow the answer's ten.
+        let recent = ANSWERED_SINCE_SQL.replace("$1", "$10").replace("$2", "$11");
+        format!("{INSERT_INTO} SELECT {VALUES} WHERE NOT EXISTS ({recent}) RETURNING id")
+    });
+    let row = bind_reply(&SQL, message, reply, now).bind(timestamp(since)).fetch_optional(conn).await?;
     row.map(|r| r.try_get("id")).transpose().map_err(Into::into)
 }
 

@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, error_box, field_sv, local_time, page, quarantine_status_sv, reason_sv};
-use super::session::SignedIn;
+use super::session::{CsrfOnly, SignedIn};
 use super::{AppState, Numbers};
 use crate::domain::Code;
 use crate::extract::Evidence;
@@ -380,12 +380,6 @@ pub async fn reject(
     }
     let result = state.reviewer.reject(id, &signed_in.0.officer, &form.reason, form.answer.is_some()).await;
     after_decision(&state, &signed_in, id, result, "avvisat", None).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn reopen(

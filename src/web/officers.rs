@@ -8,11 +8,10 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::html;
-use serde::Deserialize;
 
 use super::AppState;
 use super::layout::{csrf_field, local_time, page};
-use super::session::SignedIn;
+use super::session::{CsrfOnly, SignedIn};
 
 pub async fn list(State(state): State<Arc<AppState>>, SignedIn(session): SignedIn) -> Response {
     let officers = match state.reviewer.store.officers().await {
@@ -49,12 +48,6 @@ pub async fn list(State(state): State<Arc<AppState>>, SignedIn(session): SignedI
         }
     };
     page("Handläggare", Some(&session), &state.warnings().await, body).into_response()
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn unlock(

@@ -57,6 +57,13 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
     }
 }
 
+/// A form that carries nothing but the session's token (a button).
+#[derive(serde::Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 impl SignedIn {
     /// The refusal of a form that does not carry this session's token.
     pub fn csrf_refusal(&self, given: &str) -> Option<Response> {

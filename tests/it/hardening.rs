@@ -305,12 +305,7 @@ async fn the_approval_form_is_filled_in_only_with_values_that_pass() {
     }
     .raw();
     intake.deliver(&raw, "2026-11-16");
-    intake.run_once().await;
-    let store = &intake.db.store;
-    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
-    store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
-    let state = lefi_intake::app::App::with_store(intake.settings.clone(), store.clone()).unwrap().web_state();
-    let r = Review { app: lefi_intake::web::router(state), intake };
+    let r = reviewed_by_anna(intake).await;
     let id = item_of(&r, "past@uppsala.se").await;
     let (cookie, _) = r.sign_in("anna").await;
     let (_, _, page) = r.get(&format!("/items/{id}"), Some(&cookie)).await;
@@ -440,12 +435,7 @@ Content-Type: text/plain; charset=utf-8\r\n\r\n"
     raw.extend(std::iter::repeat_n(b'x', 20_000));
     raw.extend_from_slice(b"\r\n--b--\r\n");
     t.deliver(&raw, "2026-11-16");
-    t.run_once().await;
-    let store = &t.db.store;
-    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
-    store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
-    let state = lefi_intake::app::App::with_store(t.settings.clone(), store.clone()).unwrap().web_state();
-    let r = Review { app: lefi_intake::web::router(state), intake: t };
+    let r = reviewed_by_anna(t).await;
     let id = item_of(&r, "big@uppsala.se").await;
     let (cookie, _) = r.sign_in("anna").await;
     let (_, _, page) = r.get(&format!("/items/{id}"), Some(&cookie)).await;
@@ -479,4 +469,12 @@ fn the_demo_empties_only_a_directory_it_made() {
     assert_eq!(std::fs::read(root.path().join("data/lefi-intake.db")).unwrap(), b"production");
     assert!(run("scratch").status.success());
     assert!(run("scratch").status.success(), "its own directory is emptied and used again");
+}
+
+/// The pages over what the intake records in one run, with the officer anna.
+async fn reviewed_by_anna(intake: TestIntake) -> Review {
+    intake.run_once().await;
+    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+    intake.db.store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
+    Review::over(intake)
 }

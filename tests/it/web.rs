@@ -73,12 +73,16 @@ Content-Disposition: attachment; filename=\"brev.pdf\"\r\nContent-Transfer-Encod
         Review { app: router(state), intake }
     }
 
+    /// The pages over an intake's store, on its settings.
+    pub fn over(intake: TestIntake) -> Review {
+        let state = App::with_store(intake.settings.clone(), intake.db.store.clone()).unwrap().web_state();
+        Review { app: router(state), intake }
+    }
+
     /// The same review, its pages built on settings changed by `change`.
     pub fn with_settings(mut self, change: impl FnOnce(&mut lefi_intake::config::Settings)) -> Review {
         change(&mut self.intake.settings);
-        let state = App::with_store(self.intake.settings.clone(), self.intake.db.store.clone()).unwrap().web_state();
-        self.app = router(state);
-        self
+        Review::over(self.intake)
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
