@@ -9,20 +9,21 @@ mod plan;
 mod policy;
 mod thread;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::analyse::{self, Analysis};
 use crate::config::RegistryMode;
 use crate::decide::Context;
-use crate::domain::{Code, Decision, Reason, Subscriber, SubscriberStatus, Verdict};
+use crate::domain::{Code, Decision, OrgNumber, Reason, Subscriber, SubscriberStatus, Verdict};
 use crate::mail;
 use crate::reply::ReplyContext;
 use crate::source::{Folder, SourceMail};
-use crate::store::{Applied, RecordPlan, RecordedMessage, ReplyOutcome, Store, StoreError};
+use crate::store::messages::Identity;
+use crate::store::{Applied, RecordPlan, RecordedMessage, ReplyOutcome, Store, StoreError, TerminationRecord};
 use crate::trust::{self, SenderAuth};
 pub use plan::{Hashes, OnRecord};
 pub use policy::Policy;
@@ -94,9 +95,9 @@ impl Intake {
     }
 
     /// Decides and records a batch of mails: what is on file is looked up for
-    /// each (concurrently: index lookups on the pool), then the batch is
-    /// recorded in one transaction with a savepoint per mail — one durable
-    /// commit, and one mail's failure undoes only that mail. A mail that
+    /// all of them at once (one query per kind of lookup), then the batch is
+    /// recorded in one transaction — one durable commit, and one mail's
+    /// failure undoes only that mail. A mail that
     /// depends on another of the same batch (the same mail delivered twice,
     /// a second mail about the same organisation) waits for a second round,
     /// decided after the first is committed, so it sees it on file. The
@@ -105,7 +106,7 @@ impl Intake {
         let mut results: Vec<Option<Result<Outcome, IntakeError>>> = mails.iter().map(|_| None).collect();
         let mut todo: Vec<usize> = (0..mails.len()).collect();
         while !todo.is_empty() {
-            let prepared = futures_util::future::join_all(todo.iter().map(|&i| self.prepare(&mails[i]))).await;
+            let prepared = self.prepare_all(&todo.iter().map(|&i| &mails[i]).collect::<Vec<_>>()).await;
             let mut seen: HashSet<String> = HashSet::new();
             let mut round: Vec<(usize, Box<RecordPlan<'_>>, Hashes, Option<String>)> = Vec::new();
             let mut later = Vec::new();
@@ -146,8 +147,76 @@ impl Intake {
         results.into_iter().map(|r| r.expect("every mail gets a result")).collect()
     }
 
-    /// Everything but the writing: the analysis, what is on file, the plan.
-    async fn prepare<'a>(&self, mail: &'a SourceMail) -> Result<Prepared<'a>, IntakeError> {
+    /// Everything but the writing, for a batch: the analyses, what is on
+    /// file (each kind of lookup one query for the batch), the plans.
+    async fn prepare_all<'a>(&self, mails: &[&'a SourceMail]) -> Vec<Result<Prepared<'a>, IntakeError>> {
+        let analysed: Vec<Analysed<'a>> = mails.iter().map(|mail| self.analysed(mail)).collect();
+        let identities: Vec<Identity<'_>> = analysed.iter().map(Analysed::identity).collect();
+        let duplicates = match self.store.find_duplicates(&identities).await {
+            Ok(found) => found,
+            Err(e) => return failed(mails.len(), &e),
+        };
+        let mut out: Vec<Option<Result<Prepared<'a>, IntakeError>>> = Vec::with_capacity(mails.len());
+        let mut fresh = Vec::new();
+        for (i, (a, existing)) in analysed.into_iter().zip(duplicates).enumerate() {
+            match existing {
+                Some(existing) => {
+                    tracing::info!(key = %a.mail.key, message_row = existing.id, "mail already recorded");
+                    out.push(Some(Ok(Prepared::Duplicate(Outcome::already_recorded(&existing)))));
+                }
+                None => {
+                    out.push(None);
+                    fresh.push((i, a));
+                }
+            }
+        }
+
+        // Threads and senders, mail by mail (a thread lookup only for replies
+        // to our answers; a DKIM check may ask DNS).
+        let checked = futures_util::future::join_all(fresh.into_iter().map(|(i, a)| async move {
+            let checked = self.thread_and_sender(a).await;
+            (i, checked)
+        }))
+        .await;
+        let mut decided = Vec::new();
+        for (i, checked) in checked {
+            match checked {
+                Ok(c) => decided.push((i, c)),
+                Err(e) => out[i] = Some(Err(e.into())),
+            }
+        }
+
+        let registered: Vec<OrgNumber> = if self.policy.registry == RegistryMode::Off {
+            Vec::new()
+        } else {
+            decided.iter().filter_map(|(_, c)| c.analysis.decision.termination.as_ref().map(|t| t.org_number)).collect()
+        };
+        let subscribers = match self.store.subscribers_among(&registered).await {
+            Ok(found) => found,
+            Err(e) => return fill(out, &decided, &e),
+        };
+        // The subscriber the mail names before the trust checks, as they see it.
+        let mut named = Vec::with_capacity(decided.len());
+        for (_, c) in &mut decided {
+            let subscriber = self.subscriber_of(&c.analysis.decision, &subscribers);
+            let decision = c.analysis.decision.clone();
+            c.analysis.decision = self.trusted(decision, c.analysis.mail.as_ref(), &c.sender, subscriber);
+            named.push(subscriber);
+        }
+        let accepted: Vec<OrgNumber> = decided.iter().filter_map(|(_, c)| accepted_org(&c.analysis.decision)).collect();
+        let recorded = match self.store.active_terminations_among(&accepted).await {
+            Ok(found) => found,
+            Err(e) => return fill(out, &decided, &e),
+        };
+        for ((i, c), subscriber) in decided.into_iter().zip(named) {
+            let on_file = on_file(&c.analysis.decision, &recorded, subscriber);
+            out[i] = Some(self.planned(c, on_file));
+        }
+        out.into_iter().map(|p| p.expect("every mail is prepared")).collect()
+    }
+
+    /// The pure part: hashes and analysis.
+    fn analysed<'a>(&self, mail: &'a SourceMail) -> Analysed<'a> {
         let hashes = Hashes {
             sha256: hex::encode(Sha256::digest(&mail.raw)),
             body_sha256: hex::encode(Sha256::digest(mail::raw::body_of(&mail.raw))),
@@ -160,30 +229,47 @@ impl Intake {
             tracing::warn!(key = %mail.key, size, "mail over the size limit: quarantined from its headers");
         }
         let message_id = analysis.mail.as_ref().and_then(|m| m.message_id.clone());
-        if let Some(existing) = self.duplicate_of(mail, &hashes, message_id.as_deref()).await? {
-            tracing::info!(key = %mail.key, message_row = existing.id, "mail already recorded");
-            return Ok(Prepared::Duplicate(Outcome::already_recorded(&existing)));
-        }
+        Analysed { mail, hashes, analysis, message_id, received_day }
+    }
 
-        let ctx = Context { received: Some(received_day), own_addresses: &self.replies.own_addresses };
-        let completes = self.complete_thread(&mut analysis, &ctx).await?;
-        let sender = self.policy.sender_auth(&mail.raw, analysis.mail.as_ref()).await;
-        let subscriber = self.subscriber(&analysis.decision).await?;
-        analysis.decision = self.trusted(analysis.decision, analysis.mail.as_ref(), &sender, subscriber.as_ref());
-        let on_file = self.on_file(&analysis.decision, subscriber.as_ref()).await?;
-        let record = OnRecord { completes, on_file };
-        let plan =
-            plan::plan(mail, &analysis, hashes.clone(), record, &sender, &self.replies, &self.policy, Utc::now())?;
+    /// The thread a reply completes and the sender's authentication.
+    async fn thread_and_sender<'a>(&self, mut a: Analysed<'a>) -> Result<Checked<'a>, StoreError> {
+        let ctx = Context { received: Some(a.received_day), own_addresses: &self.replies.own_addresses };
+        let completes = self.complete_thread(&mut a.analysis, &ctx).await?;
+        let sender = self.policy.sender_auth(&a.mail.raw, a.analysis.mail.as_ref()).await;
+        Ok(Checked {
+            mail: a.mail,
+            hashes: a.hashes,
+            analysis: a.analysis,
+            message_id: a.message_id,
+            completes,
+            sender,
+        })
+    }
+
+    /// The plan of a mail decided against what is on file.
+    fn planned<'a>(&self, c: Checked<'a>, on_file: Option<NaiveDate>) -> Result<Prepared<'a>, IntakeError> {
+        let record = OnRecord { completes: c.completes, on_file };
+        let plan = plan::plan(
+            c.mail,
+            &c.analysis,
+            c.hashes.clone(),
+            record,
+            &c.sender,
+            &self.replies,
+            &self.policy,
+            Utc::now(),
+        )?;
         tracing::debug!(
-            key = %mail.key,
+            key = %c.mail.key,
             sender = plan.message.sender_auth.as_deref().unwrap_or(""),
             org_number = ?plan.message.org_number.map(|n| n.to_string()),
             effective_date = ?plan.message.effective_date,
-            completes = ?completes,
+            completes = ?c.completes,
             on_file = ?on_file,
             "mail decided"
         );
-        Ok(Prepared::Plan { plan: Box::new(plan), hashes, message_id })
+        Ok(Prepared::Plan { plan: Box::new(plan), hashes: c.hashes, message_id: c.message_id })
     }
 
     /// The outcome of a mail whose plan was applied.
@@ -238,7 +324,14 @@ impl Intake {
         hashes: &Hashes,
         message_id: Option<&str>,
     ) -> Result<Option<RecordedMessage>, StoreError> {
-        self.store.find_duplicate(&mail.key, &hashes.sha256, message_id, &hashes.body_sha256).await
+        self.store
+            .find_duplicate(Identity {
+                source_key: &mail.key,
+                sha256: &hashes.sha256,
+                message_id,
+                body_sha256: &hashes.body_sha256,
+            })
+            .await
     }
 
     /// A reply to our "incomplete" answer completes the earlier mail: the facts
@@ -260,11 +353,13 @@ impl Intake {
     }
 
     /// The registered subscriber the decision's termination names (none with `registry.mode = "off"`).
-    async fn subscriber(&self, decision: &Decision) -> Result<Option<Subscriber>, StoreError> {
-        match (&decision.termination, self.policy.registry) {
-            (Some(t), mode) if mode != RegistryMode::Off => self.store.subscriber(t.org_number).await,
-            _ => Ok(None),
-        }
+    fn subscriber_of<'s>(
+        &self,
+        decision: &Decision,
+        subscribers: &'s HashMap<OrgNumber, Subscriber>,
+    ) -> Option<&'s Subscriber> {
+        let t = decision.termination.as_ref().filter(|_| self.policy.registry != RegistryMode::Off)?;
+        subscribers.get(&t.org_number)
     }
 
     /// The decision with the sender's authentication and the registry applied.
@@ -285,23 +380,71 @@ impl Intake {
         };
         trust::apply(decision, &checks)
     }
+}
 
-    /// The effective date on file for the organisation an accept terminates:
-    /// a recorded termination, or the registry's (a subscriber imported as
-    /// terminated).
-    async fn on_file(
-        &self,
-        decision: &Decision,
-        subscriber: Option<&Subscriber>,
-    ) -> Result<Option<chrono::NaiveDate>, StoreError> {
-        let Some(t) = decision.termination.as_ref().filter(|_| decision.verdict == Verdict::Accept) else {
-            return Ok(None);
-        };
-        let recorded = self.store.active_termination(t.org_number).await?.map(|r| r.effective_date);
-        let registered =
-            subscriber.filter(|s| s.status == SubscriberStatus::Terminated).and_then(|s| s.terminated_from);
-        Ok(recorded.or(registered))
+/// The organisation an accept terminates.
+fn accepted_org(decision: &Decision) -> Option<OrgNumber> {
+    decision.termination.as_ref().filter(|_| decision.verdict == Verdict::Accept).map(|t| t.org_number)
+}
+
+/// The effective date on file for the organisation an accept terminates: a
+/// recorded termination, or the registry's (a subscriber imported as
+/// terminated).
+fn on_file(
+    decision: &Decision,
+    recorded: &HashMap<OrgNumber, TerminationRecord>,
+    subscriber: Option<&Subscriber>,
+) -> Option<NaiveDate> {
+    let org = accepted_org(decision)?;
+    let registered = subscriber.filter(|s| s.status == SubscriberStatus::Terminated).and_then(|s| s.terminated_from);
+    recorded.get(&org).map(|r| r.effective_date).or(registered)
+}
+
+/// Every mail of a batch failed by one lookup: each gets the error.
+fn failed<'a>(n: usize, e: &StoreError) -> Vec<Result<Prepared<'a>, IntakeError>> {
+    (0..n).map(|_| Err(IntakeError::Batch(e.to_string()))).collect()
+}
+
+/// The mails still being decided failed by a lookup; the others keep theirs.
+fn fill<'a, T>(
+    mut out: Vec<Option<Result<Prepared<'a>, IntakeError>>>,
+    decided: &[(usize, T)],
+    e: &StoreError,
+) -> Vec<Result<Prepared<'a>, IntakeError>> {
+    for (i, _) in decided {
+        out[*i] = Some(Err(IntakeError::Batch(e.to_string())));
     }
+    out.into_iter().map(|p| p.expect("every mail is prepared")).collect()
+}
+
+/// A mail hashed and analysed.
+struct Analysed<'a> {
+    mail: &'a SourceMail,
+    hashes: Hashes,
+    analysis: Analysis,
+    message_id: Option<String>,
+    received_day: NaiveDate,
+}
+
+impl Analysed<'_> {
+    fn identity(&self) -> Identity<'_> {
+        Identity {
+            source_key: &self.mail.key,
+            sha256: &self.hashes.sha256,
+            message_id: self.message_id.as_deref(),
+            body_sha256: &self.hashes.body_sha256,
+        }
+    }
+}
+
+/// A mail with its thread and sender checked, to be decided against what is on file.
+struct Checked<'a> {
+    mail: &'a SourceMail,
+    hashes: Hashes,
+    analysis: Analysis,
+    message_id: Option<String>,
+    completes: Option<i64>,
+    sender: SenderAuth,
 }
 
 /// What a planned mail must not share with another of the same round: its

@@ -77,16 +77,9 @@ async fn insert(
     now: DateTime<Utc>,
     actor: &str,
 ) -> Result<()> {
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| {
-            let b = i * 4;
-            format!("($1, $2, ${}, ${}, ${}, ${})", b + 3, b + 4, b + 5, b + 6)
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO audit_log (at, actor, action, object_type, object_id, details) VALUES {}",
-        values.join(", ")
-    );
+    // The time and actor are binds 1 and 2 of every row.
+    let values = super::placeholders(rows.len(), 4, 3).replace('(', "($1, $2, ");
+    let sql = format!("INSERT INTO audit_log (at, actor, action, object_type, object_id, details) VALUES {values}");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now)).bind(actor);
     for (action, object_type, object_id, details) in rows {
         query = query.bind(*action).bind(*object_type).bind(*object_id).bind(details.as_deref());

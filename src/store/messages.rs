@@ -83,11 +83,31 @@ pub struct RecordedMessage {
     pub purged_at: Option<DateTime<Utc>>,
 }
 
-/// Selects the duplicate of a mail (binds: source key, sha256, Message-ID, body sha256).
-pub const DUPLICATE_WHERE: &str = "id = (SELECT MIN(id) FROM (\
-    SELECT id FROM messages WHERE source_key = $1 \
-    UNION ALL SELECT id FROM messages WHERE sha256 = $2 \
-    UNION ALL SELECT id FROM messages WHERE message_id = $3 AND body_sha256 = $4) AS found)";
+/// What makes two mails the same: the same mailbox key, the same bytes, or
+/// (a re-delivery with other trace headers) the same Message-ID and body.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    pub source_key: &'a SourceKey,
+    pub sha256: &'a str,
+    pub message_id: Option<&'a str>,
+    pub body_sha256: &'a str,
+}
+
+/// The recorded mails that may be one of `n` mails (binds: their source
+/// keys, then their sha256s, then their Message-IDs): each criterion an
+/// index lookup of its own, since an `OR` of them would scan the table.
+pub fn duplicates_sql(n: usize) -> String {
+    let list = |first| super::bind_list(n, first);
+    format!(
+        "SELECT {COLUMNS}, sha256, body_sha256 FROM messages WHERE id IN (\
+         SELECT id FROM messages WHERE source_key IN ({}) \
+         UNION ALL SELECT id FROM messages WHERE sha256 IN ({}) \
+         UNION ALL SELECT id FROM messages WHERE message_id IN ({}))",
+        list(1),
+        list(1 + n),
+        list(1 + 2 * n)
+    )
+}
 
 /// The mail one of our answers (bind: its Message-ID) answered.
 pub const THREAD_PARENT_SQL: &str = "SELECT m.id, m.status, m.extraction, m.reply_address FROM outbox o \
@@ -126,45 +146,68 @@ pub(super) fn read_message(row: &sqlx::any::AnyRow) -> Result<RecordedMessage> {
     })
 }
 
+/// The columns a recorded mail sets, in the order [`bind_message`] binds them.
+const INSERT_INTO: &str = "INSERT INTO messages (source_key, message_id, sha256, body_sha256, received_at, recorded_at, \
+     from_address, reply_address, subject, raw, size_bytes, verdict, reasons, missing, org_number, org_name, \
+     effective_date, extraction, in_reply_to, refs, thread_parent_id, status, sender_auth)";
+const COLUMN_COUNT: usize = 23;
+
+fn bind_message<'q>(query: super::AnyQuery<'q>, m: &'q NewMessage<'_>, now: DateTime<Utc>) -> super::AnyQuery<'q> {
+    query
+        .bind(m.source_key.to_string())
+        .bind(&m.message_id)
+        .bind(&m.sha256)
+        .bind(&m.body_sha256)
+        .bind(timestamp(m.received_at))
+        .bind(timestamp(now))
+        .bind(&m.from_address)
+        .bind(&m.reply_address)
+        .bind(&m.subject)
+        .bind(m.raw.to_vec())
+        .bind(m.raw.len() as i64)
+        .bind(m.verdict.as_str())
+        .bind(join_codes(&m.reasons))
+        .bind(join_codes(&m.missing))
+        .bind(m.org_number.map(|n| n.to_string()))
+        .bind(&m.org_name)
+        .bind(m.effective_date.map(|d| d.to_string()))
+        .bind(&m.extraction)
+        .bind(m.in_reply_to.first().cloned())
+        .bind((!m.references.is_empty()).then(|| m.references.join(" ")))
+        .bind(m.thread_parent_id)
+        .bind(m.status.as_str())
+        .bind(&m.sender_auth)
+}
+
 /// Inserts the mail; returns its id, or `None` when the same mail (same source
 /// key or same bytes) is already recorded.
 pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>, now: DateTime<Utc>) -> Result<Option<i64>> {
-    let result = sqlx::query(
-        "INSERT INTO messages (source_key, message_id, sha256, body_sha256, received_at, recorded_at, from_address, \
-         reply_address, subject, raw, size_bytes, verdict, reasons, missing, org_number, org_name, effective_date, \
-         extraction, in_reply_to, refs, thread_parent_id, status, sender_auth) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
-         ON CONFLICT DO NOTHING RETURNING id",
-    )
-    .bind(m.source_key.to_string())
-    .bind(&m.message_id)
-    .bind(&m.sha256)
-    .bind(&m.body_sha256)
-    .bind(timestamp(m.received_at))
-    .bind(timestamp(now))
-    .bind(&m.from_address)
-    .bind(&m.reply_address)
-    .bind(&m.subject)
-    .bind(m.raw.to_vec())
-    .bind(m.raw.len() as i64)
-    .bind(m.verdict.as_str())
-    .bind(join_codes(&m.reasons))
-    .bind(join_codes(&m.missing))
-    .bind(m.org_number.map(|n| n.to_string()))
-    .bind(&m.org_name)
-    .bind(m.effective_date.map(|d| d.to_string()))
-    .bind(&m.extraction)
-    .bind(m.in_reply_to.first().cloned())
-    .bind((!m.references.is_empty()).then(|| m.references.join(" ")))
-    .bind(m.thread_parent_id)
-    .bind(m.status.as_str())
-    .bind(&m.sender_auth)
-    .fetch_optional(&mut *conn)
-    .await?;
-    // A conflict (the same key or bytes, perhaps from a concurrent intake)
-    // inserts nothing and returns no row; PostgreSQL would abort the whole
-    // transaction on a plain unique violation, so it is never raised.
-    result.map(|row| row.try_get("id")).transpose().map_err(Into::into)
+    Ok(insert_many(conn, &[m], now).await?.remove(0))
+}
+
+/// Inserts the mails, one statement per [`super::rows_per_statement`]; the
+/// ids in the order of `mails`, `None` for a mail already recorded.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    mails: &[&NewMessage<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<Option<i64>>> {
+    let mut ids = std::collections::HashMap::new();
+    for chunk in mails.chunks(super::rows_per_statement(COLUMN_COUNT)) {
+        let values = super::placeholders(chunk.len(), COLUMN_COUNT, 1);
+        // A conflict (the same key or bytes, perhaps from a concurrent intake)
+        // inserts nothing and returns no row; PostgreSQL would abort the whole
+        // transaction on a plain unique violation, so it is never raised.
+        let sql = format!("{INSERT_INTO} VALUES {values} ON CONFLICT DO NOTHING RETURNING id, source_key");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            query = bind_message(query, m, now);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            ids.insert(row.try_get::<String, _>("source_key")?, row.try_get::<i64, _>("id")?);
+        }
+    }
+    Ok(mails.iter().map(|m| ids.get(&m.source_key.to_string()).copied()).collect())
 }
 
 pub async fn set_status(conn: &mut AnyConnection, id: i64, status: MessageStatus) -> Result<()> {
@@ -184,27 +227,44 @@ pub async fn set_reasons(conn: &mut AnyConnection, id: i64, reasons: &[Reason]) 
 }
 
 impl Store {
-    /// The recorded mail that this one duplicates: the same mailbox key, the
-    /// same bytes, or (a re-delivery with other trace headers) the same
-    /// Message-ID with the same body.
-    /// The earliest recorded mail that is this one: the same source key, the
-    /// same bytes, or the same Message-ID and body. Each of the three is an
-    /// index lookup of its own (an `OR` of them would scan the table).
-    pub async fn find_duplicate(
-        &self,
-        source_key: &SourceKey,
-        sha256: &str,
-        message_id: Option<&str>,
-        body_sha256: &str,
-    ) -> Result<Option<RecordedMessage>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages WHERE {DUPLICATE_WHERE}")))
-            .bind(source_key.to_string())
-            .bind(sha256)
-            .bind(message_id)
-            .bind(body_sha256)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(read_message).transpose()
+    /// The earliest recorded mail that is this one (see [`Identity`]).
+    pub async fn find_duplicate(&self, mail: Identity<'_>) -> Result<Option<RecordedMessage>> {
+        Ok(self.find_duplicates(&[mail]).await?.remove(0))
+    }
+
+    /// For each mail, the earliest recorded mail that is it: one query for
+    /// them all (per [`super::rows_per_statement`] mails).
+    pub async fn find_duplicates(&self, mails: &[Identity<'_>]) -> Result<Vec<Option<RecordedMessage>>> {
+        let mut found: Vec<Option<RecordedMessage>> = vec![None; mails.len()];
+        for (c, chunk) in mails.chunks(super::rows_per_statement(3)).enumerate() {
+            let offset = c * super::rows_per_statement(3);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(duplicates_sql(chunk.len())));
+            for m in chunk {
+                query = query.bind(m.source_key.to_string());
+            }
+            for m in chunk {
+                query = query.bind(m.sha256);
+            }
+            for m in chunk {
+                query = query.bind(m.message_id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let recorded = read_message(&row)?;
+                let (sha256, body): (String, String) = (row.try_get("sha256")?, row.try_get("body_sha256")?);
+                for (i, m) in chunk.iter().enumerate() {
+                    let same = recorded.source_key == *m.source_key
+                        || sha256 == m.sha256
+                        || (m.message_id.is_some()
+                            && recorded.message_id.as_deref() == m.message_id
+                            && body == m.body_sha256);
+                    let earlier = found[offset + i].as_ref().is_none_or(|f| recorded.id < f.id);
+                    if same && earlier {
+                        found[offset + i] = Some(recorded.clone());
+                    }
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The mail that one of our replies (by its Message-ID) answered.

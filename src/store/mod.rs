@@ -165,15 +165,15 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// The lookups made for every mail, as their SQL (with `$n` binds): each
-/// must be an index lookup, whatever the size of the tables
-/// (`tests/it/store.rs` asks both backends' planners).
+/// The lookups made for a batch of mails, as their SQL for a batch of two
+/// (with `$n` binds): each must be an index lookup, whatever the size of
+/// the tables (`tests/it/store.rs` asks both backends' planners).
 pub fn per_mail_lookups() -> Vec<(&'static str, String)> {
     vec![
-        ("duplicate", format!("SELECT id FROM messages WHERE {}", messages::DUPLICATE_WHERE)),
+        ("duplicate", messages::duplicates_sql(2)),
         ("thread parent", messages::THREAD_PARENT_SQL.to_string()),
-        ("active termination", format!("{} WHERE {}", terminations::SELECT, terminations::ACTIVE_WHERE)),
-        ("subscriber", format!("SELECT {} FROM subscribers WHERE {}", subscribers::COLUMNS, subscribers::BY_NUMBER)),
+        ("active termination", terminations::active_among_sql(2)),
+        ("subscriber", subscribers::among_sql(2)),
         ("answer sent recently", outbox::ANSWERED_SINCE_SQL.to_string()),
     ]
 }
@@ -187,6 +187,30 @@ pub fn parse_timestamp(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
+}
+
+/// A statement with its binds, on either backend.
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Placeholders for a multi-row statement: `rows` groups of `cols` binds,
+/// numbered from `first` — `placeholders(2, 2, 1)` is `($1, $2), ($3, $4)`.
+fn placeholders(rows: usize, cols: usize, first: usize) -> String {
+    let row = |r: usize| {
+        let binds: Vec<String> = (0..cols).map(|c| format!("${}", first + r * cols + c)).collect();
+        format!("({})", binds.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
+/// `$first, $first+1, …` for an `IN (…)` list of `n` binds.
+fn bind_list(n: usize, first: usize) -> String {
+    (first..first + n).map(|b| format!("${b}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Rows per multi-row statement of `cols` binds each: within SQLite's limit
+/// of 32,766 parameters (PostgreSQL's is 65,535), and at most 500.
+fn rows_per_statement(cols: usize) -> usize {
+    (30_000 / cols).clamp(1, 500)
 }
 
 /// Codes as stored: comma-separated.
@@ -248,6 +272,13 @@ pub fn serialize_optional_timestamp<S: serde::Serializer>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_number_the_binds_row_by_row() {
+        assert_eq!(placeholders(2, 2, 1), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(1, 3, 4), "($4, $5, $6)");
+        assert!(rows_per_statement(23) * 23 <= 32_766 && rows_per_statement(1) == 500);
+    }
 
     #[test]
     fn passwords_are_redacted() {

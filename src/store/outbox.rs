@@ -10,6 +10,7 @@
 //! (the file is named by the reply's Message-ID); for SMTP the recipient sees
 //! the same Message-ID twice, which mail clients treat as one message.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
@@ -81,16 +82,14 @@ fn read(row: &sqlx::any::AnyRow) -> Result<OutboxItem> {
     })
 }
 
-/// The columns a queued answer sets; the values are binds 1–10 of [`bind_reply`].
+/// The columns a queued answer sets; [`VALUES`] are [`bind_reply`]'s eight, the time and the answer's key.
 const INSERT_INTO: &str = "INSERT INTO outbox (message_id, kind, recipient, subject, body, in_reply_to, refs, \
      our_message_id, status, attempts, next_attempt_at, created_at, answer_key)";
 const VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10";
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
-/// Binds 1–10: a new answer to `message`, due `now`.
-fn bind_reply<'q>(sql: &'q str, message: i64, reply: &'q NewReply, now: DateTime<Utc>) -> AnyQuery<'q> {
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+/// Binds a new answer's first eight columns, `message_id` … `our_message_id`.
+fn bind_reply<'q>(query: super::AnyQuery<'q>, message: i64, reply: &'q NewReply) -> super::AnyQuery<'q> {
+    query
         .bind(message)
         .bind(reply.kind.as_str())
         .bind(&reply.recipient)
@@ -99,13 +98,12 @@ fn bind_reply<'q>(sql: &'q str, message: i64, reply: &'q NewReply, now: DateTime
         .bind(&reply.in_reply_to)
         .bind((!reply.references.is_empty()).then(|| reply.references.join(" ")))
         .bind(&reply.our_message_id)
-        .bind(timestamp(now))
-        .bind(&reply.answer_key)
 }
 
 pub async fn insert(conn: &mut AnyConnection, message: i64, reply: &NewReply, now: DateTime<Utc>) -> Result<i64> {
     static SQL: LazyLock<String> = LazyLock::new(|| format!("{INSERT_INTO} VALUES ({VALUES}) RETURNING id"));
-    let row = bind_reply(&SQL, message, reply, now).fetch_one(conn).await?;
+    let query = bind_reply(sqlx::query(sqlx::AssertSqlSafe(SQL.as_str())), message, reply);
+    let row = query.bind(timestamp(now)).bind(&reply.answer_key).fetch_one(conn).await?;
     Ok(row.try_get("id")?)
 }
 
@@ -124,13 +122,44 @@ pub async fn insert_unless_answered_since(
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        // The check's binds follow the answer's ten.
-        let recent = ANSWERED_SINCE_SQL.replace("$1", "$10").replace("$2", "$11");
-        format!("{INSERT_INTO} SELECT {VALUES} WHERE NOT EXISTS ({recent}) RETURNING id")
-    });
-    let row = bind_reply(&SQL, message, reply, now).bind(timestamp(since)).fetch_optional(conn).await?;
-    row.map(|r| r.try_get("id")).transpose().map_err(Into::into)
+    Ok(insert_many_unless_answered_since(conn, &[(message, reply, since)], now).await?.get(&message).copied())
+}
+
+/// As [`insert_unless_answered_since`] for the answers to several mails, one
+/// statement per [`super::rows_per_statement`]: the new rows by mail. Of
+/// answers with the same key, only the first is queued, as if they had been
+/// queued one after the other (the statement's own rows are not visible to
+/// its check).
+pub async fn insert_many_unless_answered_since(
+    conn: &mut AnyConnection,
+    replies: &[(i64, &NewReply, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> Result<HashMap<i64, i64>> {
+    const COLS: usize = 10;
+    static RECENT: LazyLock<String> =
+        LazyLock::new(|| ANSWERED_SINCE_SQL.replace("$1", "v.column9").replace("$2", "v.column10"));
+    let mut keys = HashSet::new();
+    let first_of_key: Vec<_> = replies.iter().filter(|(_, reply, _)| keys.insert(reply.answer_key.as_str())).collect();
+    let mut ids = HashMap::new();
+    for chunk in first_of_key.chunks(super::rows_per_statement(COLS)) {
+        // Bind 1, the time, is shared; each answer's ten follow, its
+        // columns named column1… by both backends.
+        let values = super::placeholders(chunk.len(), COLS, 2);
+        let sql = format!(
+            "{INSERT_INTO} SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
+             v.column8, 'pending', 0, $1, $1, v.column9 FROM (VALUES {values}) AS v WHERE NOT EXISTS ({}) \
+             RETURNING id, message_id",
+            *RECENT
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now));
+        for (message, reply, since) in chunk {
+            query = bind_reply(query, *message, reply).bind(&reply.answer_key).bind(timestamp(*since));
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            ids.insert(row.try_get::<i64, _>("message_id")?, row.try_get::<i64, _>("id")?);
+        }
+    }
+    Ok(ids)
 }
 
 /// How many answers a mail has had (a re-decided item answers again, under a

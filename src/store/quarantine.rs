@@ -60,15 +60,33 @@ const COLUMNS: &str =
     "id, message_id, reasons, status, created_at, decided_by, decided_at, decision_note, outcome, corrected_fields";
 
 pub async fn insert(conn: &mut AnyConnection, message: i64, reasons: &[Reason], now: DateTime<Utc>) -> Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO quarantine (message_id, reasons, status, created_at) VALUES ($1, $2, 'open', $3) RETURNING id",
-    )
-    .bind(message)
-    .bind(join_codes(reasons))
-    .bind(timestamp(now))
-    .fetch_one(conn)
-    .await?;
-    Ok(row.try_get("id")?)
+    let items = insert_many(conn, &[(message, reasons)], now).await?;
+    items.get(&message).copied().ok_or_else(|| super::StoreError::Corrupt("quarantine insert returned no row".into()))
+}
+
+/// Opens an item for each mail, one statement per [`super::rows_per_statement`];
+/// the new items' ids by mail.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    items: &[(i64, &[Reason])],
+    now: DateTime<Utc>,
+) -> Result<HashMap<i64, i64>> {
+    let mut ids = HashMap::new();
+    // Bind 1, the time, is shared by every row.
+    for chunk in items.chunks(super::rows_per_statement(2)) {
+        let values = super::placeholders(chunk.len(), 2, 2).replace(')', ", 'open', $1)");
+        let sql = format!(
+            "INSERT INTO quarantine (message_id, reasons, status, created_at) VALUES {values} RETURNING id, message_id"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now));
+        for (message, reasons) in chunk {
+            query = query.bind(*message).bind(join_codes(reasons));
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            ids.insert(row.try_get::<i64, _>("message_id")?, row.try_get::<i64, _>("id")?);
+        }
+    }
+    Ok(ids)
 }
 
 fn read(row: &sqlx::any::AnyRow) -> Result<QuarantineItem> {

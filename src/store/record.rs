@@ -5,17 +5,20 @@
 //! recorded the same mail or a termination of the same organisation first,
 //! and whether the sender had the same answer recently.
 //!
-//! [`apply`] works on any connection, so several mails' plans can share one
-//! transaction with a savepoint each; [`Store::record`] is one mail, one
-//! transaction.
+//! A batch of plans is written table by table, one statement per table for
+//! the whole batch ([`Store::record_batch`]); [`apply`] is one mail's plan on
+//! any connection (a savepoint in a batch's transaction when a batch must be
+//! written mail by mail), and [`Store::record`] one mail, one transaction.
 
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
 use super::audit::{self, INTAKE};
-use super::{MessageStatus, NewMessage, Result, Store, messages, outbox, quarantine, subscribers, terminations};
+use super::{
+    MessageStatus, NewMessage, Result, Store, StoreError, messages, outbox, quarantine, subscribers, terminations,
+};
 use crate::domain::{Code, Reason, Termination, Verdict};
-use crate::reply::{ReplyDraft, ReplyKind};
+use crate::reply::{NewReply, ReplyDraft, ReplyKind};
 
 /// The rows one mail's decision writes.
 #[derive(Debug, Clone)]
@@ -105,36 +108,23 @@ impl Store {
 
 impl Store {
     /// Records several mails in one transaction: one durable commit for the
-    /// batch. The batch is first written straight through (a savepoint per
-    /// mail costs two round trips to a server); if any mail fails, that
+    /// batch, each table's rows in one statement. If any mail fails, that
     /// transaction is rolled back and the batch written again with a
     /// savepoint per mail, so one mail's failure undoes only that mail. The
     /// mails' results, in order.
     pub async fn record_batch(&self, plans: &[&RecordPlan<'_>], now: DateTime<Utc>) -> Result<Vec<Result<Applied>>> {
         let mut tx = self.pool.begin().await?;
-        let mut out = Vec::with_capacity(plans.len());
-        let mut log = audit::Pending::default();
-        let mut failed = None;
-        for plan in plans {
-            match apply_logged(&mut tx, plan, now, &mut log).await {
-                Ok(applied) => out.push(Ok(applied)),
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
+        match apply_all(&mut tx, plans, now).await {
+            Ok(applied) => {
+                tx.commit().await?;
+                Ok(applied.into_iter().map(Ok).collect())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a mail of the batch failed; writing the batch again mail by mail");
+                tx.rollback().await?;
+                self.record_batch_with_savepoints(plans, now).await
             }
         }
-        // The whole batch's audit entries in one statement.
-        if failed.is_none() {
-            failed = log.write(&mut tx, now, INTAKE).await.err();
-        }
-        if let Some(e) = failed {
-            tracing::warn!(error = %e, "a mail of the batch failed; writing the batch again mail by mail");
-            tx.rollback().await?;
-            return self.record_batch_with_savepoints(plans, now).await;
-        }
-        tx.commit().await?;
-        Ok(out)
     }
 
     /// As [`Store::record_batch`], each mail in a savepoint of its own.
@@ -164,71 +154,116 @@ impl Store {
 }
 
 /// Writes a plan's rows on `conn` (a transaction, or a savepoint in one).
-/// Its audit entries are written together at the end, in one statement.
 pub async fn apply(conn: &mut AnyConnection, plan: &RecordPlan<'_>, now: DateTime<Utc>) -> Result<Applied> {
-    let mut log = audit::Pending::default();
-    let applied = apply_logged(conn, plan, now, &mut log).await?;
-    log.write(conn, now, INTAKE).await?;
-    Ok(applied)
+    Ok(apply_all(conn, &[plan], now).await?.remove(0))
 }
 
-/// As [`apply`], the audit entries added to `log` for the caller to write.
-async fn apply_logged(
-    conn: &mut AnyConnection,
-    plan: &RecordPlan<'_>,
-    now: DateTime<Utc>,
-    log: &mut audit::Pending,
-) -> Result<Applied> {
-    let Some(row) = messages::insert(conn, &plan.message, now).await? else { return Ok(Applied::Duplicate) };
-    log.push("recorded", ("message", row), Some(&plan.decision_note));
-
-    let mut reasons = plan.message.reasons.clone();
-    let mut reply = &plan.reply;
-    if let Some(step) = &plan.termination {
-        if terminations::insert(conn, &step.termination, row, INTAKE, now).await? {
-            let t = &step.termination;
-            log.push("termination_recorded", ("message", row), Some(&t.org_number.to_string()));
-            subscribers::mark_terminated(conn, t.org_number, t.effective_date, INTAKE, now, log).await?;
-        } else {
-            reasons = step.if_on_file.reasons.clone();
-            messages::set_reasons(conn, row, &reasons).await?;
-            reply = &step.if_on_file.reply;
-        }
-    }
-    if let Some(step) = &plan.quarantine {
-        let item = quarantine::insert(conn, row, &step.reasons, now).await?;
-        log.push("quarantined", ("quarantine", item), Some(&plan.decision_note));
-    }
-    if let Some(parent) = plan.completes {
-        messages::set_status(conn, parent, MessageStatus::CompletedByReply).await?;
-        log.push("completed_by_reply", ("message", parent), Some(&format!("reply {row}")));
-    }
-    let reply = queue_reply(conn, reply, row, now, log).await?;
-    Ok(Applied::Recorded(Recorded { message_row: row, verdict: plan.message.verdict, reasons, reply }))
-}
-
-async fn queue_reply(
-    conn: &mut AnyConnection,
-    step: &ReplyStep,
+/// What a recorded mail of a batch comes to, as the steps go.
+struct Written<'p> {
     row: i64,
+    plan: &'p RecordPlan<'p>,
+    reasons: Vec<Reason>,
+    reply: &'p ReplyStep,
+}
+
+/// Writes the plans' rows on `conn`, each table's rows for all of them in one
+/// statement (a round trip to a server per table, not per mail and table),
+/// and their audit entries last, in one statement. The steps run in the
+/// order a single mail's would, so each object's audit entries keep theirs.
+async fn apply_all<'p>(
+    conn: &mut AnyConnection,
+    plans: &[&'p RecordPlan<'p>],
     now: DateTime<Utc>,
-    log: &mut audit::Pending,
-) -> Result<ReplyOutcome> {
-    let ReplyStep::Queue { draft, unless_answered_since } = step else {
-        return Ok(match step {
-            ReplyStep::NotAnswerable => ReplyOutcome::NotAnswerable,
-            _ => ReplyOutcome::None,
-        });
-    };
-    let kind = draft.kind;
-    match outbox::insert_unless_answered_since(conn, row, &draft.render(row), *unless_answered_since, now).await? {
-        Some(id) => {
-            log.push("reply_queued", ("outbox", id), Some(kind.as_str()));
-            Ok(ReplyOutcome::Queued { outbox_row: id, kind })
-        }
-        None => {
-            log.push("reply_suppressed", ("message", row), Some(kind.as_str()));
-            Ok(ReplyOutcome::Suppressed { kind })
+) -> Result<Vec<Applied>> {
+    let mut log = audit::Pending::default();
+    let new: Vec<&NewMessage<'_>> = plans.iter().map(|p| &p.message).collect();
+    let rows = messages::insert_many(conn, &new, now).await?;
+    let mut written: Vec<Option<Written<'p>>> = Vec::with_capacity(plans.len());
+    for (plan, row) in plans.iter().zip(rows) {
+        written.push(row.map(|row| {
+            log.push("recorded", ("message", row), Some(&plan.decision_note));
+            Written { row, plan, reasons: plan.message.reasons.clone(), reply: &plan.reply }
+        }));
+    }
+
+    let wanted: Vec<(&Termination, i64)> = written
+        .iter()
+        .flatten()
+        .filter_map(|w| w.plan.termination.as_ref().map(|step| (&step.termination, w.row)))
+        .collect();
+    let recorded = terminations::insert_many(conn, &wanted, INTAKE, now).await?;
+    let mut terminated = Vec::new();
+    for w in written.iter_mut().flatten() {
+        let Some(step) = &w.plan.termination else { continue };
+        let t = &step.termination;
+        if recorded.contains(&w.row) {
+            log.push("termination_recorded", ("message", w.row), Some(&t.org_number.to_string()));
+            terminated.push((t.org_number, t.effective_date));
+        } else {
+            // Another mail's termination of the organisation won the race.
+            w.reasons = step.if_on_file.reasons.clone();
+            messages::set_reasons(conn, w.row, &w.reasons).await?;
+            w.reply = &step.if_on_file.reply;
         }
     }
+    subscribers::mark_terminated_many(conn, &terminated, INTAKE, now, &mut log).await?;
+
+    let items: Vec<(i64, &[Reason])> = written
+        .iter()
+        .flatten()
+        .filter_map(|w| w.plan.quarantine.as_ref().map(|q| (w.row, q.reasons.as_slice())))
+        .collect();
+    let opened = quarantine::insert_many(conn, &items, now).await?;
+    for w in written.iter().flatten().filter(|w| w.plan.quarantine.is_some()) {
+        let item =
+            opened.get(&w.row).copied().ok_or_else(|| StoreError::Corrupt("quarantine item not returned".into()))?;
+        log.push("quarantined", ("quarantine", item), Some(&w.plan.decision_note));
+    }
+
+    for w in written.iter().flatten() {
+        if let Some(parent) = w.plan.completes {
+            messages::set_status(conn, parent, MessageStatus::CompletedByReply).await?;
+            log.push("completed_by_reply", ("message", parent), Some(&format!("reply {}", w.row)));
+        }
+    }
+
+    let drafts: Vec<(i64, NewReply, DateTime<Utc>)> = written
+        .iter()
+        .flatten()
+        .filter_map(|w| match w.reply {
+            ReplyStep::Queue { draft, unless_answered_since } => {
+                Some((w.row, draft.render(w.row), *unless_answered_since))
+            }
+            _ => None,
+        })
+        .collect();
+    let replies: Vec<(i64, &NewReply, DateTime<Utc>)> =
+        drafts.iter().map(|(row, r, since)| (*row, r, *since)).collect();
+    let queued = outbox::insert_many_unless_answered_since(conn, &replies, now).await?;
+
+    let mut out = Vec::with_capacity(written.len());
+    for w in written {
+        let Some(w) = w else {
+            out.push(Applied::Duplicate);
+            continue;
+        };
+        let reply = match w.reply {
+            ReplyStep::None => ReplyOutcome::None,
+            ReplyStep::NotAnswerable => ReplyOutcome::NotAnswerable,
+            ReplyStep::Queue { draft, .. } => match queued.get(&w.row) {
+                Some(&id) => {
+                    log.push("reply_queued", ("outbox", id), Some(draft.kind.as_str()));
+                    ReplyOutcome::Queued { outbox_row: id, kind: draft.kind }
+                }
+                None => {
+                    log.push("reply_suppressed", ("message", w.row), Some(draft.kind.as_str()));
+                    ReplyOutcome::Suppressed { kind: draft.kind }
+                }
+            },
+        };
+        let verdict = w.plan.message.verdict;
+        out.push(Applied::Recorded(Recorded { message_row: w.row, verdict, reasons: w.reasons, reply }));
+    }
+    log.write(conn, now, INTAKE).await?;
+    Ok(out)
 }

@@ -1,6 +1,8 @@
 //! The subscriber registry: who subscribes to LEFI Prenumeration, under
 //! which names, from which mail domains. Every change is audited.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{AnyConnection, Row};
 
@@ -9,8 +11,10 @@ use super::{Result, Store, read_code, read_date, read_org_number, timestamp};
 use crate::domain::{Code, OrgNumber, Subscriber, SubscriberStatus};
 
 pub const COLUMNS: &str = "org_number, name, other_names, domains, kind, status, terminated_from";
-/// One subscriber (bind: the organisation number).
-pub const BY_NUMBER: &str = "org_number = $1";
+/// The subscribers among `n` organisations (binds: their numbers).
+pub fn among_sql(n: usize) -> String {
+    format!("SELECT {COLUMNS} FROM subscribers WHERE org_number IN ({})", super::bind_list(n, 1))
+}
 
 fn read(row: &sqlx::any::AnyRow) -> Result<Subscriber> {
     let split = |text: String, sep: char| -> Vec<String> {
@@ -41,11 +45,23 @@ pub enum Change {
 
 impl Store {
     pub async fn subscriber(&self, org: OrgNumber) -> Result<Option<Subscriber>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM subscribers WHERE {BY_NUMBER}")))
-            .bind(org.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(read).transpose()
+        Ok(self.subscribers_among(&[org]).await?.remove(&org))
+    }
+
+    /// The registered subscribers among these organisations, one query for them all.
+    pub async fn subscribers_among(&self, orgs: &[OrgNumber]) -> Result<HashMap<OrgNumber, Subscriber>> {
+        let mut found = HashMap::new();
+        for chunk in orgs.chunks(super::rows_per_statement(1)) {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(among_sql(chunk.len())));
+            for org in chunk {
+                query = query.bind(org.to_string());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let s = read(&row)?;
+                found.insert(s.org_number, s);
+            }
+        }
+        Ok(found)
     }
 
     /// All subscribers, by organisation number.
@@ -201,21 +217,44 @@ pub async fn mark_terminated(
     now: DateTime<Utc>,
     audit: &mut audit::Pending,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE subscribers SET status = $1, terminated_from = $2, updated_at = $3, updated_by = $4 WHERE org_number = $5",
-    )
-    .bind(SubscriberStatus::Terminated.as_str())
-    .bind(from.to_string())
-    .bind(timestamp(now))
-    .bind(by)
-    .bind(org.to_string())
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
-        let note = format!("{org} terminated from {from}");
-        audit.push("subscriber_terminated", subscriber_object(org), Some(&note));
+    Ok(!mark_terminated_many(conn, &[(org, from)], by, now, audit).await?.is_empty())
+}
+
+/// As [`mark_terminated`] for several organisations (each at most once), one
+/// statement per [`super::rows_per_statement`]: the registered ones, now
+/// terminated.
+pub async fn mark_terminated_many(
+    conn: &mut AnyConnection,
+    terminated: &[(OrgNumber, NaiveDate)],
+    by: &str,
+    now: DateTime<Utc>,
+    audit: &mut audit::Pending,
+) -> Result<Vec<OrgNumber>> {
+    let mut changed = Vec::new();
+    // Binds 1–3 are shared; then each organisation's number and date.
+    for chunk in terminated.chunks(super::rows_per_statement(2)) {
+        let whens: String = (0..chunk.len()).map(|i| format!(" WHEN ${} THEN ${}", 4 + 2 * i, 5 + 2 * i)).collect();
+        let numbers: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 4 + 2 * i)).collect();
+        let sql = format!(
+            "UPDATE subscribers SET status = $1, terminated_from = CASE org_number{whens} END, updated_at = $2, \
+             updated_by = $3 WHERE org_number IN ({}) RETURNING org_number, terminated_from",
+            numbers.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(SubscriberStatus::Terminated.as_str())
+            .bind(timestamp(now))
+            .bind(by);
+        for (org, from) in chunk {
+            query = query.bind(org.to_string()).bind(from.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let org = read_org_number(&row.try_get::<String, _>("org_number")?)?;
+            let from: String = row.try_get("terminated_from")?;
+            audit.push("subscriber_terminated", subscriber_object(org), Some(&format!("{org} terminated from {from}")));
+            changed.push(org);
+        }
     }
-    Ok(done.rows_affected() == 1)
+    Ok(changed)
 }
 
 /// A termination revoked (a reopened approval): the subscriber it

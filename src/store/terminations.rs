@@ -1,5 +1,7 @@
 //! Terminations on file.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{AnyConnection, Row};
 
@@ -31,23 +33,45 @@ pub async fn insert(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let result = sqlx::query(
-        "INSERT INTO terminations (org_number, org_name, effective_date, message_id, recorded_at, recorded_by, status) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active') ON CONFLICT DO NOTHING",
-    )
-    .bind(t.org_number.to_string())
-    .bind(&t.org_name)
-    .bind(t.effective_date.to_string())
-    .bind(message)
-    .bind(timestamp(now))
-    .bind(by)
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    Ok(!insert_many(conn, &[(t, message)], by, now).await?.is_empty())
 }
 
-/// The active termination of an organisation (bind: its number).
-pub const ACTIVE_WHERE: &str = "t.org_number = $1 AND t.status = 'active'";
+/// Records the terminations, each with the mail it came from, one statement
+/// per [`super::rows_per_statement`]. Returns the mails whose termination was
+/// recorded; the others' organisations already have one.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    terminations: &[(&Termination, i64)],
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<HashSet<i64>> {
+    let mut recorded = HashSet::new();
+    // Binds 1 and 2 (the time and who records) are shared by every row.
+    for chunk in terminations.chunks(super::rows_per_statement(4)) {
+        let values = super::placeholders(chunk.len(), 4, 3).replace(')', ", $1, $2, 'active')");
+        let sql = format!(
+            "INSERT INTO terminations (org_number, org_name, effective_date, message_id, recorded_at, recorded_by, \
+             status) VALUES {values} ON CONFLICT DO NOTHING RETURNING message_id"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now)).bind(by);
+        for (t, message) in chunk {
+            query = query
+                .bind(t.org_number.to_string())
+                .bind(&t.org_name)
+                .bind(t.effective_date.to_string())
+                .bind(*message);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            recorded.insert(row.try_get::<i64, _>("message_id")?);
+        }
+    }
+    Ok(recorded)
+}
+
+/// The active terminations of `n` organisations (binds: their numbers).
+pub fn active_among_sql(n: usize) -> String {
+    format!("{SELECT} WHERE t.org_number IN ({}) AND t.status = 'active'", super::bind_list(n, 1))
+}
 
 pub const SELECT: &str = "SELECT t.id, t.org_number, t.org_name, t.effective_date, t.recorded_at, t.recorded_by, \
                       t.message_id AS source_message, m.message_id, m.received_at \
@@ -70,11 +94,23 @@ fn read(row: &sqlx::any::AnyRow) -> Result<TerminationRecord> {
 impl Store {
     /// The active termination of an organisation, if one is on file.
     pub async fn active_termination(&self, org: OrgNumber) -> Result<Option<TerminationRecord>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE {ACTIVE_WHERE}")))
-            .bind(org.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(read).transpose()
+        Ok(self.active_terminations_among(&[org]).await?.remove(&org))
+    }
+
+    /// The active terminations of these organisations, one query for them all.
+    pub async fn active_terminations_among(&self, orgs: &[OrgNumber]) -> Result<HashMap<OrgNumber, TerminationRecord>> {
+        let mut found = HashMap::new();
+        for chunk in orgs.chunks(super::rows_per_statement(1)) {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(active_among_sql(chunk.len())));
+            for org in chunk {
+                query = query.bind(org.to_string());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let t = read(&row)?;
+                found.insert(t.org_number, t);
+            }
+        }
+        Ok(found)
     }
 
     /// Active terminations, by organisation number.

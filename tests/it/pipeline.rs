@@ -109,6 +109,36 @@ async fn a_second_termination_of_an_organisation_is_answered_not_recorded_twice(
     }
 }
 
+/// The batch's answers go in one statement, which cannot see its own rows:
+/// the per-sender limit must still hold among the mails of one batch.
+#[tokio::test]
+async fn three_incomplete_mails_from_one_sender_in_one_batch_get_one_answer() {
+    for db in TestDb::both().await {
+        let mut t = TestIntake::on(db).await;
+        for i in 0..3 {
+            let id = format!("inc{i}@kommun5.se");
+            let body = "Testby5 kommun säger upp LEFI Prenumeration.";
+            let mail = Mail {
+                from: "lena@kommun5.se",
+                subject: "Uppsägning",
+                body,
+                message_id: &id,
+                date: "Mon, 16 Nov 2026 10:00:00 +0100",
+                extra_headers: "",
+            };
+            t.deliver(&mail.raw(), DAY);
+        }
+        let summary = t.run_once().await;
+        assert_eq!(summary.recorded.get("incomplete"), Some(&3), "{}: {summary:?}", t.db.name);
+        assert_eq!(t.db.store.outbox(None).await.unwrap().len(), 1, "{}", t.db.name);
+        assert_eq!(t.replies().len(), 1, "{}", t.db.name);
+        let audit = t.db.store.audit_log(100).await.unwrap();
+        let count = |action: &str| audit.iter().filter(|a| a.action == action).count();
+        assert_eq!((count("reply_queued"), count("reply_suppressed")), (1, 2), "{}", t.db.name);
+        t.db.drop_schema().await;
+    }
+}
+
 #[tokio::test]
 async fn every_reply_kind_threads_and_marks_itself_automatic() {
     let mut t = TestIntake::on(TestDb::sqlite().await).await;

@@ -7,6 +7,7 @@
 use lefi_intake::app::App;
 use lefi_intake::domain::{OrgNumber, Reason, SubscriberStatus, Verdict};
 use lefi_intake::review::Corrections;
+use lefi_intake::store::messages::Identity;
 use lefi_intake::store::{QuarantineStatus, RecordedMessage, Store};
 use lefi_intake::trust::dkim::{DkimVerifier, DnsAnswers};
 use lefi_intake::trust::registry::import;
@@ -501,7 +502,8 @@ async fn retention_purges_decided_mails_and_keeps_open_ones_and_the_record() {
         // The decision, the termination and the hash stay.
         assert_eq!((purged.verdict, purged.org_number), (done.verdict, done.org_number), "{name}");
         assert_eq!(store.terminations().await.unwrap().len(), 1, "{name}");
-        assert!(store.find_duplicate(&done.source_key, "x", None, "y").await.unwrap().is_some(), "{name}: still known");
+        let identity = Identity { source_key: &done.source_key, sha256: "x", message_id: None, body_sha256: "y" };
+        assert!(store.find_duplicate(identity).await.unwrap().is_some(), "{name}: still known");
         assert!(store.audit_of(("message", done.id)).await.unwrap().iter().any(|e| e.action == "purged"), "{name}");
         // The open item keeps its mail.
         assert!(!store.raw_message(open.id).await.unwrap().unwrap_or_default().is_empty(), "{name}");
