@@ -15,7 +15,7 @@ use crate::domain::{Code, Verdict};
 use crate::intake::{Intake, IntakeError};
 use crate::reply::outbox::{OutboxWorker, SendSummary};
 use crate::reply::transport::Deliver;
-use crate::source::{FailureKind, MailSource, SourceError, SourceMail};
+use crate::source::{FailureKind, Folder, MailSource, SourceError, SourceKey, SourceMail};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -123,12 +123,12 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
         let seed = backoff::random_seed();
         let mut failures: u32 = 0;
         let mut purged_at: Option<std::time::Instant> = None;
-        let mut next_batch = None;
+        let mut in_flight = InFlight::default();
         loop {
             if shutdown.is_cancelled() {
                 break;
             }
-            match pass(&intake, &mut source, &mut next_batch, pacing.batch_size, &shutdown, &mut summary).await {
+            match pass(&intake, &mut source, &mut in_flight, pacing.batch_size, &shutdown, &mut summary).await {
                 Ok(handled) => {
                     failures = 0;
                     if handled > 0 {
@@ -149,7 +149,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
                 Err(e) => {
                     failures += 1;
                     // What was handed out and not recorded is looked at again.
-                    next_batch = None;
+                    in_flight.next_batch = None;
                     source.reset();
                     let delay = match after_failure(e.kind(), failures, once, pacing.retry, seed) {
                         AfterFailure::GiveUp => return Err(e),
@@ -176,6 +176,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
                 }
             }
         }
+        in_flight.file(&mut source).await;
         let store = intake.store();
         stop_sending.cancel();
         if let Ok(sent) = sender.await {
@@ -207,34 +208,76 @@ async fn purge_expired(store: &crate::store::Store, raw_days: u32) {
     }
 }
 
-/// One pass over the waiting mail: a batch recorded in one transaction,
-/// then filed — only after the commit. The next batch is read from the mail
-/// server while this one is recorded (into `next_batch`; the first pass
-/// reads its own). Returns how many mails were handled; a mail that could
-/// not be recorded is left in the inbox and the pass reports the error
-/// (after filing the others), so the daemon backs off and tries it again.
+/// Recorded mails are filed in groups of at least this many while a backlog
+/// drains: each UID MOVE costs the server work that grows with the size of
+/// the mailbox, so a few large moves cost it less than many small ones.
+const FILE_AT_ONCE: usize = 200;
+
+/// Between passes: the next batch, read while this one was recorded, and
+/// the mails recorded but not yet filed (they are filed while the next
+/// batch is recorded).
+#[derive(Default)]
+struct InFlight {
+    next_batch: Option<Vec<SourceMail>>,
+    unfiled: Vec<(SourceKey, Folder)>,
+}
+
+impl InFlight {
+    /// Files the recorded mails not yet filed. If filing fails the mails stay
+    /// in the inbox and a later pass recognises them as already recorded.
+    async fn file<S: MailSource>(&mut self, source: &mut S) {
+        file(source, std::mem::take(&mut self.unfiled)).await;
+    }
+}
+
+async fn file<S: MailSource>(source: &mut S, recorded: Vec<(SourceKey, Folder)>) {
+    if recorded.is_empty() {
+        return;
+    }
+    if let Err(e) = source.file(&recorded).await {
+        tracing::warn!(mails = recorded.len(), error = %e, "could not file recorded mails; they will be filed on a later pass");
+    }
+}
+
+/// One pass over the waiting mail: a batch recorded in one transaction.
+/// Meanwhile the mail server files the mails recorded before (only ever
+/// after their commit; [`FILE_AT_ONCE`] or more at a time) and hands out the
+/// next batch: the mail server and the database work at the same time. The first pass reads its own batch; a pass with no
+/// batch after it files its own at once, so nothing recorded waits in the
+/// inbox while the daemon idles. Returns how many mails were handled; a mail
+/// that could not be recorded is left in the inbox and the pass reports the
+/// error (after filing the others), so the daemon backs off and tries it
+/// again.
 async fn pass<S: MailSource>(
     intake: &Intake,
     source: &mut S,
-    next_batch: &mut Option<Vec<SourceMail>>,
+    in_flight: &mut InFlight,
     batch_size: usize,
     shutdown: &CancellationToken,
     summary: &mut RunSummary,
 ) -> Result<usize, DaemonError> {
     // Start no new batch after shutdown was asked (the batch in hand is finished).
     if shutdown.is_cancelled() {
+        in_flight.file(source).await;
         return Ok(0);
     }
-    let mails = match next_batch.take() {
+    let mails = match in_flight.next_batch.take() {
         Some(mails) if !mails.is_empty() => mails,
-        _ => source.fetch(batch_size).await?,
+        _ => {
+            in_flight.file(source).await;
+            source.fetch(batch_size).await?
+        }
     };
     if mails.is_empty() {
         return Ok(0);
     }
-    let read_next = async { if shutdown.is_cancelled() { Ok(Vec::new()) } else { source.fetch(batch_size).await } };
-    let (results, next) = tokio::join!(intake.process_batch(&mails), read_next);
-    let mut filed = Vec::with_capacity(mails.len());
+    let previous =
+        if in_flight.unfiled.len() >= FILE_AT_ONCE { std::mem::take(&mut in_flight.unfiled) } else { Vec::new() };
+    let file_and_read_next = async {
+        file(source, previous).await;
+        if shutdown.is_cancelled() { Ok(Vec::new()) } else { source.fetch(batch_size).await }
+    };
+    let (results, next) = tokio::join!(intake.process_batch(&mails), file_and_read_next);
     let mut first_error = None;
     for (mail, result) in mails.iter().zip(results) {
         match result {
@@ -244,7 +287,7 @@ async fn pass<S: MailSource>(
                 } else {
                     summary.count(outcome.verdict);
                 }
-                filed.push((mail.key.clone(), outcome.folder));
+                in_flight.unfiled.push((mail.key.clone(), outcome.folder));
             }
             Err(e) => {
                 tracing::error!(key = %mail.key, error = %e, "mail not recorded; it stays in the inbox");
@@ -252,16 +295,19 @@ async fn pass<S: MailSource>(
             }
         }
     }
-    // If filing fails the mails stay in the inbox and a later pass
-    // recognises them as already recorded.
-    if let Err(e) = source.file(&filed).await {
-        tracing::warn!(mails = filed.len(), error = %e, "could not file recorded mails; they will be filed on a later pass");
-    }
-    if let Some(e) = first_error {
-        return Err(e.into());
-    }
-    *next_batch = Some(next?);
-    Ok(filed.len())
+    let handled = in_flight.unfiled.len();
+    let next = match (first_error, next) {
+        (None, Ok(next)) if !next.is_empty() => next,
+        (first_error, next) => {
+            in_flight.file(source).await;
+            if let Some(e) = first_error {
+                return Err(e.into());
+            }
+            next?
+        }
+    };
+    in_flight.next_batch = Some(next);
+    Ok(handled)
 }
 
 /// After a crash, replies a dead worker had claimed stay leased for up to
