@@ -248,6 +248,10 @@ pub struct LogSettings {
     pub format: LogFormat,
 }
 
+fn defaults() -> config::ConfigBuilder<config::builder::DefaultState> {
+    config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+}
+
 impl Settings {
     /// Loads the defaults, then `file` (which must exist when given), then the
     /// environment.
@@ -260,11 +264,25 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, ConfigError> {
-        let mut builder =
-            config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        let mut builder = defaults();
         if let Some(path) = file {
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(true));
         }
+        Self::finish(builder, env)
+    }
+
+    /// The defaults with `text` (a configuration file's TOML) on top, and no
+    /// environment: what `load` makes of a file with this text.
+    pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
+        let builder = defaults().add_source(config::File::from_str(text, config::FileFormat::Toml));
+        Self::finish(builder, std::iter::empty())
+    }
+
+    /// The environment on top of the files, then secrets read and the whole checked.
+    fn finish(
+        mut builder: config::ConfigBuilder<config::builder::DefaultState>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
         let env: config::Map<String, String> =
             env.into_iter().filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__"))).collect();
         builder = builder.add_source(

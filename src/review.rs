@@ -120,36 +120,7 @@ impl Reviewer {
     /// intake's (`Termination::checked`). A value given empty is refused, never
     /// filled in; a value not given at all (`None`) is the proposal's.
     pub fn validate(&self, view: &ItemView, c: &Corrections) -> Result<Termination, ReviewError> {
-        let proposal = self.proposal(view);
-        let invalid = |field, message: &str| ReviewError::Invalid { field, message: message.to_string() };
-        let value = |field: &'static str, given: &Option<String>, proposed: &Option<String>, what: &str| {
-            let v = match given {
-                Some(g) => g.trim().to_string(),
-                None => proposed.clone().unwrap_or_default(),
-            };
-            if v.is_empty() {
-                return Err(invalid(field, &format!("{what} is required")));
-            }
-            if v.chars().count() > MAX_FIELD_CHARS {
-                return Err(invalid(field, &format!("at most {MAX_FIELD_CHARS} characters")));
-            }
-            Ok(v)
-        };
-        let number = value("org_number", &c.org_number, &proposal.org_number, "an organisation number")?;
-        let org_number = OrgNumber::parse(&number).map_err(|e| {
-            let message = match e {
-                OrgNumberError::Format => "expected ten digits, NNNNNN-NNNN",
-                OrgNumberError::Personal => "this is a personal identity number, not an organisation number",
-                OrgNumberError::Checksum => "the check digit does not match",
-            };
-            invalid("org_number", message)
-        })?;
-        let org_name = value("org_name", &c.org_name, &proposal.org_name, "the organisation's name")?;
-        let date = value("effective_date", &c.effective_date, &proposal.effective_date, "the effective date")?;
-        let effective_date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-            .map_err(|_| invalid("effective_date", "expected a date as YYYY-MM-DD"))?;
-        Termination::checked(org_number, &org_name, effective_date, view.received_day)
-            .map_err(|e| ReviewError::Invalid { field: e.field().as_str(), message: e.to_string() })
+        corrected(&self.proposal(view), c, view.received_day)
     }
 
     async fn already_decided(&self, id: i64) -> ReviewError {
@@ -305,6 +276,40 @@ impl Reviewer {
             .await?;
         Ok(())
     }
+}
+
+/// The termination an officer's corrections come to: each value given, or
+/// else the proposal's, parsed and checked by the intake's rules.
+pub fn corrected(proposal: &Corrections, c: &Corrections, received_day: NaiveDate) -> Result<Termination, ReviewError> {
+    let invalid = |field, message: &str| ReviewError::Invalid { field, message: message.to_string() };
+    let value = |field: &'static str, given: &Option<String>, proposed: &Option<String>, what: &str| {
+        let v = match given {
+            Some(g) => g.trim().to_string(),
+            None => proposed.clone().unwrap_or_default(),
+        };
+        if v.is_empty() {
+            return Err(invalid(field, &format!("{what} is required")));
+        }
+        if v.chars().count() > MAX_FIELD_CHARS {
+            return Err(invalid(field, &format!("at most {MAX_FIELD_CHARS} characters")));
+        }
+        Ok(v)
+    };
+    let number = value("org_number", &c.org_number, &proposal.org_number, "an organisation number")?;
+    let org_number = OrgNumber::parse(&number).map_err(|e| {
+        let message = match e {
+            OrgNumberError::Format => "expected ten digits, NNNNNN-NNNN",
+            OrgNumberError::Personal => "this is a personal identity number, not an organisation number",
+            OrgNumberError::Checksum => "the check digit does not match",
+        };
+        invalid("org_number", message)
+    })?;
+    let org_name = value("org_name", &c.org_name, &proposal.org_name, "the organisation's name")?;
+    let date = value("effective_date", &c.effective_date, &proposal.effective_date, "the effective date")?;
+    let effective_date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .map_err(|_| invalid("effective_date", "expected a date as YYYY-MM-DD"))?;
+    Termination::checked(org_number, &org_name, effective_date, received_day)
+        .map_err(|e| ReviewError::Invalid { field: e.field().as_str(), message: e.to_string() })
 }
 
 /// The fields an approval changed or supplied against what the intake read

@@ -4,35 +4,23 @@
 //! exists once, and no mail is left behind — on SQLite and on PostgreSQL.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use lefi_intake::source::maildir::Maildir;
 use tokio::process::Command;
 
+use crate::support::crash_loop;
 use crate::support::db::TestDb;
-use crate::support::intake::{Reply, env_for};
+use crate::support::intake::{Reply, daemon_command};
 use crate::support::mails::drill_mail as mail;
 
 const MAILS: u32 = 200;
 
 fn daemon(db_url: &str, root: &Path, once: bool) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lefi-intake"));
-    cmd.arg("run");
-    if once {
-        cmd.arg("--once");
-    }
-    // Only our settings: nothing from a config/local.toml or the caller's environment.
-    cmd.arg("--config").arg(root.join("empty.toml"));
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in env_for(db_url, root) {
-        cmd.env(k, v);
-    }
+    let mut cmd = daemon_command(db_url, root, once);
     cmd.env("LEFI_INTAKE__SOURCE__BATCH_SIZE", "25")
         .env("LEFI_INTAKE__SOURCE__POLL_INTERVAL_SECS", "1")
-        .env("LEFI_INTAKE__OUTBOX__LEASE_SECS", "2")
-        .env("LEFI_INTAKE__WEB__LISTEN", "");
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
+        .env("LEFI_INTAKE__OUTBOX__LEASE_SECS", "2");
     cmd
 }
 
@@ -124,6 +112,30 @@ async fn killing_the_daemon_anywhere_loses_and_repeats_nothing_on_sqlite() {
 async fn killing_the_daemon_anywhere_loses_and_repeats_nothing_on_postgres() {
     if let Some(db) = TestDb::postgres().await {
         drill(db).await;
+    }
+}
+
+/// SIGKILL at random moments while the daemon drains a mailbox over IMAP
+/// and answers over SMTP: the short loop (`examples/crash_loop.rs` runs 50
+/// kills of 1,000 mails). The seed is printed so a failure can be repeated.
+async fn random_kills(db: TestDb) {
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let name = db.name;
+    eprintln!("{name}: crash loop seed {seed}");
+    let Some(report) = crash_loop::run(db, 200, 8, 600, seed).await else { return };
+    eprintln!("{}", report.line());
+    assert!(report.holds(crash_loop::SMTP_POOL), "{name} (seed {seed}): {}", report.line());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn random_kills_over_imap_and_smtp_lose_and_double_nothing_on_sqlite() {
+    random_kills(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn random_kills_over_imap_and_smtp_lose_and_double_nothing_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        random_kills(db).await;
     }
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod fixtures;
 mod hardening;
+mod hostile;
 mod imap;
 mod pipeline;
 mod properties;

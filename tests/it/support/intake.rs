@@ -106,6 +106,42 @@ pub fn env_for(db_url: &str, root: &Path) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The `lefi-intake` binary: Cargo names it to integration tests; an example
+/// (a harness) finds it beside its own directory (`target/release/examples/..`).
+pub fn binary() -> PathBuf {
+    match option_env!("CARGO_BIN_EXE_lefi-intake") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let me = std::env::current_exe().expect("own path");
+            me.parent().and_then(Path::parent).expect("target directory").join("lefi-intake")
+        }
+    }
+}
+
+/// `lefi-intake run [--once]` as a child process on the Maildir and reply
+/// directory under `root`, with only these settings (nothing from a
+/// config/local.toml or the caller's environment) and no web server; its
+/// standard error piped, killed when dropped.
+pub fn daemon_command(db_url: &str, root: &Path, once: bool) -> tokio::process::Command {
+    let empty = root.join("empty.toml");
+    if !empty.exists() {
+        std::fs::write(&empty, "").expect("empty config");
+    }
+    let mut cmd = tokio::process::Command::new(binary());
+    cmd.arg("run");
+    if once {
+        cmd.arg("--once");
+    }
+    cmd.arg("--config").arg(empty);
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env_for(db_url, root) {
+        cmd.env(k, v);
+    }
+    cmd.env("LEFI_INTAKE__WEB__LISTEN", "");
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).kill_on_drop(true);
+    cmd
+}
+
 /// A reply as the sender would receive it.
 #[derive(Debug, Clone)]
 pub struct Reply {

@@ -1,5 +1,6 @@
 //! Set-up shared by the integration tests.
 
+pub mod crash_loop;
 pub mod db;
 pub mod dovecot;
 pub mod intake;
