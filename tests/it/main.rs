@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod crash;
+mod faults;
 mod fixtures;
 mod hardening;
 mod hostile;

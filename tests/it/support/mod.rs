@@ -6,6 +6,7 @@ pub mod dovecot;
 pub mod intake;
 pub mod mails;
 pub mod postfix;
+pub mod postgres;
 
 /// Most tests are about the pipeline's other steps: their mails carry no
 /// `Authentication-Results` and their organisations are in no registry, so
