@@ -2,8 +2,8 @@
 //! typed into the approve form) → a checked termination or a field error.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use lefi_intake::review::{Corrections, corrected};
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
