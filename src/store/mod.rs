@@ -207,6 +207,28 @@ fn bind_list(n: usize, first: usize) -> String {
     (first..first + n).map(|b| format!("${b}")).collect::<Vec<_>>().join(", ")
 }
 
+/// The rows of `orgs` (one query per [`rows_per_statement`] numbers, bound
+/// in the `IN` list `sql(n)` builds), each read and keyed by `read`.
+async fn by_org_number<T>(
+    pool: &AnyPool,
+    orgs: &[OrgNumber],
+    sql: fn(usize) -> String,
+    read: impl Fn(&AnyRow) -> Result<(OrgNumber, T)>,
+) -> Result<std::collections::HashMap<OrgNumber, T>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in orgs.chunks(rows_per_statement(1)) {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(chunk.len())));
+        for org in chunk {
+            query = query.bind(org.to_string());
+        }
+        for row in query.fetch_all(pool).await? {
+            let (org, value) = read(&row)?;
+            found.insert(org, value);
+        }
+    }
+    Ok(found)
+}
+
 /// Rows per multi-row statement of `cols` binds each: within SQLite's limit
 /// of 32,766 parameters (PostgreSQL's is 65,535), and at most 500.
 fn rows_per_statement(cols: usize) -> usize {

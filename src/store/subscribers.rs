@@ -50,18 +50,7 @@ impl Store {
 
     /// The registered subscribers among these organisations, one query for them all.
     pub async fn subscribers_among(&self, orgs: &[OrgNumber]) -> Result<HashMap<OrgNumber, Subscriber>> {
-        let mut found = HashMap::new();
-        for chunk in orgs.chunks(super::rows_per_statement(1)) {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(among_sql(chunk.len())));
-            for org in chunk {
-                query = query.bind(org.to_string());
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                let s = read(&row)?;
-                found.insert(s.org_number, s);
-            }
-        }
-        Ok(found)
+        super::by_org_number(&self.pool, orgs, among_sql, |row| read(row).map(|s| (s.org_number, s))).await
     }
 
     /// All subscribers, by organisation number.

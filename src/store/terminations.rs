@@ -99,18 +99,7 @@ impl Store {
 
     /// The active terminations of these organisations, one query for them all.
     pub async fn active_terminations_among(&self, orgs: &[OrgNumber]) -> Result<HashMap<OrgNumber, TerminationRecord>> {
-        let mut found = HashMap::new();
-        for chunk in orgs.chunks(super::rows_per_statement(1)) {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(active_among_sql(chunk.len())));
-            for org in chunk {
-                query = query.bind(org.to_string());
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                let t = read(&row)?;
-                found.insert(t.org_number, t);
-            }
-        }
-        Ok(found)
+        super::by_org_number(&self.pool, orgs, active_among_sql, |row| read(row).map(|t| (t.org_number, t))).await
     }
 
     /// Active terminations, by organisation number.
