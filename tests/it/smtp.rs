@@ -296,6 +296,54 @@ async fn replies_wait_while_the_smtp_server_is_down_and_go_out_once_when_it_is_b
     s.expect_no_more("authority", 3).await;
 }
 
+/// The SMTP server away for a whole minute while the daemon keeps running:
+/// the intake goes on (the mails are recorded and filed at once), the
+/// answers wait and are retried with backoff, and when the server is back
+/// they go out by themselves, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minute_without_the_smtp_server_holds_the_answers_until_it_is_back() {
+    let Some(mut s) = Servers::start().await else { return };
+    s.settings.outbox.retry_base_secs = 2;
+    s.settings.outbox.retry_max_secs = 16;
+    tokio::task::block_in_place(|| s.postfix.down());
+    let down = Instant::now();
+    for i in 0..3 {
+        let id = format!("minute{i}@uppsala.se");
+        let body = format!(
+            "Testby{i} kommun säger upp LEFI Prenumeration från och med 2027-01-01.\nOrganisationsnummer: {}",
+            crate::support::mails::org_number(200 + i)
+        );
+        s.send_to_registeruttag(mail(AUTHORITY, "Uppsägning", &body, &id, "")).await;
+    }
+    let token = CancellationToken::new();
+    let daemon = {
+        let (settings, store) = (s.settings.clone(), s.db.store.clone());
+        let source = Imap::new(settings.imap.clone()).unwrap();
+        let deliver = SmtpDelivery::new(&settings.smtp).unwrap();
+        let token = token.clone();
+        tokio::spawn(async move { crate::support::run_daemon(&settings, store, source, deliver, false, token).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.db.store.terminations().await.unwrap().len() < 3 {
+        assert!(Instant::now() < deadline, "the intake waited for the SMTP server");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(60).saturating_sub(down.elapsed())).await;
+    let waiting = s.db.store.outbox(Some(OutboxStatus::Pending)).await.unwrap();
+    assert_eq!(waiting.len(), 3, "the answers wait while the server is away");
+    assert!(waiting.iter().all(|r| r.attempts >= 2 && r.last_error.is_some()), "and are retried meanwhile");
+
+    tokio::task::block_in_place(|| s.postfix.up());
+    let back = Instant::now();
+    s.expect_mails("authority", 3).await;
+    let delivered_after = back.elapsed();
+    token.cancel();
+    daemon.await.unwrap().expect("the daemon ran until stopped");
+    s.expect_no_more("authority", 3).await;
+    assert!(s.db.store.outbox(None).await.unwrap().iter().all(|r| r.status == OutboxStatus::Sent));
+    eprintln!("smtp away {:.0?}: answers delivered {delivered_after:.1?} after it came back", back - down);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_5xx_rejection_is_recorded_and_shown_by_outbox_list() {
     let Some(s) = Servers::start().await else { return };
