@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes every target for SECONDS in all (split evenly), seeded from the
 # fixtures, and stops at the first finding (a crash is saved under
-# fuzz/artifacts/<target>/ by libFuzzer; the script exits non-zero).
+# fuzz/artifacts/<target>/ by libFuzzer; the script exits non-zero). A
+# finding, once fixed, goes to fuzz/regressions/<target>/, which
+# tests/it/hostile.rs replays.
 #
 #   fuzz/run.sh 1800            # half an hour in all
 #   fuzz/run.sh 600 analyse     # ten minutes on one target
@@ -37,6 +39,10 @@ per_target=$(( seconds / ${#targets[@]} ))
 for target in "${targets[@]}"; do
     seed "$target"
     echo "== $target: ${per_target} s"
-    cargo fuzz run "$target" "corpus/$target" -- \
+    # -O: optimised, without debug assertions, as the product is built.
+    # libFuzzer aborts on any panic, even one the code catches; mail-parser's
+    # own debug_assert! on hostile MIME (fuzz/regressions/analyse) would stop
+    # every run at the same place.
+    cargo fuzz run -O "$target" "corpus/$target" -- \
         -max_total_time="$per_target" -rss_limit_mb=2048 -timeout=10 -max_len=1048576 -print_final_stats=1
 done

@@ -137,6 +137,8 @@ pub enum ParseError {
     Empty,
     #[error("no mail headers found")]
     NoHeaders,
+    #[error("the MIME parser gave up on the mail's structure")]
+    ParserGaveUp,
 }
 
 /// A parser that structures only the headers we read (MIME, date, sender,
@@ -164,7 +166,12 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Empty);
     }
-    let message = PARSER.parse(raw).ok_or(ParseError::NoHeaders)?;
+    // mail-parser 0.11 checks its own state with `debug_assert!`, which
+    // hostile structure can trip (a fuzz finding, fuzz/regressions/): in a
+    // build with debug assertions that is a panic, caught here so no caller
+    // (intake, review pages, CLI) ever sees one.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| PARSER.parse(raw)));
+    let message = parsed.map_err(|_| ParseError::ParserGaveUp)?.ok_or(ParseError::NoHeaders)?;
     if message.parts.is_empty() || !has_mail_headers(&message) {
         return Err(ParseError::NoHeaders);
     }

@@ -192,3 +192,21 @@ async fn mails_built_to_exhaust_the_parser_each_end_in_a_clear_outcome() {
     }
     eprintln!("{}", outcomes.join("\n"));
 }
+
+/// Every input a fuzz target ever crashed on (`fuzz/regressions/<target>/`)
+/// now ends in a clear outcome. This build has debug assertions, as the
+/// fuzzer's had: the first finding was mail-parser's own `debug_assert!`.
+#[test]
+fn every_fuzz_finding_ends_in_a_clear_outcome() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/analyse");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let raw = std::fs::read(entry.path()).unwrap();
+        let received = chrono::NaiveDate::from_ymd_opt(2026, 11, 16);
+        let analysis = lefi_intake::analyse::analyse(&raw, received, &[]);
+        let d = &analysis.decision;
+        assert!(d.verdict != Verdict::Accept || d.termination.is_some(), "{}: {d:?}", entry.path().display());
+        seen += 1;
+    }
+    assert!(seen > 0, "no findings under {}", dir.display());
+}
