@@ -242,9 +242,10 @@ async fn file<S: MailSource>(source: &mut S, recorded: Vec<(SourceKey, Folder)>)
 /// One pass over the waiting mail: a batch recorded in one transaction.
 /// Meanwhile the mail server files the mails recorded before (only ever
 /// after their commit; [`FILE_AT_ONCE`] or more at a time) and hands out the
-/// next batch: the mail server and the database work at the same time. The first pass reads its own batch; a pass with no
-/// batch after it files its own at once, so nothing recorded waits in the
-/// inbox while the daemon idles. Returns how many mails were handled; a mail
+/// next batch: the mail server and the database work at the same time. The
+/// first pass reads its own batch; a pass with no batch after it files its
+/// own at once, so nothing recorded waits in the inbox while the daemon
+/// idles. Returns how many mails were handled; a mail
 /// that could not be recorded is left in the inbox and the pass reports the
 /// error (after filing the others), so the daemon backs off and tries it
 /// again.

@@ -236,8 +236,9 @@ impl Store {
     /// them all (per [`super::rows_per_statement`] mails).
     pub async fn find_duplicates(&self, mails: &[Identity<'_>]) -> Result<Vec<Option<RecordedMessage>>> {
         let mut found: Vec<Option<RecordedMessage>> = vec![None; mails.len()];
-        for (c, chunk) in mails.chunks(super::rows_per_statement(3)).enumerate() {
-            let offset = c * super::rows_per_statement(3);
+        let per_statement = super::rows_per_statement(3);
+        for (c, chunk) in mails.chunks(per_statement).enumerate() {
+            let offset = c * per_statement;
             let mut query = sqlx::query(sqlx::AssertSqlSafe(duplicates_sql(chunk.len())));
             for m in chunk {
                 query = query.bind(m.source_key.to_string());

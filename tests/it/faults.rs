@@ -3,7 +3,6 @@
 //! restart, a cut FETCH and an SMTP server away for a while are in
 //! `imap.rs` and `smtp.rs`.)
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -11,20 +10,12 @@ use lefi_intake::source::maildir::Maildir;
 use lefi_intake::store::Store;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::support::in_ci;
 use crate::support::intake::daemon_command;
 use crate::support::mails::drill_mail;
 use crate::support::postgres::PrivatePostgres;
+use crate::support::{in_ci, is_root, maildir_inbox as inbox};
 
 const MAILS: u32 = 60;
-
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn inbox(maildir: &Path) -> usize {
-    ["new", "cur"].iter().map(|d| std::fs::read_dir(maildir.join(d)).map(|e| e.count()).unwrap_or(0)).sum()
-}
 
 /// A small tmpfs, unmounted when dropped.
 struct SmallDisk(tempfile::TempDir);

@@ -16,6 +16,7 @@ use tokio::io::AsyncReadExt;
 
 use crate::support::db::TestDb;
 use crate::support::intake::daemon_command;
+use crate::support::maildir_inbox as inbox;
 
 const MB: usize = 1024 * 1024;
 /// Builds one hostile mail.
@@ -107,10 +108,6 @@ fn peak_rss_mib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: u64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024)
-}
-
-fn inbox(maildir: &Path) -> usize {
-    ["new", "cur"].iter().map(|d| std::fs::read_dir(maildir.join(d)).map(|e| e.count()).unwrap_or(0)).sum()
 }
 
 /// Runs the daemon once over `raw`; returns the verdict recorded, the

@@ -83,7 +83,7 @@ impl TestIntake {
     }
 
     pub fn inbox(&self) -> usize {
-        ["new", "cur"].iter().map(|d| std::fs::read_dir(self.maildir().join(d)).map(|d| d.count()).unwrap_or(0)).sum()
+        super::maildir_inbox(&self.maildir())
     }
 }
 

@@ -21,6 +21,17 @@ pub fn without_trust(settings: &mut lefi_intake::config::Settings) {
     settings.registry.mode = lefi_intake::config::RegistryMode::Off;
 }
 
+/// Whether the tests run as root (Postfix's master, a tmpfs mount and a
+/// private PostgreSQL cluster need it).
+pub fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The mails waiting in a Maildir's inbox (`new/` and `cur/`).
+pub fn maildir_inbox(maildir: &std::path::Path) -> usize {
+    ["new", "cur"].iter().map(|d| std::fs::read_dir(maildir.join(d)).map(|e| e.count()).unwrap_or(0)).sum()
+}
+
 /// Under CI a missing server fails the test; on a developer machine the test
 /// is skipped with a warning.
 pub fn in_ci() -> bool {

@@ -24,9 +24,7 @@ impl PrivatePostgres {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
             .and_then(|d| d.flatten().map(|e| e.path().join("bin")).find(|b| b.join("initdb").exists()));
-        let root =
-            Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        let Some(bin) = bin.filter(|_| root) else {
+        let Some(bin) = bin.filter(|_| super::is_root()) else {
             assert!(!in_ci(), "PostgreSQL's binaries (and root) are required in CI");
             eprintln!("WARNING: no PostgreSQL binaries or not root; test skipped");
             return None;
