@@ -97,6 +97,20 @@ impl Store {
             // SQLite serialises writers anyway; a few readers are enough.
             .max_connections(if backend == Backend::Sqlite { max_connections.min(4) } else { max_connections })
             .acquire_timeout(Duration::from_secs(30))
+            // sqlx's own liveness check drops a dead connection and opens a
+            // new one without a word at the levels we log; a database that
+            // restarted or a cut network must show in the log, so the check
+            // is ours.
+            .test_before_acquire(false)
+            .before_acquire(|conn, _| {
+                Box::pin(async move {
+                    if let Err(error) = conn.ping().await {
+                        tracing::error!(%error, "lost the connection to the database; opening a new one");
+                        return Err(error);
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
