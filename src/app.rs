@@ -12,6 +12,7 @@ use crate::backoff::Backoff;
 use crate::config::{Settings, SourceKind};
 use crate::daemon::{Daemon, Pacing};
 use crate::intake::{Intake, Policy};
+use crate::ops::{Health, OpsState};
 use crate::reply::ReplyContext;
 use crate::reply::outbox::OutboxWorker;
 use crate::reply::templates::{TemplateError, Templates};
@@ -48,6 +49,8 @@ pub struct App {
     pub store: Store,
     pub replies: Arc<ReplyContext>,
     pub policy: Arc<Policy>,
+    /// The mailbox as the daemon last saw it, for readiness.
+    pub health: Arc<Health>,
 }
 
 impl App {
@@ -73,7 +76,7 @@ impl App {
         dkim: Option<DkimVerifier>,
     ) -> Result<App, AppError> {
         let policy = Arc::new(Policy::from_settings(&settings, dkim));
-        Ok(App { settings, store, replies, policy })
+        Ok(App { settings, store, replies, policy, health: Arc::new(Health::new()) })
     }
 
     /// Says at start-up what the trust checks will not do: authentication
@@ -130,6 +133,18 @@ impl App {
         })
     }
 
+    /// What the health and metrics endpoints read. Installs the metrics
+    /// recorder: what is counted before it exists is lost, so this comes
+    /// before the daemon starts.
+    pub fn ops_state(&self) -> Arc<OpsState> {
+        crate::ops::prometheus::handle();
+        Arc::new(OpsState {
+            store: self.store.clone(),
+            health: self.health.clone(),
+            settings: self.settings.ops.clone(),
+        })
+    }
+
     /// The mail source `source.kind` names.
     pub fn source(&self) -> Result<source::Configured, AppError> {
         let s = &self.settings;
@@ -165,6 +180,7 @@ impl App {
                 lease: Duration::from_secs(s.outbox.lease_secs),
                 retention_days: s.retention.raw_days,
             },
+            health: self.health.clone(),
         }
     }
 

@@ -44,6 +44,7 @@ pub struct Settings {
     pub trust: TrustSettings,
     pub registry: RegistrySettings,
     pub retention: RetentionSettings,
+    pub ops: OpsSettings,
     pub log: LogSettings,
 }
 
@@ -242,6 +243,14 @@ pub enum LogFormat {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct OpsSettings {
+    pub listen: String,
+    pub mailbox_down_secs: u64,
+    pub outbox_stuck_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub level: String,
     #[serde(deserialize_with = "code")]
@@ -376,6 +385,15 @@ impl Settings {
         }
         if !self.web.listen.is_empty() && self.web.listen.parse::<std::net::SocketAddr>().is_err() {
             return invalid("web.listen", &format!("{:?} is not an address:port", self.web.listen));
+        }
+        if !self.ops.listen.is_empty() && self.ops.listen.parse::<std::net::SocketAddr>().is_err() {
+            return invalid("ops.listen", &format!("{:?} is not an address:port", self.ops.listen));
+        }
+        if !self.ops.listen.is_empty() && self.ops.listen == self.web.listen {
+            return invalid("ops.listen", "must differ from web.listen");
+        }
+        if self.ops.mailbox_down_secs == 0 || self.ops.outbox_stuck_secs == 0 {
+            return invalid("ops.mailbox_down_secs", "readiness limits must be at least 1 second");
         }
         if self.web.session_hours == 0 {
             return invalid("web.session_hours", "must be at least 1");

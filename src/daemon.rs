@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backoff::{self, Backoff};
 use crate::domain::{Code, Verdict};
 use crate::intake::{Intake, IntakeError};
+use crate::ops::{Health, prometheus};
 use crate::reply::outbox::{OutboxWorker, SendSummary};
 use crate::reply::transport::Deliver;
 use crate::source::{FailureKind, Folder, MailSource, SourceError, SourceKey, SourceMail};
@@ -103,6 +104,8 @@ pub struct Daemon<S, D: Deliver> {
     pub source: S,
     pub outbox: OutboxWorker<D>,
     pub pacing: Pacing,
+    /// Told how each pass went (readiness reads it).
+    pub health: Arc<Health>,
 }
 
 impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
@@ -113,7 +116,9 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
     pub async fn run(self, once: bool, shutdown: CancellationToken) -> Result<RunSummary, DaemonError> {
         // The parts are borrowed apart: the future must be `Send`, and a
         // mail source need not be `Sync`.
-        let Daemon { intake, mut source, outbox, pacing } = self;
+        let Daemon { intake, mut source, outbox, pacing, health } = self;
+        health.reading();
+        metrics::gauge!(prometheus::LEASE).set(1.0);
         tracing::info!(source = %source.describe(), replies = %outbox.deliver().describe(), once, "intake started");
         let outbox = Arc::new(outbox);
         let committed = Arc::new(Notify::new());
@@ -131,6 +136,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
             match pass(&intake, &mut source, &mut in_flight, pacing.batch_size, &shutdown, &mut summary).await {
                 Ok(handled) => {
                     failures = 0;
+                    health.poll_succeeded();
                     if handled > 0 {
                         committed.notify_one();
                     }
@@ -148,6 +154,8 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
                 }
                 Err(e) => {
                     failures += 1;
+                    health.poll_failed(&e.to_string());
+                    metrics::counter!(prometheus::PASS_FAILURES).increment(1);
                     // What was handed out and not recorded is looked at again.
                     in_flight.next_batch = None;
                     source.reset();
@@ -193,6 +201,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
             tracing::warn!(pending = summary.pending_replies, "replies still waiting; they go out on the next run");
         }
         source.close().await;
+        metrics::gauge!(prometheus::LEASE).set(0.0);
         tracing::info!(recorded = summary.total(), duplicates = summary.duplicates, "intake stopped");
         Ok(summary)
     }
@@ -278,15 +287,26 @@ async fn pass<S: MailSource>(
         file(source, previous).await;
         if shutdown.is_cancelled() { Ok(Vec::new()) } else { source.fetch(batch_size).await }
     };
-    let (results, next) = tokio::join!(intake.process_batch(&mails), file_and_read_next);
+    let started = std::time::Instant::now();
+    let record = async {
+        let results = intake.process_batch(&mails).await;
+        metrics::histogram!(prometheus::BATCH_SECONDS).record(started.elapsed().as_secs_f64());
+        results
+    };
+    let (results, next) = tokio::join!(record, file_and_read_next);
     let mut first_error = None;
     for (mail, result) in mails.iter().zip(results) {
         match result {
             Ok(outcome) => {
                 if outcome.duplicate {
                     summary.duplicates += 1;
+                    metrics::counter!(prometheus::DUPLICATES).increment(1);
                 } else {
                     summary.count(outcome.verdict);
+                    metrics::counter!(prometheus::MAILS, "verdict" => outcome.verdict.as_str()).increment(1);
+                    for reason in &outcome.reasons {
+                        metrics::counter!(prometheus::REASONS, "reason" => reason.as_str()).increment(1);
+                    }
                 }
                 in_flight.unfiled.push((mail.key.clone(), outcome.folder));
             }

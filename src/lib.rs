@@ -30,6 +30,7 @@ pub mod config;
 pub mod daemon;
 pub mod intake;
 pub mod listing;
+pub mod ops;
 pub mod reply;
 pub mod review;
 pub mod signin;

@@ -4,6 +4,8 @@
 //! and every line written has its personal identity numbers masked
 //! (`privacy::Redacting`), whatever a dependency logs at debug.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, LogSettings};
@@ -14,9 +16,16 @@ pub fn init(settings: &LogSettings) {
         .unwrap_or_else(|_| EnvFilter::new(&settings.level))
         // sqlx logs every statement at debug: too much even when debugging us.
         .add_directive("sqlx=warn".parse().expect("static directive"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(|| Redacting::new(std::io::stderr()));
+    // Colour codes only for a person at a terminal: a log file or journal
+    // would keep them as noise.
+    let ansi = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(|| Redacting::new(std::io::stderr()));
     let result = match settings.format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // The mail's span (row id, source key) on each of its lines.
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init(),
         LogFormat::Text => builder.try_init(),
     };
     // Already set (tests, or a second call): keep the first.

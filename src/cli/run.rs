@@ -30,10 +30,14 @@ pub async fn run(settings: Settings, args: Args) -> Result<ExitCode> {
         let listener = bind(&app.settings).await?;
         Some(tokio::spawn(lefi_intake::web::serve(listener, app.web_state(), token.clone())))
     };
+    let ops = if args.once { None } else { serve_ops(&app, &token).await? };
     let summary = app.configured_daemon()?.run(args.once, token.clone()).await.context("running the intake")?;
     token.cancel();
     if let Some(web) = web {
         web.await.context("the review pages")?.context("serving the review pages")?;
+    }
+    if let Some(ops) = ops {
+        ops.await.context("the health and metrics endpoints")?.context("serving health and metrics")?;
     }
     if args.once {
         println!("{}", describe(&summary));
@@ -63,8 +67,28 @@ pub async fn web_only(app: &App) -> Result<ExitCode> {
     let token = CancellationToken::new();
     on_signals(token.clone());
     let listener = bind(&app.settings).await?;
-    lefi_intake::web::serve(listener, app.web_state(), token).await.context("serving the review pages")?;
+    let ops = serve_ops(app, &token).await?;
+    lefi_intake::web::serve(listener, app.web_state(), token.clone()).await.context("serving the review pages")?;
+    token.cancel();
+    if let Some(ops) = ops {
+        ops.await.context("the health and metrics endpoints")?.context("serving health and metrics")?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+type Serving = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// Health and metrics on `ops.listen` (none when it is empty). A taken
+/// address ends the start: a monitor asking the wrong process is worse than
+/// no start.
+async fn serve_ops(app: &App, token: &CancellationToken) -> Result<Option<Serving>> {
+    let listen = &app.settings.ops.listen;
+    if listen.is_empty() {
+        return Ok(None);
+    }
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on ops.listen = {listen}"))?;
+    Ok(Some(tokio::spawn(lefi_intake::ops::serve(listener, app.ops_state(), token.clone()))))
 }
 
 async fn bind(settings: &Settings) -> Result<tokio::net::TcpListener> {

@@ -32,6 +32,8 @@ pub use policy::Policy;
 pub struct Outcome {
     pub message_row: i64,
     pub verdict: Verdict,
+    /// Why, for a quarantined mail (empty for a duplicate).
+    pub reasons: Vec<Reason>,
     pub folder: Folder,
     /// The mail was already recorded (a second delivery, or a restart after a
     /// crash between commit and filing).
@@ -43,6 +45,7 @@ impl Outcome {
         Outcome {
             message_row: existing.id,
             verdict: existing.verdict,
+            reasons: Vec::new(),
             folder: Folder::for_verdict(existing.verdict),
             duplicate: true,
         }
@@ -290,20 +293,17 @@ impl Intake {
                 Ok(Outcome::already_recorded(&existing))
             }
             Applied::Recorded(r) => {
+                // Every line about this mail from here on carries its row and key.
+                let span = tracing::info_span!("mail", message_row = r.message_row, key = %mail.key);
+                let _in_span = span.enter();
                 match r.reply {
-                    ReplyOutcome::Suppressed { kind } => tracing::info!(
-                        message_row = r.message_row,
-                        kind = kind.as_str(),
-                        "answer already sent to this sender recently"
-                    ),
-                    ReplyOutcome::NotAnswerable => {
-                        tracing::info!(message_row = r.message_row, "no answer: the sender is not one we answer")
+                    ReplyOutcome::Suppressed { kind } => {
+                        tracing::info!(kind = kind.as_str(), "answer already sent to this sender recently")
                     }
+                    ReplyOutcome::NotAnswerable => tracing::info!("no answer: the sender is not one we answer"),
                     ReplyOutcome::Queued { .. } | ReplyOutcome::None => {}
                 }
                 tracing::info!(
-                    message_row = r.message_row,
-                    key = %mail.key,
                     verdict = r.verdict.as_str(),
                     reasons = %r.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
                     "mail recorded"
@@ -313,6 +313,7 @@ impl Intake {
                     verdict: r.verdict,
                     folder: Folder::for_verdict(r.verdict),
                     duplicate: false,
+                    reasons: if r.verdict == Verdict::Quarantine { r.reasons } else { Vec::new() },
                 })
             }
         }

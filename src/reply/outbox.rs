@@ -14,6 +14,7 @@ use super::message;
 use super::transport::{Deliver, DeliveryError};
 use crate::backoff::Backoff;
 use crate::config::OutboxSettings;
+use crate::ops::prometheus::ANSWERS;
 use crate::store::{OutboxItem, Store, StoreError};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -81,23 +82,27 @@ impl<D: Deliver> OutboxWorker<D> {
             Ok(()) => {
                 self.store.mark_reply_sent(item.id, Utc::now()).await?;
                 tracing::info!(reply = item.id, kind = %item.kind, message_row = item.message_id, "reply sent");
+                metrics::counter!(ANSWERS, "result" => "sent").increment(1);
                 summary.sent += 1;
             }
             Err(DeliveryError::Permanent(e)) => {
                 self.store.mark_reply_failed(item.id, &e).await?;
                 tracing::error!(reply = item.id, error = %e, "reply failed permanently");
+                metrics::counter!(ANSWERS, "result" => "failed").increment(1);
                 summary.failed += 1;
             }
             Err(DeliveryError::Temporary(e)) if item.attempts >= i64::from(self.settings.max_attempts) => {
                 let e = format!("{e} (gave up after {} attempts)", item.attempts);
                 self.store.mark_reply_failed(item.id, &e).await?;
                 tracing::error!(reply = item.id, error = %e, "reply failed");
+                metrics::counter!(ANSWERS, "result" => "failed").increment(1);
                 summary.failed += 1;
             }
             Err(DeliveryError::Temporary(e)) => {
                 let next = Utc::now() + self.retry_in(item);
                 self.store.retry_reply_later(item.id, next, &e).await?;
                 tracing::warn!(reply = item.id, attempt = item.attempts, error = %e, retry_at = %next, "reply will be retried");
+                metrics::counter!(ANSWERS, "result" => "retrying").increment(1);
                 summary.retrying += 1;
             }
         }

@@ -7,6 +7,7 @@
 //! order) and dates as `YYYY-MM-DD`, because `Any` carries no date types.
 
 pub mod audit;
+mod figures;
 pub mod messages;
 pub mod officers;
 pub mod outbox;
@@ -27,6 +28,7 @@ use sqlx::{AnyPool, ConnectOptions, Connection, Row};
 use crate::domain::{Code, OrgNumber};
 
 pub use audit::AuditEntry;
+pub use figures::Figures;
 pub use messages::{MessageStatus, NewMessage, RecordedMessage, ThreadParent};
 pub use officers::{Officer, OfficerSession};
 pub use outbox::{OutboxItem, OutboxStatus};

@@ -185,7 +185,8 @@ mod officer_and_web_commands {
         cmd.current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("LEFI_INTAKE__DATABASE__URL", format!("sqlite://{}/lefi.db", dir.display()));
+            .env("LEFI_INTAKE__DATABASE__URL", format!("sqlite://{}/lefi.db", dir.display()))
+            .env("LEFI_INTAKE__OPS__LISTEN", "");
         cmd
     }
 

@@ -4,7 +4,7 @@
 //! never answered automatically, bounded input, a demo that deletes only its
 //! own directory.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,24 +13,12 @@ use axum::http::StatusCode;
 use lefi_intake::store::QuarantineStatus;
 
 use crate::support::db::TestDb;
+use crate::support::http::request as http;
 use crate::support::intake::TestIntake;
 use crate::support::mails::{Mail, org_number, termination};
 use crate::web::{PASSWORD, Review, csrf_of, item_of, set_cookie, url_encode};
 
 // ---------------------------------------------------------------- sign-in
-
-/// One HTTP/1.1 request on a fresh connection; the status, the raw head and the body.
-fn http(port: u16, request: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, head.to_string(), body.to_string())
-}
 
 fn login_post(port: u16, cookie: &str, csrf: &str, name: &str, password: &str) -> String {
     let body = format!("csrf={}&name={}&password={}", url_encode(csrf), url_encode(name), url_encode(password));
@@ -76,6 +64,7 @@ fn three_hundred_parallel_failed_sign_ins_keep_memory_flat_and_the_intake_record
             .env("LEFI_INTAKE__SOURCE__POLL_INTERVAL_SECS", "1")
             .env("LEFI_INTAKE__REPLY__DIR", dir.path().join("outbox"))
             .env("LEFI_INTAKE__WEB__LISTEN", format!("127.0.0.1:{port}"))
+            .env("LEFI_INTAKE__OPS__LISTEN", "")
             // No waits: every one of the guesses reaches the password check.
             .env("LEFI_INTAKE__WEB__SIGNIN_DELAY_SECS", "0")
             .env("LEFI_INTAKE__WEB__SIGNIN_LOCK_AFTER", "100000")

@@ -9,6 +9,7 @@ mod fixtures;
 mod hardening;
 mod hostile;
 mod imap;
+mod ops;
 mod pipeline;
 mod properties;
 mod readme;

@@ -122,6 +122,9 @@ impl Imap {
             )
             .await?;
             let uid_validity = commands::select(&mut session, &s.mailbox, s.timeout_secs).await?;
+            if self.last_uid_validity.is_some() {
+                metrics::counter!(crate::ops::prometheus::IMAP_RECONNECTS).increment(1);
+            }
             if self.last_uid_validity.is_some_and(|v| v != uid_validity) {
                 // Every UID we knew is meaningless now.
                 tracing::warn!(old = ?self.last_uid_validity, new = uid_validity, "UIDVALIDITY changed: rescanning the mailbox");

@@ -100,6 +100,8 @@ pub fn env_for(db_url: &str, root: &Path) -> Vec<(String, String)> {
         ("LEFI_INTAKE__LOG__LEVEL".into(), "warn".into()),
         // Sign-ins wait after a failure only where a test says so (`hardening.rs`).
         ("LEFI_INTAKE__WEB__SIGNIN_DELAY_SECS".into(), "0".into()),
+        // Health and metrics only where a test asks for them (`ops.rs`): tests run at once.
+        ("LEFI_INTAKE__OPS__LISTEN".into(), String::new()),
     ]
     .into_iter()
     .chain(super::WITHOUT_TRUST.iter().map(|(k, v)| (k.to_string(), v.to_string())))

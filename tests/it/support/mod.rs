@@ -3,6 +3,7 @@
 pub mod crash_loop;
 pub mod db;
 pub mod dovecot;
+pub mod http;
 pub mod intake;
 pub mod mails;
 pub mod postfix;

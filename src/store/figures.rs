@@ -1,0 +1,51 @@
+//! The figures operators watch (metrics, readiness): queue depths and the age
+//! of the oldest thing waiting, read in one query so a scrape costs the
+//! database one round trip.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Result, Store, parse_timestamp};
+
+/// What waits, as of one query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub outbox_pending: i64,
+    pub outbox_failed: i64,
+    /// When the oldest answer still waiting to be sent was queued.
+    pub oldest_pending_answer: Option<DateTime<Utc>>,
+    pub quarantine_open: i64,
+    /// When the oldest item still waiting for an officer was opened.
+    pub oldest_open_item: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    pub async fn figures(&self) -> Result<Figures> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM outbox WHERE status = 'pending') AS outbox_pending, \
+               (SELECT COUNT(*) FROM outbox WHERE status = 'failed') AS outbox_failed, \
+               (SELECT MIN(created_at) FROM outbox WHERE status = 'pending') AS oldest_pending, \
+               (SELECT COUNT(*) FROM quarantine WHERE status = 'open') AS quarantine_open, \
+               (SELECT MIN(created_at) FROM quarantine WHERE status = 'open') AS oldest_open",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let time = |column: &str| -> Result<Option<DateTime<Utc>>> {
+            row.try_get::<Option<String>, _>(column)?.map(|t| parse_timestamp(&t)).transpose()
+        };
+        Ok(Figures {
+            outbox_pending: row.try_get("outbox_pending")?,
+            outbox_failed: row.try_get("outbox_failed")?,
+            oldest_pending_answer: time("oldest_pending")?,
+            quarantine_open: row.try_get("quarantine_open")?,
+            oldest_open_item: time("oldest_open")?,
+        })
+    }
+
+    /// A round trip to the database, for readiness.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
