@@ -43,6 +43,15 @@ pub fn handle() -> &'static PrometheusHandle {
             .expect("the only metrics recorder of the process");
         describe();
         metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+        // Exported from the start at zero, so that rates and alerts see the
+        // first failure as a change rather than as a new series.
+        for counter in [DUPLICATES, PASS_FAILURES, IMAP_RECONNECTS] {
+            metrics::counter!(counter).increment(0);
+        }
+        for result in ["sent", "retrying", "failed"] {
+            metrics::counter!(ANSWERS, "result" => result).increment(0);
+        }
+        metrics::gauge!(LEASE).set(0.0);
         handle
     })
 }

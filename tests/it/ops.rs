@@ -117,6 +117,7 @@ async fn health_and_metrics_tell_an_operator_what_the_daemon_did_and_logs_carry_
     assert_eq!(answered, sent, "answers counted as sent: {text}");
     assert!(sent > 0.0);
     assert!(!text.contains('@'), "nothing personal in the metrics: {text}");
+    promtool_accepts_the_metrics_and_the_alerts(&text);
 
     child.kill().await.unwrap();
     let lines = lines.await.unwrap();
@@ -202,4 +203,43 @@ async fn readiness_says_503_and_why_when_the_mailbox_is_down_or_the_answers_are_
     let lines = lines.await.unwrap();
     assert!(lines.iter().any(|l| l.contains("reply will be retried")), "{lines:?}");
     assert!(lines.iter().all(|l| !l.contains('\x1b')), "colour codes in a piped log: {lines:?}");
+}
+
+/// `promtool` (Debian's prometheus package) lints the exposition and checks
+/// and unit-tests docs/alerts.yml; every metric an alert names must be one
+/// the daemon exports.
+fn promtool_accepts_the_metrics_and_the_alerts(metrics: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("promtool").arg("--version").output().is_err() {
+        assert!(!crate::support::in_ci(), "promtool is required in CI (apt-get install prometheus)");
+        eprintln!("WARNING: promtool not installed; the alert rules are not checked");
+        return;
+    }
+    let mut lint = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    lint.stdin.take().unwrap().write_all(metrics.as_bytes()).unwrap();
+    let out = lint.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    for args in [["check", "rules", "alerts.yml"], ["test", "rules", "alerts.test.yml"]] {
+        let out = Command::new("promtool").args(args).current_dir(&docs).output().unwrap();
+        assert!(out.status.success(), "promtool {args:?}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    let rules = std::fs::read_to_string(docs.join("alerts.yml")).unwrap();
+    let named = regex::Regex::new(r"lefi_intake_[a-z_]+").unwrap();
+    for name in named.find_iter(&rules).map(|m| m.as_str()) {
+        let exported = metrics.lines().any(|l| l.starts_with(&format!("# TYPE {name} ")));
+        assert!(exported, "docs/alerts.yml names {name}, which /metrics does not export");
+    }
 }
