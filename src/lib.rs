@@ -26,6 +26,7 @@ pub mod agreement;
 pub mod app;
 pub mod auth;
 pub mod backoff;
+pub mod check;
 pub mod config;
 pub mod daemon;
 pub mod intake;

@@ -2,6 +2,7 @@
 //! what it does; output formats in `output.rs`. Errors get context here, for
 //! the person at the terminal.
 
+mod check_config;
 mod demo;
 mod extract;
 mod officer;
@@ -46,6 +47,9 @@ enum Command {
     Run(run::Args),
     /// Apply database migrations and exit.
     Migrate,
+    /// Check the configuration and try each connection (database, mailbox,
+    /// SMTP), one line per check; exits non-zero at the first failure.
+    CheckConfig,
     /// Terminations on file.
     Terminations {
         #[command(subcommand)]
@@ -90,6 +94,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Extract(args) => extract::run(args),
         Command::Run(args) => with_runtime(run::run(load(config)?, args)),
+        Command::CheckConfig => with_runtime(check_config::run(config)),
         Command::Migrate => with_runtime(async {
             let settings = load(config)?;
             let url = lefi_intake::store::redact(&settings.database.url);

@@ -209,6 +209,14 @@ impl SmtpDelivery {
     }
 }
 
+impl SmtpDelivery {
+    /// Opens a connection as sending would (TCP, TLS, EHLO, AUTH) and sends
+    /// NOOP (`check-config`).
+    pub async fn check(&self) -> Result<(), lettre::transport::smtp::Error> {
+        self.transport.test_connection().await.map(|_| ())
+    }
+}
+
 /// 4xx answers, timeouts and network errors are worth retrying; 5xx answers
 /// are not — except authentication failures, which are our configuration and
 /// must not throw replies away while an operator fixes it.

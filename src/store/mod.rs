@@ -133,6 +133,24 @@ impl Store {
         Ok(())
     }
 
+    /// How many of this backend's migrations are not applied, and how many
+    /// there are (`check-config`; a database never migrated has none applied).
+    pub async fn pending_migrations(&self) -> Result<(usize, usize)> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        let applied: Vec<i64> =
+            match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&self.pool).await {
+                Ok(rows) => rows.iter().map(|r| r.try_get("version")).collect::<std::result::Result<_, _>>()?,
+                // No table: nothing was ever applied.
+                Err(sqlx::Error::Database(_)) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+        Ok((known.iter().filter(|v| !applied.contains(v)).count(), known.len()))
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -243,3 +243,97 @@ fn promtool_accepts_the_metrics_and_the_alerts(metrics: &str) {
         assert!(exported, "docs/alerts.yml names {name}, which /metrics does not export");
     }
 }
+
+/// `check-config` against a real Dovecot (STARTTLS, a password login) and a
+/// real Postfix (STARTTLS, SASL AUTH through that Dovecot): every check
+/// passes with the right settings; a wrong one stops at its step, says what
+/// the server said and names the keys to fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_config_tries_each_connection_and_names_the_key_to_fix() {
+    use crate::support::dovecot::{Dovecot, Options, PASSWORD, USER};
+    use crate::support::postfix::{Extras, Postfix};
+    let Some(dovecot) = Dovecot::start(Options { lmtp: true, ..Options::default() }) else { return };
+    let (cert, key) = dovecot.server_certificate();
+    let extras = Extras { tls: Some((&cert, &key)), sasl_port: Some(dovecot.auth_port), sink: false };
+    let Some(postfix) = Postfix::start_with(dovecot.lmtp_port, extras) else { return };
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("empty.toml"), "").unwrap();
+    let check = |extra: &[(&str, String)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lefi-intake"));
+        cmd.arg("--config").arg(root.path().join("empty.toml")).arg("check-config");
+        cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+        let settings = [
+            ("DATABASE__URL", format!("sqlite://{}/lefi.db", root.path().display())),
+            ("SOURCE__KIND", "imap".into()),
+            ("IMAP__HOST", "localhost".into()),
+            ("IMAP__PORT", dovecot.imap_port.to_string()),
+            ("IMAP__SECURITY", "starttls".into()),
+            ("IMAP__TLS_CA_FILE", dovecot.ca_file.display().to_string()),
+            ("IMAP__USERNAME", USER.into()),
+            ("IMAP__PASSWORD", PASSWORD.into()),
+            ("REPLY__TRANSPORT", "smtp".into()),
+            ("SMTP__HOST", "localhost".into()),
+            ("SMTP__PORT", postfix.port.to_string()),
+            ("SMTP__SECURITY", "starttls".into()),
+            ("SMTP__TLS_CA_FILE", dovecot.ca_file.display().to_string()),
+            ("SMTP__USERNAME", USER.into()),
+            ("SMTP__PASSWORD", PASSWORD.into()),
+        ];
+        for (k, v) in settings.iter().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)).chain(extra) {
+            cmd.env(format!("LEFI_INTAKE__{k}"), v);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let names = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| !l.starts_with(' '))
+            .map(|l| l[6..].split("  ").next().unwrap().trim().to_string())
+            .collect()
+    };
+
+    let (code, out) = check(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.lines().filter(|l| !l.starts_with(' ')).all(|l| l.starts_with("ok ")), "{out}");
+    assert_eq!(
+        names(&out),
+        [
+            "configuration",
+            "database",
+            "database schema",
+            "reply templates",
+            "imap connect",
+            "imap tls",
+            "imap login",
+            "imap mailbox",
+            "smtp"
+        ],
+        "{out}"
+    );
+    assert!(out.contains("INBOX selected (UIDVALIDITY "), "{out}");
+    assert!(out.contains(&format!("EHLO and AUTH as {USER} accepted")), "{out}");
+
+    let (code, out) = check(&[("IMAP__PASSWORD", "wrong".into())]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL  imap login"), "{out}");
+    assert!(out.contains("fix: imap.username, imap.password"), "{out}");
+    assert!(!out.contains("smtp"), "the checks stop at the first failure: {out}");
+
+    let (code, out) = check(&[("IMAP__SECURITY", "tls".into())]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL  imap tls") && out.contains("fix: imap.security"), "{out}");
+
+    let (code, out) = check(&[("SMTP__PASSWORD", "wrong".into())]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("ok    imap mailbox"), "{out}");
+    assert!(out.contains("FAIL  smtp") && out.contains(" 535"), "the server's answer is shown: {out}");
+    assert!(out.contains("fix: smtp.username, smtp.password"), "{out}");
+
+    let (code, out) = check(&[("SMTP__PORT", free_port().to_string())]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL  smtp") && out.contains("fix: smtp.host, smtp.port"), "{out}");
+
+    let (code, out) = check(&[("SOURCE__BATCH_SIZE", "0".into())]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.starts_with("FAIL  configuration") && out.contains("source.batch_size"), "{out}");
+}
