@@ -181,6 +181,7 @@ impl App {
                 retention_days: s.retention.raw_days,
             },
             health: self.health.clone(),
+            fence: crate::lease::Fence::default(),
         }
     }
 

@@ -45,6 +45,7 @@ pub struct Settings {
     pub registry: RegistrySettings,
     pub retention: RetentionSettings,
     pub ops: OpsSettings,
+    pub ha: HaSettings,
     pub log: LogSettings,
 }
 
@@ -251,6 +252,24 @@ pub struct OpsSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct HaSettings {
+    pub lease_secs: u64,
+    pub instance: String,
+}
+
+impl HaSettings {
+    /// The name this instance holds the lease under: `ha.instance`, else the host's name.
+    pub fn instance_name(&self) -> String {
+        if self.instance.trim().is_empty() {
+            gethostname::gethostname().to_string_lossy().into_owned()
+        } else {
+            self.instance.trim().to_string()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub level: String,
     #[serde(deserialize_with = "code")]
@@ -394,6 +413,12 @@ impl Settings {
         }
         if self.ops.mailbox_down_secs == 0 || self.ops.outbox_stuck_secs == 0 {
             return invalid("ops.mailbox_down_secs", "readiness limits must be at least 1 second");
+        }
+        if !(3..=300).contains(&self.ha.lease_secs) {
+            return invalid("ha.lease_secs", "must be between 3 and 300");
+        }
+        if self.ha.instance.contains('/') {
+            return invalid("ha.instance", "a name without '/'");
         }
         if self.web.session_hours == 0 {
             return invalid("web.session_hours", "must be at least 1");

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backoff::{self, Backoff};
 use crate::domain::{Code, Verdict};
 use crate::intake::{Intake, IntakeError};
+use crate::lease::Fence;
 use crate::ops::{Health, prometheus};
 use crate::reply::outbox::{OutboxWorker, SendSummary};
 use crate::reply::transport::Deliver;
@@ -27,13 +28,15 @@ pub enum DaemonError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Intake(#[from] IntakeError),
+    #[error("the mailbox lease was lost: another instance reads the mailbox now")]
+    LeaseLost,
 }
 
 impl DaemonError {
     fn kind(&self) -> FailureKind {
         match self {
             DaemonError::Source(e) => e.kind(),
-            DaemonError::Store(_) | DaemonError::Intake(_) => FailureKind::Transient,
+            DaemonError::Store(_) | DaemonError::Intake(_) | DaemonError::LeaseLost => FailureKind::Transient,
         }
     }
 }
@@ -106,9 +109,19 @@ pub struct Daemon<S, D: Deliver> {
     pub pacing: Pacing,
     /// Told how each pass went (readiness reads it).
     pub health: Arc<Health>,
+    /// Checked before each batch and each move: an instance that lost the
+    /// mailbox lease stops without touching the mailbox again.
+    pub fence: Fence,
 }
 
 impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
+    /// Runs only while `fence` holds (the mailbox lease), sending too.
+    pub fn fenced(mut self, fence: Fence) -> Self {
+        self.outbox = self.outbox.with_fence(fence.clone());
+        self.fence = fence;
+        self
+    }
+
     /// Runs until shutdown, or (`once`) until nothing is waiting and the
     /// answers due are sent. Answers are sent from a task of their own, woken
     /// by every commit: a slow or absent SMTP server never slows intake. A
@@ -116,7 +129,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
     pub async fn run(self, once: bool, shutdown: CancellationToken) -> Result<RunSummary, DaemonError> {
         // The parts are borrowed apart: the future must be `Send`, and a
         // mail source need not be `Sync`.
-        let Daemon { intake, mut source, outbox, pacing, health } = self;
+        let Daemon { intake, mut source, outbox, pacing, health, fence } = self;
         health.reading();
         metrics::gauge!(prometheus::LEASE).set(1.0);
         tracing::info!(source = %source.describe(), replies = %outbox.deliver().describe(), once, "intake started");
@@ -133,7 +146,12 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
             if shutdown.is_cancelled() {
                 break;
             }
-            match pass(&intake, &mut source, &mut in_flight, pacing.batch_size, &shutdown, &mut summary).await {
+            if !fence.is_held() {
+                // Nothing more is filed or sent (below): the new holder does that.
+                break;
+            }
+            let mut fenced = Fenced { source: &mut source, fence: &fence };
+            match pass(&intake, &mut fenced, &mut in_flight, pacing.batch_size, &shutdown, &mut summary).await {
                 Ok(handled) => {
                     failures = 0;
                     health.poll_succeeded();
@@ -149,7 +167,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
                         if once {
                             break;
                         }
-                        source.wait(&shutdown).await;
+                        fenced.wait(&shutdown).await;
                     }
                 }
                 Err(e) => {
@@ -158,7 +176,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
                     metrics::counter!(prometheus::PASS_FAILURES).increment(1);
                     // What was handed out and not recorded is looked at again.
                     in_flight.next_batch = None;
-                    source.reset();
+                    fenced.reset();
                     let delay = match after_failure(e.kind(), failures, once, pacing.retry, seed) {
                         AfterFailure::GiveUp => return Err(e),
                         AfterFailure::RetryIn(delay) => delay,
@@ -184,7 +202,14 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
                 }
             }
         }
-        in_flight.file(&mut source).await;
+        if !fence.is_held() {
+            stop_sending.cancel();
+            let _ = sender.await;
+            metrics::gauge!(prometheus::LEASE).set(0.0);
+            tracing::error!("the mailbox lease is lost: intake stops here");
+            return Err(DaemonError::LeaseLost);
+        }
+        in_flight.file(&mut Fenced { source: &mut source, fence: &fence }).await;
         let store = intake.store();
         stop_sending.cancel();
         if let Ok(sent) = sender.await {
@@ -214,6 +239,47 @@ async fn purge_expired(store: &crate::store::Store, raw_days: u32) {
         Ok(0) => tracing::debug!("retention: nothing to purge"),
         Ok(n) => tracing::info!(purged = n, raw_days, "retention: raw mails purged"),
         Err(e) => tracing::error!(error = %e, "retention: the purge failed; it is tried again tomorrow"),
+    }
+}
+
+/// The mail source behind the fence: once the mailbox lease is lost it
+/// hands out nothing more and files nothing (the new holder files what
+/// this instance recorded: it finds the mails already recorded).
+struct Fenced<'a, S> {
+    source: &'a mut S,
+    fence: &'a Fence,
+}
+
+impl<S: MailSource> MailSource for Fenced<'_, S> {
+    async fn fetch(&mut self, limit: usize) -> Result<Vec<SourceMail>, SourceError> {
+        if !self.fence.is_held() {
+            return Ok(Vec::new());
+        }
+        self.source.fetch(limit).await
+    }
+
+    async fn file(&mut self, mails: &[(SourceKey, Folder)]) -> Result<(), SourceError> {
+        if !self.fence.is_held() {
+            tracing::warn!(mails = mails.len(), "not filing: the mailbox lease is lost");
+            return Ok(());
+        }
+        self.source.file(mails).await
+    }
+
+    fn reset(&mut self) {
+        self.source.reset();
+    }
+
+    async fn wait(&mut self, shutdown: &CancellationToken) {
+        self.source.wait(shutdown).await;
+    }
+
+    async fn close(&mut self) {
+        self.source.close().await;
+    }
+
+    fn describe(&self) -> String {
+        self.source.describe()
     }
 }
 

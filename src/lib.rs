@@ -30,6 +30,7 @@ pub mod check;
 pub mod config;
 pub mod daemon;
 pub mod intake;
+pub mod lease;
 pub mod listing;
 pub mod ops;
 pub mod reply;

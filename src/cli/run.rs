@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use lefi_intake::app::App;
 use lefi_intake::config::Settings;
-use lefi_intake::daemon::RunSummary;
+use lefi_intake::daemon::{DaemonError, RunSummary};
+use lefi_intake::lease::MailboxLock;
 use tokio_util::sync::CancellationToken;
 
 use super::on_signals;
@@ -31,7 +32,7 @@ pub async fn run(settings: Settings, args: Args) -> Result<ExitCode> {
         Some(tokio::spawn(lefi_intake::web::serve(listener, app.web_state(), token.clone())))
     };
     let ops = if args.once { None } else { serve_ops(&app, &token).await? };
-    let summary = app.configured_daemon()?.run(args.once, token.clone()).await.context("running the intake")?;
+    let summary = read_the_mailbox(&app, args.once, &token).await?;
     token.cancel();
     if let Some(web) = web {
         web.await.context("the review pages")?.context("serving the review pages")?;
@@ -43,6 +44,48 @@ pub async fn run(settings: Settings, args: Args) -> Result<ExitCode> {
         println!("{}", describe(&summary));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The daemon, whenever this instance holds the mailbox: on PostgreSQL it
+/// stands by while another instance does, and goes back to standing by
+/// when it loses the lease. An empty summary when stopped before it ever
+/// held it.
+async fn read_the_mailbox(app: &App, once: bool, token: &CancellationToken) -> Result<RunSummary> {
+    let times = lefi_intake::lease::LeaseTimes { ttl: std::time::Duration::from_secs(app.settings.ha.lease_secs) };
+    let instance = app.settings.ha.instance_name();
+    loop {
+        let lock = MailboxLock::acquire(&app.store, &app.settings.database.url, times, &instance, once, token)
+            .await
+            .context("taking the mailbox")?;
+        let Some(lock) = lock else { return Ok(RunSummary::default()) };
+        // Waits end when the lease is lost, as on shutdown.
+        let stop = token.child_token();
+        let lost = lock.lost();
+        let stop_on_loss = {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                lost.cancelled().await;
+                stop.cancel();
+            })
+        };
+        let daemon = app.configured_daemon()?.fenced(lock.fence());
+        let result = daemon.run(once, stop).await;
+        stop_on_loss.abort();
+        match result {
+            Ok(summary) => {
+                lock.release().await;
+                return Ok(summary);
+            }
+            Err(DaemonError::LeaseLost) if !once => {
+                tracing::warn!(holder = lock.holder(), "standing by again");
+                drop(lock);
+            }
+            Err(e) => {
+                lock.release().await;
+                return Err(e).context("running the intake");
+            }
+        }
+    }
 }
 
 /// One line for the person who ran `run --once`.

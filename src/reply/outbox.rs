@@ -14,6 +14,7 @@ use super::message;
 use super::transport::{Deliver, DeliveryError};
 use crate::backoff::Backoff;
 use crate::config::OutboxSettings;
+use crate::lease::Fence;
 use crate::ops::prometheus::ANSWERS;
 use crate::store::{OutboxItem, Store, StoreError};
 
@@ -31,11 +32,20 @@ pub struct OutboxWorker<D: Deliver> {
     settings: OutboxSettings,
     /// Replies sent at once.
     concurrency: usize,
+    /// Checked before each claim and each send: an instance that lost the
+    /// mailbox lease sends nothing more.
+    fence: Fence,
 }
 
 impl<D: Deliver> OutboxWorker<D> {
     pub fn new(store: Store, deliver: D, from: Mailbox, settings: OutboxSettings) -> Self {
-        OutboxWorker { store, deliver, from, settings, concurrency: 1 }
+        OutboxWorker { store, deliver, from, settings, concurrency: 1, fence: Fence::default() }
+    }
+
+    /// Sends only while `fence` holds.
+    pub fn with_fence(mut self, fence: Fence) -> Self {
+        self.fence = fence;
+        self
     }
 
     /// Sends up to `n` replies at once (the SMTP pool's size).
@@ -54,7 +64,7 @@ impl<D: Deliver> OutboxWorker<D> {
         let lease = chrono::Duration::seconds(self.settings.lease_secs as i64);
         loop {
             let mut claimed = Vec::with_capacity(self.concurrency);
-            while claimed.len() < self.concurrency {
+            while claimed.len() < self.concurrency && self.fence.is_held() {
                 match self.store.claim_due_reply(Utc::now(), lease).await? {
                     Some(item) => claimed.push(item),
                     None => break,
@@ -65,6 +75,9 @@ impl<D: Deliver> OutboxWorker<D> {
             }
             let results = futures_util::future::join_all(claimed.iter().map(|item| self.send_one(item))).await;
             for (item, result) in claimed.iter().zip(results) {
+                // Not sent for want of the lease: the claim runs out and the
+                // instance that holds the lease sends it.
+                let Some(result) = result else { continue };
                 self.record(item, result, &mut summary).await?;
             }
         }
@@ -109,9 +122,16 @@ impl<D: Deliver> OutboxWorker<D> {
         Ok(())
     }
 
-    async fn send_one(&self, item: &OutboxItem) -> Result<(), DeliveryError> {
-        let message = message::build(item, &self.from).map_err(|e| DeliveryError::Permanent(e.to_string()))?;
-        self.deliver.deliver(message).await
+    /// `None` when the lease was lost before the sending began.
+    async fn send_one(&self, item: &OutboxItem) -> Option<Result<(), DeliveryError>> {
+        let message = match message::build(item, &self.from) {
+            Ok(message) => message,
+            Err(e) => return Some(Err(DeliveryError::Permanent(e.to_string()))),
+        };
+        if !self.fence.is_held() {
+            return None;
+        }
+        Some(self.deliver.deliver(message).await)
     }
 
     /// The wait before the next attempt, spread by the row id so that

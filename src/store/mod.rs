@@ -8,6 +8,7 @@
 
 pub mod audit;
 mod figures;
+mod lease;
 pub mod messages;
 pub mod officers;
 pub mod outbox;
@@ -29,6 +30,7 @@ use crate::domain::{Code, OrgNumber};
 
 pub use audit::AuditEntry;
 pub use figures::Figures;
+pub use lease::LeaseHolder;
 pub use messages::{MessageStatus, NewMessage, RecordedMessage, ThreadParent};
 pub use officers::{Officer, OfficerSession};
 pub use outbox::{OutboxItem, OutboxStatus};
@@ -185,6 +187,14 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The file a `sqlite://` URL names (`None` for another backend or an
+/// in-memory database).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 /// The URL without its password, for messages.

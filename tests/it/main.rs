@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod faults;
 mod fixtures;
+mod ha;
 mod hardening;
 mod hostile;
 mod imap;

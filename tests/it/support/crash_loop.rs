@@ -25,7 +25,7 @@ use super::postfix::{Extras, Postfix};
 
 /// Every mail comes from this sender, whose mailbox on the test Dovecot
 /// receives the answers (Postfix delivers uppsala.se there over LMTP).
-const SENDER: &str = "registrator@uppsala.se";
+pub const SENDER: &str = "registrator@uppsala.se";
 
 /// SMTP connections the daemon sends over (`smtp.pool_size`): each kill
 /// can interrupt at most this many answers between the SMTP server's
@@ -98,7 +98,7 @@ impl Report {
 
 /// Mail `i`: seven in ten a termination of its own organisation, the rest
 /// an incomplete request, an out-of-office answer or a question.
-fn mail(i: usize) -> Vec<u8> {
+pub fn mail(i: usize) -> Vec<u8> {
     let n = i as u32;
     let id = format!("crash-{i}@uppsala.se");
     let termination = format!(
@@ -129,7 +129,7 @@ impl Random {
     }
 }
 
-fn env(db: &TestDb, dovecot: &Dovecot, postfix: &Postfix) -> Vec<(&'static str, String)> {
+pub fn env(db: &TestDb, dovecot: &Dovecot, postfix: &Postfix) -> Vec<(&'static str, String)> {
     vec![
         ("LEFI_INTAKE__SOURCE__KIND", "imap".into()),
         ("LEFI_INTAKE__IMAP__HOST", "127.0.0.1".into()),
@@ -149,7 +149,7 @@ fn env(db: &TestDb, dovecot: &Dovecot, postfix: &Postfix) -> Vec<(&'static str, 
     ]
 }
 
-fn daemon(root: &Path, env: &[(&'static str, String)], db_url: &str, once: bool) -> tokio::process::Command {
+pub fn daemon(root: &Path, env: &[(&'static str, String)], db_url: &str, once: bool) -> tokio::process::Command {
     let mut cmd = daemon_command(db_url, root, once);
     for (k, v) in env {
         cmd.env(k, v);
@@ -158,7 +158,7 @@ fn daemon(root: &Path, env: &[(&'static str, String)], db_url: &str, once: bool)
 }
 
 /// The Message-IDs of the answers delivered to the sender's mailbox.
-fn delivered(dovecot: &Dovecot) -> Vec<String> {
+pub fn delivered(dovecot: &Dovecot) -> Vec<String> {
     let user = SENDER.split('@').next().unwrap_or_default();
     let mut ids = Vec::new();
     for sub in ["new", "cur"] {
@@ -176,7 +176,7 @@ fn delivered(dovecot: &Dovecot) -> Vec<String> {
 
 /// Answers still in Postfix's queue are delivered within seconds; wait for
 /// the count to settle.
-async fn settled_deliveries(dovecot: &Dovecot, expected: usize) -> Vec<String> {
+pub async fn settled_deliveries(dovecot: &Dovecot, expected: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut last = delivered(dovecot);
     loop {
