@@ -58,6 +58,8 @@ pub struct Readiness {
     pub database: String,
     pub mailbox: String,
     pub outbox: String,
+    /// Which instance reads the mailbox (PostgreSQL), as the database says.
+    pub lease: String,
 }
 
 /// Database reachable; the mailbox session up, or down for less than
@@ -99,7 +101,16 @@ pub async fn readiness(state: &OpsState) -> Readiness {
             None => "empty".to_string(),
         },
     };
-    Readiness { ready: failed.is_empty(), reason: failed.into_iter().next(), database, mailbox, outbox }
+    let lease = match state.store.backend() {
+        crate::store::Backend::Sqlite => "file lock (SQLite: one reader)".to_string(),
+        crate::store::Backend::Postgres => match state.store.lease_holder().await {
+            Ok(Some(h)) if h.remaining_secs > 0.0 => format!("held by {} for {:.0} s more", h.holder, h.remaining_secs),
+            Ok(Some(h)) => format!("free (last held by {})", h.holder),
+            Ok(None) => "never taken".to_string(),
+            Err(e) => format!("unknown: {e}"),
+        },
+    };
+    Readiness { ready: failed.is_empty(), reason: failed.into_iter().next(), database, mailbox, outbox, lease }
 }
 
 async fn readyz(State(state): State<Arc<OpsState>>) -> Response {

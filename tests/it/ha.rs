@@ -112,18 +112,33 @@ async fn the_standby_takes_over_within_30_s_when_the_reader_is_killed_mid_drain(
     let mut a = servers.instance(&db, root.path(), "a").spawn().unwrap();
     let _a_lines = collect(&mut a);
     until("a takes the lease", 30, || async { holder(&db.store).await.starts_with("a/") }).await;
-    let mut b = servers.instance(&db, root.path(), "b").spawn().unwrap();
+    let ops = crate::support::dovecot::free_port();
+    let mut b = servers.instance(&db, root.path(), "b");
+    let mut b = b.env("LEFI_INTAKE__OPS__LISTEN", format!("127.0.0.1:{ops}")).spawn().unwrap();
     let b_lines = collect(&mut b);
     until("b stands by", 30, || async {
         b_lines.lock().unwrap().iter().any(|(_, l)| l.contains("standing by: another instance reads the mailbox"))
     })
     .await;
+    // The standby is ready (it serves), says who reads, and does not read.
+    let (status, body) =
+        tokio::task::spawn_blocking(move || crate::support::http::get(ops, "/readyz")).await.unwrap().unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"lease\":\"held by a/"), "{body}");
+    let (_, metrics) =
+        tokio::task::spawn_blocking(move || crate::support::http::get(ops, "/metrics")).await.unwrap().unwrap();
+    assert!(metrics.lines().any(|l| l == "lefi_intake_mailbox_lease 0"), "{metrics}");
     until("a records some", 60, || async { db.store.messages().await.unwrap().len() >= 30 }).await;
     a.kill().await.unwrap();
     let killed = Instant::now();
     let recorded_at_kill = db.store.messages().await.unwrap().len();
     until("b takes over", 60, || async { holder(&db.store).await.starts_with("b/") }).await;
     let takeover = killed.elapsed();
+    until("b says it reads", 10, || async {
+        let got = tokio::task::spawn_blocking(move || crate::support::http::get(ops, "/metrics")).await.unwrap();
+        got.is_some_and(|(_, m)| m.lines().any(|l| l == "lefi_intake_mailbox_lease 1"))
+    })
+    .await;
     until("b drains the rest", 120, || async {
         servers.inbox().await == 0 && db.store.pending_replies().await.unwrap() == 0
     })
