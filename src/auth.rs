@@ -91,8 +91,9 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// What is stored of a session token: its SHA-256, so a leaked database does
-/// not hand out sessions.
+/// What is stored of a session token or a feed token: its SHA-256, so a
+/// leaked database hands out neither. (A token is 256 random bits, so a fast
+/// hash suffices where a password needs a slow one.)
 pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

@@ -14,6 +14,7 @@ mod report;
 mod run;
 mod subscribers;
 mod terminations;
+mod token;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -82,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: report::Command,
     },
+    /// Bearer tokens for the delivery system's feed: add (shown once), revoke, list.
+    Token {
+        #[command(subcommand)]
+        command: token::Command,
+    },
     /// Purge raw mails past retention (retention.raw_days after their decision).
     Purge(purge::Args),
     /// Run the whole intake once on the example mails in a scratch directory
@@ -113,6 +119,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             with_runtime(async { subscribers::run(&app(config).await?, command).await })
         }
         Command::Report { command } => with_runtime(async { report::run(&app(config).await?, command).await }),
+        Command::Token { command } => with_runtime(async { token::run(&app(config).await?, command).await }),
         Command::Purge(args) => with_runtime(async { purge::run(&app(config).await?, args).await }),
         Command::Demo(args) => with_runtime(demo::run(args)),
     }

@@ -7,6 +7,7 @@
 //! order) and dates as `YYYY-MM-DD`, because `Any` carries no date types.
 
 pub mod audit;
+mod feed;
 mod figures;
 mod lease;
 pub mod messages;
@@ -29,6 +30,7 @@ use sqlx::{AnyPool, ConnectOptions, Connection, Row};
 use crate::domain::{Code, OrgNumber};
 
 pub use audit::AuditEntry;
+pub use feed::{ApiToken, FeedEvent, TokenAdded};
 pub use figures::Figures;
 pub use lease::LeaseHolder;
 pub use messages::{MessageStatus, NewMessage, RecordedMessage, ThreadParent};

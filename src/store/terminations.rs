@@ -51,7 +51,7 @@ pub async fn insert_many(
         let values = super::placeholders(chunk.len(), 4, 3).replace(')', ", $1, $2, 'active')");
         let sql = format!(
             "INSERT INTO terminations (org_number, org_name, effective_date, message_id, recorded_at, recorded_by, \
-             status) VALUES {values} ON CONFLICT DO NOTHING RETURNING message_id"
+             status) VALUES {values} ON CONFLICT DO NOTHING RETURNING id, message_id"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(timestamp(now)).bind(by);
         for (t, message) in chunk {
@@ -61,11 +61,37 @@ pub async fn insert_many(
                 .bind(t.effective_date.to_string())
                 .bind(*message);
         }
+        let mut ids = Vec::new();
         for row in query.fetch_all(&mut *conn).await? {
             recorded.insert(row.try_get::<i64, _>("message_id")?);
+            ids.push(row.try_get::<i64, _>("id")?);
         }
+        record_events(conn, &ids, "recorded", now).await?;
     }
     Ok(recorded)
+}
+
+/// The feed's entries for changed terminations, in the same transaction as
+/// the change. On PostgreSQL the table is locked first, until the commit:
+/// so a later sequence number is never committed before an earlier one, and
+/// a reader that has seen `seq` has seen everything before it.
+async fn record_events(conn: &mut AnyConnection, ids: &[i64], event: &str, now: DateTime<Utc>) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("LOCK TABLE termination_events IN EXCLUSIVE MODE").execute(&mut *conn).await?;
+    }
+    for chunk in ids.chunks(super::rows_per_statement(1)) {
+        let values = super::placeholders(chunk.len(), 1, 3).replace(')', ", $1, $2)");
+        let sql = format!("INSERT INTO termination_events (termination_id, event, at) VALUES {values}");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(event).bind(timestamp(now));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The active terminations of `n` organisations (binds: their numbers).
@@ -117,11 +143,13 @@ impl Store {
 pub async fn revoke_for_message(conn: &mut AnyConnection, message: i64) -> Result<Vec<(OrgNumber, NaiveDate)>> {
     let rows = sqlx::query(
         "UPDATE terminations SET status = 'revoked' WHERE message_id = $1 AND status = 'active' \
-         RETURNING org_number, effective_date",
+         RETURNING id, org_number, effective_date",
     )
     .bind(message)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
+    let ids = rows.iter().map(|r| r.try_get::<i64, _>("id")).collect::<std::result::Result<Vec<_>, _>>()?;
+    record_events(conn, &ids, "revoked", Utc::now()).await?;
     rows.iter()
         .map(|row| {
             let org = read_org_number(&row.try_get::<String, _>("org_number")?)?;

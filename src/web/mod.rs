@@ -3,6 +3,7 @@
 //! style sheet is reachable without a session.
 
 mod agreement;
+mod api;
 mod headers;
 mod item;
 mod layout;
@@ -97,6 +98,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/agreement", get(agreement::show))
         .route("/officers", get(officers::list))
         .route("/officers/{name}/unlock", post(officers::unlock))
+        .route("/api/v1/terminations", get(api::terminations))
+        .route("/api/v1/openapi.json", get(api::openapi))
         .fallback(|| async { not_found() })
         // No form here needs more: a larger body is refused before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))

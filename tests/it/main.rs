@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step on a small machine); each
 //! module is one area.
 
+mod api;
 mod browser;
 mod cli;
 mod crash;
