@@ -23,10 +23,14 @@ COPY --from=build /src/target/release/lefi-intake /usr/local/bin/lefi-intake
 COPY config/ /etc/lefi-intake/
 COPY templates/ /usr/share/lefi-intake/templates/
 ENV LEFI_INTAKE__REPLY__TEMPLATES_DIR=/usr/share/lefi-intake/templates \
-    LEFI_INTAKE__WEB__LISTEN=0.0.0.0:8080
+    LEFI_INTAKE__WEB__LISTEN=0.0.0.0:8080 \
+    LEFI_INTAKE__OPS__LISTEN=0.0.0.0:9898
 # The officers' review pages; put a TLS-terminating proxy in front and set
 # LEFI_INTAKE__WEB__SECURE_COOKIES=true.
 EXPOSE 8080
+# Health (/healthz, /readyz) and Prometheus metrics (/metrics): keep it on
+# the internal network.
+EXPOSE 9898
 USER lefi
 # State (SQLite database, Maildir, reply files) lives under the working
 # directory, which is the volume to mount.

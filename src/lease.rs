@@ -12,7 +12,8 @@
 //! anything (the [`Fence`]), and stops.
 //!
 //! A holder on this host whose process is gone (killed) is replaced at
-//! once, without waiting for the expiry. On SQLite a file lock beside the
+//! once, without waiting for the expiry: same instance name, same PID
+//! namespace, and `kill(pid, 0)` says no such process. On SQLite a file lock beside the
 //! database keeps a second `run` on the same file from starting.
 
 use std::sync::{Arc, Mutex};
@@ -176,29 +177,40 @@ fn sqlite_lock(url: &str) -> Result<MailboxLock, LeaseError> {
     }
 }
 
-/// This process's name in the lease: `instance/pid/nonce`.
+/// This process's name in the lease: `instance/pid/nonce/pid-namespace`.
 fn holder_name(instance: &str) -> String {
     let mut nonce = [0u8; 4];
     let _ = getrandom::fill(&mut nonce);
-    format!("{instance}/{}/{}", std::process::id(), hex::encode(nonce))
+    format!("{instance}/{}/{}/{}", std::process::id(), hex::encode(nonce), pid_namespace())
 }
 
-/// A holder named for this instance whose process is gone (or a zombie):
-/// it can hold nothing any more. Only meaningful when the instance name is
-/// this host's, as by default.
+/// The PID namespace we run in (the inode of /proc/self/ns/pid): a process
+/// number means the same process only within one namespace.
+fn pid_namespace() -> String {
+    std::fs::read_link("/proc/self/ns/pid")
+        .ok()
+        .and_then(|l| l.to_str().map(|s| s.trim_start_matches("pid:[").trim_end_matches(']').to_string()))
+        .unwrap_or_default()
+}
+
+/// A holder named for this instance, in our PID namespace, whose process
+/// no longer exists: it can hold nothing any more. Anything less certain
+/// (another name, another namespace, a process we may not signal, a zombie)
+/// is left to the lease's expiry.
 fn is_dead_here(holder: &str, instance: &str) -> bool {
-    let mut parts = holder.split('/');
-    let (Some(name), Some(pid)) = (parts.next(), parts.next().and_then(|p| p.parse::<u32>().ok())) else {
-        return false;
-    };
-    if name != instance || pid == std::process::id() {
+    let parts: Vec<&str> = holder.split('/').collect();
+    let [name, pid, _nonce, namespace] = parts[..] else { return false };
+    let Ok(pid) = pid.parse::<i32>() else { return false };
+    if name != instance || namespace.is_empty() || namespace != pid_namespace() || pid <= 0 {
         return false;
     }
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        // The state follows the command name in parentheses.
-        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+    if pid as u32 == std::process::id() {
+        return false;
     }
+    // Signal 0 checks for the process without touching it: ESRCH means none.
+    // SAFETY: kill with signal 0 sends nothing; pid is a positive number.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
 }
 
 impl Lease {
@@ -275,14 +287,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_holder_is_dead_here_only_when_named_for_this_instance_and_its_process_is_gone() {
-        let me = format!("host-a/{}/0000", std::process::id());
-        assert!(!is_dead_here(&me, "host-a"), "not ourselves");
-        // PID 1 exists wherever this runs.
-        assert!(!is_dead_here("host-a/1/0000", "host-a"));
-        assert!(is_dead_here(&format!("host-a/{}/0000", u32::MAX - 1), "host-a"));
-        assert!(!is_dead_here(&format!("host-b/{}/0000", u32::MAX - 1), "host-a"), "another host's process");
+    fn a_holder_is_dead_here_only_when_named_for_this_instance_in_our_namespace_and_gone() {
+        let ns = pid_namespace();
+        assert!(!ns.is_empty(), "Linux names the PID namespace");
+        let gone = i32::MAX - 1;
+        assert!(is_dead_here(&format!("host-a/{gone}/0000/{ns}"), "host-a"));
+        assert!(!is_dead_here(&format!("host-a/{}/0000/{ns}", std::process::id()), "host-a"), "not ourselves");
+        // PID 1 exists wherever this runs (and may not be ours to signal).
+        assert!(!is_dead_here(&format!("host-a/1/0000/{ns}"), "host-a"));
+        assert!(!is_dead_here(&format!("host-b/{gone}/0000/{ns}"), "host-a"), "another host's process");
+        assert!(!is_dead_here(&format!("host-a/{gone}/0000/1"), "host-a"), "another PID namespace");
+        assert!(!is_dead_here(&format!("host-a/{gone}/0000"), "host-a"), "an older holder name");
         assert!(!is_dead_here("garbage", "host-a"));
+        assert!(holder_name("host-a").starts_with(&format!("host-a/{}/", std::process::id())));
+        assert!(holder_name("host-a").ends_with(&format!("/{ns}")));
     }
 
     #[test]

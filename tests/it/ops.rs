@@ -337,3 +337,36 @@ async fn check_config_tries_each_connection_and_names_the_key_to_fix() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.starts_with("FAIL  configuration") && out.contains("source.batch_size"), "{out}");
 }
+
+/// deploy/lefi-intake.service passes `systemd-analyze verify` (with our
+/// binary where the unit expects it) and its sandbox scores "OK" or better
+/// in `systemd-analyze security`.
+#[test]
+fn the_systemd_unit_verifies_and_is_sandboxed() {
+    use std::process::Command;
+    if Command::new("systemd-analyze").arg("--version").output().is_err() {
+        assert!(!crate::support::in_ci(), "systemd-analyze is required in CI (Debian's systemd package)");
+        eprintln!("WARNING: systemd-analyze not installed; the unit is not checked");
+        return;
+    }
+    let unit =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/lefi-intake.service"))
+            .expect("deploy/lefi-intake.service");
+    for key in ["NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=", "User=lefi-intake"] {
+        assert!(unit.lines().any(|l| l.starts_with(key)), "the unit sets {key}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lefi-intake.service");
+    std::fs::write(&path, unit.replace("/usr/local/bin/lefi-intake", env!("CARGO_BIN_EXE_lefi-intake"))).unwrap();
+    let out = Command::new("systemd-analyze").arg("verify").arg(&path).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
+    let out = Command::new("systemd-analyze").args(["security", "--offline=yes"]).arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let level: f64 = text
+        .lines()
+        .find_map(|l| l.split("Overall exposure level for lefi-intake.service: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in: {text}"));
+    assert!(level <= 2.0, "exposure {level} (0 is best, 10 worst): {text}");
+}
