@@ -30,6 +30,8 @@ pub enum ReviewError {
     Invalid { field: &'static str, message: String },
     #[error("{org_number} already has a termination on file, effective {}", effective_date.map(|d| d.to_string()).unwrap_or_default())]
     AlreadyOnFile { org_number: OrgNumber, effective_date: Option<NaiveDate> },
+    #[error("no active termination {0}")]
+    NoSuchTermination(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -53,6 +55,19 @@ pub struct ItemView {
     pub raw: Vec<u8>,
     /// The registry's entry for the organisation number read, if any.
     pub subscriber: Option<crate::domain::Subscriber>,
+    /// The organisation's termination on file, when another mail recorded
+    /// it (what a `conflicts_with_record` item is about).
+    pub on_file: Option<store::TerminationRecord>,
+}
+
+/// What an approval does with a termination already on file for the
+/// organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfOnFile {
+    /// Refuse the approval (the officer decides to replace or keep).
+    Refuse,
+    /// The new request supersedes it: it is revoked, the new one recorded.
+    Replace,
 }
 
 /// What the decisions need: the store, and how answers are written.
@@ -93,9 +108,13 @@ impl Reviewer {
             Some(org) => self.store.subscriber(org).await?,
             None => None,
         };
+        let on_file = match message.org_number {
+            Some(org) => self.store.active_termination(org).await?.filter(|t| t.source_message != message.id),
+            None => None,
+        };
         // A purged mail has no bytes left to parse.
         let mail = (!raw.is_empty()).then(|| mail::parse(&raw).ok()).flatten();
-        Ok(ItemView { mail, item, message, extraction, received_day, raw, subscriber })
+        Ok(ItemView { mail, item, message, extraction, received_day, raw, subscriber, on_file })
     }
 
     /// The values the intake read that pass the rules of a termination —
@@ -136,8 +155,22 @@ impl Reviewer {
         }
     }
 
-    /// Records the termination and queues the confirmation.
+    /// Records the termination and queues the confirmation; refused when the
+    /// organisation already has one on file.
     pub async fn approve(&self, id: i64, officer: &Officer, c: &Corrections) -> Result<Termination, ReviewError> {
+        self.approve_with(id, officer, c, IfOnFile::Refuse).await
+    }
+
+    /// As [`Reviewer::approve`]; with [`IfOnFile::Replace`] a termination on
+    /// file for the organisation is revoked first (audited as superseded),
+    /// and the sender is confirmed the new date.
+    pub async fn approve_with(
+        &self,
+        id: i64,
+        officer: &Officer,
+        c: &Corrections,
+        if_on_file: IfOnFile,
+    ) -> Result<Termination, ReviewError> {
         let view = self.item(id).await?;
         if view.item.status != QuarantineStatus::Open {
             return Err(self.already_decided(id).await);
@@ -153,6 +186,18 @@ impl Reviewer {
             tx.rollback().await?;
             return Err(self.already_decided(id).await);
         }
+        let replaced = match if_on_file {
+            IfOnFile::Replace => store::terminations::revoke_active_for_org(&mut tx, termination.org_number).await?,
+            IfOnFile::Refuse => None,
+        };
+        if let Some(old) = &replaced {
+            let details = format!(
+                "effective {} superseded by item {id}, effective {}",
+                old.effective_date, termination.effective_date
+            );
+            store::audit::record(&mut tx, now, &officer.name, "superseded", ("termination", old.id), Some(&details))
+                .await?;
+        }
         if !store::terminations::insert(&mut tx, &termination, view.message.id, &officer.name, now).await? {
             tx.rollback().await?;
             let on_file = self.store.active_termination(termination.org_number).await?;
@@ -166,16 +211,100 @@ impl Reviewer {
         store::messages::set_status(&mut tx, view.message.id, MessageStatus::Done).await?;
         let decision = Decision::new(Verdict::Accept, vec![], vec![], Some(termination.clone()));
         self.queue_answer(&mut tx, &view, ReplyKind::Confirmation, &decision, None, now).await?;
-        let details = match corrected.is_empty() {
+        let mut details = match corrected.is_empty() {
             true => note,
             false => {
                 format!("{note} (corrected {})", corrected.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(","))
             }
         };
+        if let Some(old) = &replaced {
+            details.push_str(&format!("; replaces the termination effective {}", old.effective_date));
+        }
         store::audit::record(&mut tx, now, &officer.name, "approved", ("quarantine", id), Some(&details)).await?;
         tx.commit().await?;
         tracing::info!(item = id, officer = %officer.name, org = %termination.org_number, "quarantine item approved");
         Ok(termination)
+    }
+
+    /// Closes a request about an organisation whose termination on file
+    /// stands: nothing is recorded; with `answer`, the sender is told the
+    /// termination on file and its date.
+    pub async fn keep_on_file(&self, id: i64, officer: &Officer, answer: bool) -> Result<(), ReviewError> {
+        let view = self.item(id).await?;
+        if view.item.status != QuarantineStatus::Open {
+            return Err(self.already_decided(id).await);
+        }
+        let Some(on_file) = view.on_file.clone() else {
+            return Err(ReviewError::Invalid {
+                field: "org_number",
+                message: "the organisation has no other termination on file to keep".into(),
+            });
+        };
+        let now = Utc::now();
+        let note = format!("the termination on file, effective {}, stands", on_file.effective_date);
+        let ruling = Ruling {
+            status: QuarantineStatus::Rejected,
+            outcome: ReviewOutcome::Rejected,
+            corrected: &[],
+            note: Some(&note),
+        };
+        let mut tx = self.store.pool().begin().await?;
+        if !store::quarantine::decide(&mut tx, id, &ruling, &officer.name, now).await? {
+            tx.rollback().await?;
+            return Err(self.already_decided(id).await);
+        }
+        store::messages::set_status(&mut tx, view.message.id, MessageStatus::Done).await?;
+        if answer {
+            let kept = Termination {
+                org_number: on_file.org_number,
+                org_name: on_file.org_name.clone(),
+                effective_date: on_file.effective_date,
+            };
+            let decision = Decision::new(Verdict::Accept, vec![], vec![domain::Reason::AlreadyRegistered], Some(kept));
+            self.queue_answer(&mut tx, &view, ReplyKind::AlreadyRegistered, &decision, None, now).await?;
+        }
+        let details = format!("{note}{}", if answer { " (answered)" } else { "" });
+        store::audit::record(&mut tx, now, &officer.name, "kept_on_file", ("quarantine", id), Some(&details)).await?;
+        tx.commit().await?;
+        tracing::info!(item = id, officer = %officer.name, "quarantine item closed: the termination on file stands");
+        Ok(())
+    }
+
+    /// Revokes a termination on file, whoever recorded it, with the reason
+    /// (audited; the feed reports it; the subscriber is active again).
+    pub async fn revoke_termination(
+        &self,
+        termination: i64,
+        officer: &Officer,
+        reason: &str,
+    ) -> Result<(), ReviewError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_FIELD_CHARS {
+            return Err(ReviewError::Invalid {
+                field: "reason",
+                message: format!("a reason of 1 to {MAX_FIELD_CHARS} characters is required"),
+            });
+        }
+        let now = Utc::now();
+        let mut tx = self.store.pool().begin().await?;
+        let Some(revoked) = store::terminations::revoke_by_id(&mut tx, termination).await? else {
+            tx.rollback().await?;
+            return Err(ReviewError::NoSuchTermination(termination));
+        };
+        store::subscribers::restore(&mut tx, revoked.org_number, revoked.effective_date, &officer.name, now).await?;
+        let details = format!("{} effective {}: {reason}", revoked.org_number, revoked.effective_date);
+        store::audit::record(
+            &mut tx,
+            now,
+            &officer.name,
+            "termination_revoked",
+            ("termination", termination),
+            Some(&details),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(termination, officer = %officer.name, "termination revoked");
+        Ok(())
     }
 
     /// Closes the item; with `answer`, tells the sender `reason`.

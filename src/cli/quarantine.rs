@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lefi_intake::app::App;
 use lefi_intake::domain::{Code, OrgNumber, Reason};
 use lefi_intake::listing::Listing;
-use lefi_intake::review::Corrections;
+use lefi_intake::review::{Corrections, IfOnFile};
 use lefi_intake::store::{self, Officer, QuarantineStatus, Store};
 use serde::Serialize;
 
@@ -43,6 +43,21 @@ pub enum Command {
         /// The effective date to record, if not the one found.
         #[arg(long, value_name = "YYYY-MM-DD")]
         effective_date: Option<String>,
+        /// The organisation has a termination on file (`conflicts_with_record`):
+        /// revoke it and record this one in its place.
+        #[arg(long)]
+        replace_on_file: bool,
+        /// The officer taking the decision (an active officer's name).
+        #[arg(long = "as", value_name = "NAME")]
+        officer: String,
+    },
+    /// Close the item and keep the organisation's termination on file.
+    Keep {
+        /// The item's number.
+        id: i64,
+        /// Tell the sender the termination on file and its date.
+        #[arg(long)]
+        reply: bool,
         /// The officer taking the decision (an active officer's name).
         #[arg(long = "as", value_name = "NAME")]
         officer: String,
@@ -146,6 +161,17 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
                 println!("org name: {}", ex.org_name().unwrap_or("-"));
                 println!("effective date: {}", ex.effective_date().map(|d| d.to_string()).unwrap_or("-".into()));
             }
+            if let Some(t) = &view.on_file {
+                println!(
+                    "on file: {} {} effective {}, recorded by {} at {} (termination {})",
+                    t.org_number,
+                    t.org_name,
+                    t.effective_date,
+                    t.recorded_by,
+                    store::timestamp(t.recorded_at),
+                    t.id
+                );
+            }
             if let Some(mail) = &view.mail {
                 for s in &mail.sections {
                     println!("--- {:?}\n{}", s.kind, s.text);
@@ -155,9 +181,16 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Approve { id, org_number, org_name, effective_date, officer } => {
+        Command::Keep { id, reply, officer } => {
             let officer = acting_officer(store, &officer).await?;
-            let t = reviewer.approve(id, &officer, &Corrections { org_number, org_name, effective_date }).await?;
+            reviewer.keep_on_file(id, &officer, reply).await?;
+            println!("item {id} closed; the termination on file stands{}", if reply { "; answer queued" } else { "" });
+        }
+        Command::Approve { id, org_number, org_name, effective_date, replace_on_file, officer } => {
+            let officer = acting_officer(store, &officer).await?;
+            let if_on_file = if replace_on_file { IfOnFile::Replace } else { IfOnFile::Refuse };
+            let corrections = Corrections { org_number, org_name, effective_date };
+            let t = reviewer.approve_with(id, &officer, &corrections, if_on_file).await?;
             println!(
                 "item {id} approved: {} {} from {}; confirmation queued",
                 t.org_number, t.org_name, t.effective_date
@@ -177,7 +210,7 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn acting_officer(store: &Store, name: &str) -> Result<Officer> {
+pub(super) async fn acting_officer(store: &Store, name: &str) -> Result<Officer> {
     match store.officer(name).await? {
         Some(o) if o.active => Ok(o),
         Some(_) => anyhow::bail!("officer {name} is disabled"),

@@ -128,6 +128,15 @@ impl Store {
         super::by_org_number(&self.pool, orgs, active_among_sql, |row| read(row).map(|t| (t.org_number, t))).await
     }
 
+    /// The active termination with this id.
+    pub async fn active_termination_by_id(&self, id: i64) -> Result<Option<TerminationRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.id = $1 AND t.status = 'active'")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(read).transpose()
+    }
+
     /// Active terminations, by organisation number.
     pub async fn terminations(&self) -> Result<Vec<TerminationRecord>> {
         let rows =
@@ -141,19 +150,49 @@ impl Store {
 /// Revokes the active termination recorded from a mail (a reopened
 /// approval). Returns what was revoked: the organisation and its date.
 pub async fn revoke_for_message(conn: &mut AnyConnection, message: i64) -> Result<Vec<(OrgNumber, NaiveDate)>> {
-    let rows = sqlx::query(
-        "UPDATE terminations SET status = 'revoked' WHERE message_id = $1 AND status = 'active' \
-         RETURNING id, org_number, effective_date",
-    )
-    .bind(message)
-    .fetch_all(&mut *conn)
-    .await?;
-    let ids = rows.iter().map(|r| r.try_get::<i64, _>("id")).collect::<std::result::Result<Vec<_>, _>>()?;
-    record_events(conn, &ids, "revoked", Utc::now()).await?;
-    rows.iter()
+    let revoked = revoke_where(conn, "message_id = $1", message).await?;
+    Ok(revoked.into_iter().map(|r| (r.org_number, r.effective_date)).collect())
+}
+
+/// Revokes the organisation's active termination, if it has one (an
+/// officer replaces it with a newer request).
+pub async fn revoke_active_for_org(conn: &mut AnyConnection, org: OrgNumber) -> Result<Option<Revoked>> {
+    Ok(revoke_where(conn, "org_number = $1", org.to_string()).await?.pop())
+}
+
+/// Revokes the active termination with this id (an officer's revocation).
+pub async fn revoke_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Revoked>> {
+    Ok(revoke_where(conn, "id = $1", id).await?.pop())
+}
+
+/// A termination that was revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    pub id: i64,
+    pub org_number: OrgNumber,
+    pub effective_date: NaiveDate,
+}
+
+async fn revoke_where<'q, T>(conn: &mut AnyConnection, condition: &'static str, bind: T) -> Result<Vec<Revoked>>
+where
+    T: 'q + Send + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    let sql = format!(
+        "UPDATE terminations SET status = 'revoked' WHERE {condition} AND status = 'active' \
+         RETURNING id, org_number, effective_date"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bind).fetch_all(&mut *conn).await?;
+    let revoked = rows
+        .iter()
         .map(|row| {
-            let org = read_org_number(&row.try_get::<String, _>("org_number")?)?;
-            Ok((org, read_date(&row.try_get::<String, _>("effective_date")?)?))
+            Ok(Revoked {
+                id: row.try_get("id")?,
+                org_number: read_org_number(&row.try_get::<String, _>("org_number")?)?,
+                effective_date: read_date(&row.try_get::<String, _>("effective_date")?)?,
+            })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    let ids: Vec<i64> = revoked.iter().map(|r| r.id).collect();
+    record_events(conn, &ids, "revoked", Utc::now()).await?;
+    Ok(revoked)
 }

@@ -16,7 +16,7 @@ use super::{AppState, Numbers};
 use crate::domain::Code;
 use crate::extract::Evidence;
 use crate::mail::SectionKind;
-use crate::review::{Corrections, ItemView, ReviewError};
+use crate::review::{Corrections, IfOnFile, ItemView, ReviewError};
 use crate::store::{OfficerSession, QuarantineStatus};
 
 #[derive(Deserialize, Default)]
@@ -35,6 +35,10 @@ pub async fn show(
         "godkant" => Some("Ärendet är godkänt: uppsägningen är registrerad och bekräftelsen köad."),
         "avvisat" => Some("Ärendet är avvisat."),
         "oppnat" => Some("Ärendet är öppnat igen."),
+        "ersatt" => {
+            Some("Ärendet är godkänt: den tidigare uppsägningen är ersatt och bekräftelsen av det nya datumet köad.")
+        }
+        "behallet" => Some("Ärendet är stängt: den registrerade uppsägningen står kvar."),
         _ => None,
     };
     render(&state, &session, id, None, notice, None, StatusCode::OK).await
@@ -156,6 +160,26 @@ fn item_body(
                 }
             }
         }
+        @if let (Some(t), true) = (&view.on_file, item.status == QuarantineStatus::Open) {
+            section.on-file {
+                h2 { "Redan registrerad uppsägning" }
+                table {
+                    thead { tr { th { "" } th { "Registrerad" } th { "Den nya begäran" } } }
+                    tbody {
+                        tr { th { "Organisationsnummer" } td { (t.org_number) } td { (proposal.org_number.clone().unwrap_or_default()) } }
+                        tr { th { "Organisationsnamn" } td { (t.org_name) } td { (proposal.org_name.clone().unwrap_or_default()) } }
+                        tr { th { "Gäller från" } td { strong { (t.effective_date) } } td { strong { (proposal.effective_date.clone().unwrap_or_default()) } } }
+                        tr { th { "Registrerad av" } td { (t.recorded_by) " " (local_time(t.recorded_at, tz)) } td { "–" } }
+                    }
+                }
+                p { "Godkänn med ”Ersätt” nedan för att låta den nya begäran gälla, eller behåll den registrerade." }
+                form method="post" action={ "/items/" (item.id) "/keep" } {
+                    (csrf_field(session))
+                    label { input type="checkbox" name="answer" value="yes" checked; " Svara avsändaren att uppsägningen redan är registrerad från " (t.effective_date) }
+                    div { button type="submit" { "Behåll den registrerade" } }
+                }
+            }
+        }
         @if item.status == QuarantineStatus::Open {
             div.columns {
                 section {
@@ -168,6 +192,9 @@ fn item_body(
                         input #org_name type="text" name="org_name" maxlength="200" value=(value(entered.map(|c| &c.org_name), &proposal.org_name)) required;
                         label for="effective_date" { "Gäller från (ÅÅÅÅ-MM-DD)" }
                         input #effective_date type="text" name="effective_date" maxlength="10" value=(value(entered.map(|c| &c.effective_date), &proposal.effective_date)) required;
+                        @if let Some(t) = &view.on_file {
+                            label { input type="checkbox" name="replace" value="yes"; " Ersätt den registrerade uppsägningen (från " (t.effective_date) ")" }
+                        }
                         div { button type="submit" { "Godkänn och registrera" } }
                     }
                 }
@@ -299,6 +326,9 @@ pub struct ApproveForm {
     org_name: String,
     #[serde(default)]
     effective_date: String,
+    /// Present: a termination on file for the organisation is replaced.
+    #[serde(default)]
+    replace: Option<String>,
 }
 
 fn decision_error(e: &ReviewError) -> (StatusCode, String) {
@@ -313,7 +343,13 @@ fn decision_error(e: &ReviewError) -> (StatusCode, String) {
         ReviewError::Invalid { field, message } => (StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}")),
         ReviewError::AlreadyOnFile { org_number, effective_date } => {
             let date = effective_date.map(|d| format!(" från {d}")).unwrap_or_default();
-            (StatusCode::CONFLICT, format!("{org_number} har redan en registrerad uppsägning{date}."))
+            (
+                StatusCode::CONFLICT,
+                format!(
+                    "{org_number} har redan en registrerad uppsägning{date}. Kryssa i ”Ersätt” för att låta den nya \
+                     gälla, eller behåll den registrerade."
+                ),
+            )
         }
         ReviewError::NotDecided(_) => (StatusCode::CONFLICT, "Ärendet är redan öppet.".into()),
         other => (StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
@@ -355,8 +391,34 @@ pub async fn approve(
         org_name: Some(form.org_name.trim().to_string()),
         effective_date: Some(form.effective_date.trim().to_string()),
     };
-    let result = state.reviewer.approve(id, &signed_in.0.officer, &corrections).await.map(|_| ());
-    after_decision(&state, &signed_in, id, result, "godkant", Some(&corrections)).await
+    let (if_on_file, done) = match form.replace {
+        Some(_) => (IfOnFile::Replace, "ersatt"),
+        None => (IfOnFile::Refuse, "godkant"),
+    };
+    let result = state.reviewer.approve_with(id, &signed_in.0.officer, &corrections, if_on_file).await.map(|_| ());
+    after_decision(&state, &signed_in, id, result, done, Some(&corrections)).await
+}
+
+#[derive(Deserialize)]
+pub struct KeepForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    answer: Option<String>,
+}
+
+/// The termination on file stands; the new request is closed.
+pub async fn keep(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Numbers(id): Numbers<i64>,
+    Form(form): Form<KeepForm>,
+) -> Response {
+    if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
+        return refusal;
+    }
+    let result = state.reviewer.keep_on_file(id, &signed_in.0.officer, form.answer.is_some()).await;
+    after_decision(&state, &signed_in, id, result, "behallet", None).await
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::AppState;
-use super::layout::{local_time, outbox_status_sv, page, search_too_long};
+use super::layout::{csrf_field, local_time, outbox_status_sv, page, search_too_long};
 use super::session::SignedIn;
 use crate::store::{OutboxStatus, TerminationRecord};
 
@@ -62,7 +62,7 @@ pub async fn terminations(
         }
         p { (rows.len()) " uppsägningar." }
         table {
-            thead { tr { th { "Organisationsnummer" } th { "Namn" } th { "Gäller från" } th { "Mottaget" } th { "Registrerad av" } } }
+            thead { tr { th { "Organisationsnummer" } th { "Namn" } th { "Gäller från" } th { "Mottaget" } th { "Registrerad av" } th { "Återkalla" } } }
             tbody {
                 @for t in &rows {
                     tr {
@@ -71,6 +71,14 @@ pub async fn terminations(
                         td { (t.effective_date) }
                         td { (local_time(t.received_at, tz)) }
                         td { (t.recorded_by) }
+                        td {
+                            form.inline method="post" action={ "/terminations/" (t.id) "/revoke" } {
+                                (csrf_field(&session))
+                                label.kind for={ "reason-" (t.id) } { "Skäl" }
+                                input id={ "reason-" (t.id) } type="text" name="reason" maxlength="2000" required;
+                                button type="submit" { "Återkalla" }
+                            }
+                        }
                     }
                 }
             }
@@ -154,4 +162,34 @@ pub async fn audit(State(state): State<Arc<AppState>>, SignedIn(session): Signed
         }
     };
     page("Logg", Some(&session), &state.warnings().await, body).into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Revokes a termination on file, with the officer's reason.
+pub async fn revoke(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    super::Numbers(id): super::Numbers<i64>,
+    axum::Form(form): axum::Form<RevokeForm>,
+) -> Response {
+    if let Some(refusal) = signed_in.csrf_refusal(&form.csrf) {
+        return refusal;
+    }
+    match state.reviewer.revoke_termination(id, &signed_in.0.officer, &form.reason).await {
+        Ok(()) => axum::response::Redirect::to("/terminations").into_response(),
+        Err(crate::review::ReviewError::NoSuchTermination(_)) => {
+            (axum::http::StatusCode::NOT_FOUND, "Uppsägningen finns inte eller är redan återkallad.").into_response()
+        }
+        Err(crate::review::ReviewError::Invalid { message, .. }) => {
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, format!("Skäl: {message}")).into_response()
+        }
+        Err(e) => super::internal_error(e),
+    }
 }

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod cli;
+mod conflicts;
 mod crash;
 mod faults;
 mod fixtures;
