@@ -43,6 +43,28 @@ impl Store {
         })
     }
 
+    /// Mails received since `since`, by verdict code.
+    pub async fn verdicts_since(&self, since: DateTime<Utc>) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT verdict, COUNT(*) AS n FROM messages WHERE received_at >= $1 GROUP BY verdict ORDER BY verdict",
+        )
+        .bind(super::timestamp(since))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("verdict")?, r.try_get("n")?))).collect()
+    }
+
+    /// Active terminations by the month they take effect (`YYYY-MM`), in order.
+    pub async fn terminations_by_month(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT substr(effective_date, 1, 7) AS month, COUNT(*) AS n FROM terminations \
+             WHERE status = 'active' GROUP BY substr(effective_date, 1, 7) ORDER BY month",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("month")?, r.try_get("n")?))).collect()
+    }
+
     /// A round trip to the database, for readiness.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -27,6 +27,7 @@ pub fn page(title: &str, session: Option<&OfficerSession>, warnings: &[String], 
                     span.brand { "LEFI-uppsägningar" }
                     @if let Some(s) = session {
                         nav {
+                            a href="/" { "Översikt" }
                             a href="/queue" { "Karantänkö" }
                             a href="/terminations" { "Uppsägningar" }
                             a href="/subscribers" { "Abonnenter" }

@@ -8,6 +8,7 @@ mod headers;
 mod item;
 mod layout;
 mod officers;
+mod overview;
 mod queue;
 mod records;
 pub mod session;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
@@ -78,7 +79,7 @@ impl AppState {
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/queue") }))
+        .route("/", get(overview::show))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/static/style.css", get(|| async { ([(header::CONTENT_TYPE, "text/css")], layout::STYLE) }))

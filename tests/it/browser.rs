@@ -142,6 +142,22 @@ async fn an_officer_corrects_and_approves_an_item_in_a_browser() {
         let row = client.wait().for_element(Locator::Css("tbody tr")).await?.text().await?;
         assert!(row.contains("212000-3005") && row.contains("Uppsala kommun") && row.contains("2027-02-01"), "{row}");
         assert!(row.contains("anna"));
+
+        // The overview: what came in, what waits, and the chart of terminations
+        // by month, drawn by the server as SVG (no script).
+        client.find(Locator::LinkText("Översikt")).await?.click().await?;
+        client.wait().for_element(Locator::Css("svg.chart")).await?;
+        assert_eq!(client.current_url().await?.path(), "/");
+        let text = client.find(Locator::Css("main")).await?.text().await?;
+        assert!(text.contains("2 ärenden väntar på beslut"), "{text}");
+        assert!(text.contains("Till handläggare"), "{text}");
+        let bars = client.find_all(Locator::Css("svg.chart rect.bar")).await?;
+        assert_eq!(bars.len(), 1, "one month with terminations on file");
+        let (_, _, width, height) = bars[0].rectangle().await?;
+        assert!(width > 0.0 && height > 100.0, "the bar is drawn: {width}x{height}");
+        if let Some(dir) = &shots {
+            std::fs::write(format!("{dir}/overview.png"), client.screenshot().await?).unwrap();
+        }
         Ok(())
     }
     .await;

@@ -184,10 +184,12 @@ async fn every_page_but_sign_in_refuses_without_a_session() {
         let (status, headers, body) = r.get(path, None).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
         let to = headers.get(header::LOCATION).unwrap().to_str().unwrap();
-        assert!(to == "/login" || (path == "/" && to == "/queue"), "{path} -> {to}");
+        assert_eq!(to, "/login", "{path}");
         assert!(body.is_empty(), "{path} leaked content");
     }
-    for path in ["/items/1/approve", "/items/1/reject", "/items/1/reopen", "/logout"] {
+    for path in
+        ["/items/1/approve", "/items/1/reject", "/items/1/reopen", "/items/1/keep", "/terminations/1/revoke", "/logout"]
+    {
         let (status, headers, _) = r.post(path, None, &[("csrf", "x")]).await;
         assert_eq!(
             (status, headers.get(header::LOCATION).unwrap().to_str().unwrap()),
@@ -425,4 +427,47 @@ async fn the_quarantine_commands_act_as_a_named_officer() {
     assert!(audit.iter().any(|a| a.actor == "anna" && a.action == "approved"));
     assert_eq!(r.intake.db.store.terminations().await.unwrap()[0].recorded_by, "anna");
     r.intake.db.drop_schema().await;
+}
+
+#[tokio::test]
+async fn the_overview_counts_what_came_in_and_what_waits() {
+    use crate::support::mails::drill_mail;
+    use lefi_intake::domain::Code;
+    let mut intake = TestIntake::on(TestDb::sqlite().await).await;
+    let today = chrono::Utc::now().date_naive();
+    let days_ago = |n: i64| (today - chrono::Duration::days(n)).to_string();
+    // Today: mails 0..10 (accepts, an incomplete, an auto-reply, a question);
+    // three days ago two more accepts; a month ago one, in neither column.
+    for i in 0..10 {
+        intake.deliver(&drill_mail(i), &today.to_string());
+    }
+    intake.deliver(&drill_mail(10), &days_ago(3));
+    intake.deliver(&drill_mail(11), &days_ago(3));
+    intake.deliver(&drill_mail(12), &days_ago(30));
+    intake.run_once().await;
+    let store = intake.db.store.clone();
+    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+    assert!(store.add_officer("anna", "Anna Andersson", Some(&hash)).await.unwrap());
+    let review = Review::over(intake);
+    let (session, _) = review.sign_in("anna").await;
+    let (status, _, page) = review.get("/", Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    let messages = store.messages().await.unwrap();
+    let since = |days: i64| chrono::Utc::now() - chrono::Duration::days(days);
+    for (verdict, label) in [("accept", "Registrerade automatiskt"), ("quarantine", "Till handläggare")] {
+        let count =
+            |days| messages.iter().filter(|m| m.verdict.as_str() == verdict && m.received_at >= since(days)).count();
+        let row = format!("<tr><td>{label}</td><td>{}</td><td>{}</td></tr>", count(1), count(7));
+        assert!(page.contains(&row), "{row} in {page}");
+    }
+    let accepted_this_week =
+        messages.iter().filter(|m| m.verdict.as_str() == "accept" && m.received_at >= since(7)).count();
+    assert!(accepted_this_week >= 9, "the week column holds today's and three days ago: {accepted_this_week}");
+    let open = store.quarantine(QuarantineStatus::Open).await.unwrap().len();
+    assert!(page.contains(&format!("{open} ärenden</a> väntar på beslut")), "{page}");
+    // One bar per month of the active terminations' dates.
+    let months: std::collections::BTreeSet<String> =
+        store.terminations().await.unwrap().iter().map(|t| t.effective_date.format("%Y-%m").to_string()).collect();
+    assert_eq!(page.matches("<rect class=\"bar\"").count(), months.len(), "{page}");
+    review.intake.db.drop_schema().await;
 }
