@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::layout::{csrf_field, error_box, field_sv, local_time, page, quarantine_status_sv, reason_sv};
 use super::session::{CsrfOnly, SignedIn};
 use super::{AppState, Numbers};
-use crate::domain::Code;
+use crate::domain::{Code, Field};
 use crate::extract::Evidence;
 use crate::mail::SectionKind;
 use crate::review::{Corrections, IfOnFile, ItemView, ReviewError};
@@ -23,6 +23,9 @@ use crate::store::{OfficerSession, QuarantineStatus};
 pub struct Done {
     #[serde(default)]
     klart: String,
+    /// The item just decided, when the officer was taken on to this one.
+    #[serde(default)]
+    forra: Option<i64>,
 }
 
 pub async fn show(
@@ -41,7 +44,11 @@ pub async fn show(
         "behallet" => Some("Ärendet är stängt: den registrerade uppsägningen står kvar."),
         _ => None,
     };
-    render(&state, &session, id, None, notice, None, StatusCode::OK).await
+    let notice = match (notice, done.forra) {
+        (Some(n), Some(previous)) => Some(format!("Ärende #{previous}: {n} Här är nästa ärende i kön.")),
+        (n, _) => n.map(str::to_string),
+    };
+    render(&state, &session, id, None, notice.as_deref(), None, StatusCode::OK).await
 }
 
 async fn render(
@@ -186,12 +193,9 @@ fn item_body(
                     h2 { "Godkänn" }
                     form method="post" action={ "/items/" (item.id) "/approve" } {
                         (csrf_field(session))
-                        label for="org_number" { "Organisationsnummer" }
-                        input #org_number type="text" name="org_number" maxlength="20" value=(value(entered.map(|c| &c.org_number), &proposal.org_number)) required;
-                        label for="org_name" { "Organisationsnamn" }
-                        input #org_name type="text" name="org_name" maxlength="200" value=(value(entered.map(|c| &c.org_name), &proposal.org_name)) required;
-                        label for="effective_date" { "Gäller från (ÅÅÅÅ-MM-DD)" }
-                        input #effective_date type="text" name="effective_date" maxlength="10" value=(value(entered.map(|c| &c.effective_date), &proposal.effective_date)) required;
+                        (field_input(Field::OrgNumber, "Organisationsnummer", &choices(ex, Candidate::Number), &value(entered.map(|c| &c.org_number), &proposal.org_number)))
+                        (field_input(Field::OrgName, "Organisationsnamn", &choices(ex, Candidate::Name), &value(entered.map(|c| &c.org_name), &proposal.org_name)))
+                        (field_input(Field::EffectiveDate, "Gäller från", &choices(ex, Candidate::Date), &value(entered.map(|c| &c.effective_date), &proposal.effective_date)))
                         @if let Some(t) = &view.on_file {
                             label { input type="checkbox" name="replace" value="yes"; " Ersätt den registrerade uppsägningen (från " (t.effective_date) ")" }
                         }
@@ -271,6 +275,62 @@ fn item_body(
     }
 }
 
+/// The form's name, length limit and input type for a field.
+fn form_field(f: Field) -> (&'static str, u32, &'static str) {
+    match f {
+        Field::OrgNumber => ("org_number", 20, "text"),
+        Field::OrgName => ("org_name", 200, "text"),
+        // Browsers show a date picker and send YYYY-MM-DD.
+        _ => ("effective_date", 10, "date"),
+    }
+}
+
+/// The values offered for a field: the intake's candidates, each once.
+fn choices(ex: Option<&crate::extract::Extraction>, which: Candidate) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (value, _) in candidates(ex, which) {
+        if !out.contains(&value) {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// One field of the approval form. Where the intake found several
+/// candidates, each is a choice (no script needed), with "another value"
+/// and a box to type it in; otherwise just the box, filled with `current`.
+fn field_input(field: Field, label: &str, choices: &[String], current: &str) -> Markup {
+    let (name, max, kind) = form_field(field);
+    let other = !choices.iter().any(|c| c == current);
+    html! {
+        @if choices.is_empty() {
+            label for=(name) { (label) }
+            input id=(name) type=(kind) name=(name) maxlength=(max) value=(current) required;
+        } @else {
+            fieldset {
+                legend { (label) " – välj en av kandidaterna eller skriv ett annat värde" }
+                @for (i, c) in choices.iter().enumerate() {
+                    label.choice { input id={ (name) "-" (i) } type="radio" name={ (name) "_choice" } value=(c) checked[c == current]; " " (c) }
+                }
+                label.choice { input id={ (name) "-other" } type="radio" name={ (name) "_choice" } value=(OTHER) checked[other]; " Annat värde:" }
+                input id=(name) type=(kind) name=(name) maxlength=(max) value=(if other { current } else { "" }) aria-label={ (label) ", annat värde" };
+            }
+        }
+    }
+}
+
+/// The choice that means "the value typed in the box".
+const OTHER: &str = "other";
+
+/// The value an approval form gives for a field: the chosen candidate, or
+/// the typed value when "another value" (or no choice) was taken.
+fn picked(choice: &Option<String>, typed: &str) -> String {
+    match choice.as_deref().map(str::trim) {
+        Some(c) if c != OTHER && !c.is_empty() => c.to_string(),
+        _ => typed.trim().to_string(),
+    }
+}
+
 fn intent_sv(i: crate::extract::Intent) -> &'static str {
     use crate::extract::Intent;
     match i {
@@ -326,6 +386,13 @@ pub struct ApproveForm {
     org_name: String,
     #[serde(default)]
     effective_date: String,
+    /// A candidate chosen for a field (`other`: the typed value).
+    #[serde(default)]
+    org_number_choice: Option<String>,
+    #[serde(default)]
+    org_name_choice: Option<String>,
+    #[serde(default)]
+    effective_date_choice: Option<String>,
     /// Present: a termination on file for the organisation is replaced.
     #[serde(default)]
     replace: Option<String>,
@@ -367,13 +434,23 @@ async fn after_decision(
     entered: Option<&Corrections>,
 ) -> Response {
     match result {
-        Ok(()) => Redirect::to(&format!("/items/{id}?klart={done}")).into_response(),
+        // On to the next item waiting, as an officer working the queue expects.
+        Ok(()) => match next_open(state, id).await {
+            Some(next) => Redirect::to(&format!("/items/{next}?forra={id}&klart={done}")).into_response(),
+            None => Redirect::to(&format!("/items/{id}?klart={done}")).into_response(),
+        },
         Err(ReviewError::NotFound(_)) => (StatusCode::NOT_FOUND, "Ärendet finns inte.").into_response(),
         Err(e) => {
             let (status, message) = decision_error(&e);
             render(state, &signed_in.0, id, Some(message), None, entered, status).await
         }
     }
+}
+
+/// The oldest open item other than `id`.
+async fn next_open(state: &AppState, id: i64) -> Option<i64> {
+    let open = state.reviewer.store.quarantine(QuarantineStatus::Open).await.ok()?;
+    open.into_iter().map(|item| item.id).find(|&other| other != id)
 }
 
 pub async fn approve(
@@ -387,9 +464,9 @@ pub async fn approve(
     }
     let corrections = Corrections {
         // Every field is given: an empty one is refused, never filled in.
-        org_number: Some(form.org_number.trim().to_string()),
-        org_name: Some(form.org_name.trim().to_string()),
-        effective_date: Some(form.effective_date.trim().to_string()),
+        org_number: Some(picked(&form.org_number_choice, &form.org_number)),
+        org_name: Some(picked(&form.org_name_choice, &form.org_name)),
+        effective_date: Some(picked(&form.effective_date_choice, &form.effective_date)),
     };
     let (if_on_file, done) = match form.replace {
         Some(_) => (IfOnFile::Replace, "ersatt"),

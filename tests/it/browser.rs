@@ -126,13 +126,20 @@ async fn an_officer_corrects_and_approves_an_item_in_a_browser() {
         if let Some(dir) = &shots {
             std::fs::write(format!("{dir}/item.png"), client.screenshot().await?).unwrap();
         }
-        let date = client.find(Locator::Id("effective_date")).await?;
-        date.clear().await?;
-        date.send_keys("2027-02-01").await?;
+        // The mail names two dates: each is offered as a choice; the officer
+        // picks the right one (the date box is for another value).
+        let date_box = client.find(Locator::Id("effective_date")).await?;
+        assert_eq!(date_box.attr("type").await?.as_deref(), Some("date"));
+        let choices = client.find_all(Locator::Css("input[name='effective_date_choice']")).await?;
+        assert_eq!(choices.len(), 3, "two candidates and 'another value'");
+        client.find(Locator::Css("input[name='effective_date_choice'][value='2027-02-01']")).await?.click().await?;
         client.find(Locator::Css(&format!("form[action='/items/{}/approve'] button", item.id))).await?.click().await?;
         wait_for_url(&client, "klart=godkant").await?;
         let notice = client.wait().for_element(Locator::Css("p.notice")).await?.text().await?;
         assert!(notice.contains("godkänt"), "{notice}");
+        // On to the next item waiting.
+        assert!(notice.contains(&format!("Ärende #{}", item.id)) && notice.contains("nästa ärende"), "{notice}");
+        assert_ne!(client.current_url().await?.path(), format!("/items/{}", item.id));
 
         client.find(Locator::LinkText("Uppsägningar")).await?.click().await?;
         wait_for_url(&client, "/terminations").await?;
