@@ -128,7 +128,49 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     );
     println!("Mails filed under {}/.Processed, .Quarantine and .Ignored", maildir.display());
     println!("Database: {}", db.display());
+    explain(&app, &summary, terminations.len(), &db).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why the figures above differ, and where to look next: the demo's
+/// database is not the one a plain `quarantine list` reads.
+async fn explain(app: &App, summary: &lefi_intake::daemon::RunSummary, terminations: usize, db: &Path) -> Result<()> {
+    let messages = app.store.messages().await?;
+    let accepted = messages.iter().filter(|m| m.verdict == lefi_intake::domain::Verdict::Accept).count();
+    let already = messages
+        .iter()
+        .filter(|m| m.verdict == lefi_intake::domain::Verdict::Accept && m.reasons.contains(&Reason::AlreadyRegistered))
+        .count();
+    let answers = app.store.outbox(None).await?.len();
+    let held_back = app.store.audit_log(i64::MAX).await?.iter().filter(|a| a.action == "reply_suppressed").count();
+    let never = summary.total().saturating_sub(answers + held_back);
+    let period = app.settings.reply.answer_period_hours;
+    println!(
+        "
+Why the figures differ:"
+    );
+    println!(
+        "  {accepted} accepted mails recorded {terminations} terminations: {already} were for an organisation whose \
+         termination was already on file with the same date (the sender was told it is already registered)."
+    );
+    println!(
+        "  {} mails gave {answers} answers: {never} get none by rule (auto-replies, bounces, mailing lists and \
+         forgeries are never answered), {held_back} were held back by the per-sender limit (one answer of a kind \
+         per sender in {period} hours, reply.answer_period_hours; some senders wrote several of the example mails).",
+        summary.total()
+    );
+    let url = format!("sqlite://{}", db.display());
+    println!(
+        "
+Next: the demo has its own database. Its quarantine queue from a terminal:"
+    );
+    println!("  LEFI_INTAKE__DATABASE__URL={url} lefi-intake quarantine list");
+    println!("  LEFI_INTAKE__DATABASE__URL={url} lefi-intake quarantine show N");
+    println!("and in the review pages (an officer account first, its password on standard input):");
+    println!("  export LEFI_INTAKE__DATABASE__URL={url}");
+    println!("  lefi-intake officer add demo --password-stdin");
+    println!("  lefi-intake web        # then http://{}/", app.settings.web.listen);
+    Ok(())
 }
 
 /// The file that marks a directory as the demo's own scratch directory.

@@ -172,6 +172,23 @@ mod daemon_commands {
         let replies = std::fs::read_dir(root.path().join("scratch/outbox")).unwrap().count();
         assert!(replies > 50, "{replies} reply files");
         assert_eq!(std::fs::read_dir(root.path().join("scratch/maildir/new")).unwrap().count(), 0);
+
+        // The demo explains its figures, and they add up.
+        let numbers = |line: &str| -> Vec<usize> {
+            line.split(|c: char| !c.is_ascii_digit()).filter(|w| !w.is_empty()).filter_map(|w| w.parse().ok()).collect()
+        };
+        let accepts = stdout.lines().find(|l| l.contains("accepted mails recorded")).expect("the accepts explained");
+        let [accepted, recorded, already, ..] = numbers(accepts)[..] else { panic!("{accepts}") };
+        assert_eq!(accepted, recorded + already, "{accepts}");
+        let answers = stdout.lines().find(|l| l.contains("mails gave")).expect("the answers explained");
+        let [mails, answered, none, held, ..] = numbers(answers)[..] else { panic!("{answers}") };
+        assert_eq!(mails, answered + none + held, "{answers}");
+        assert_eq!(answered, replies, "answers as written to the outbox directory");
+        assert!(held > 0, "the example mails show the per-sender limit: {answers}");
+        assert!(
+            stdout.contains("LEFI_INTAKE__DATABASE__URL=sqlite://scratch/lefi-intake.db lefi-intake quarantine list"),
+            "{stdout}"
+        );
     }
 }
 
