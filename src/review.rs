@@ -394,7 +394,7 @@ impl Reviewer {
                 note,
             },
         );
-        let mut answer = draft.render(view.message.id);
+        let mut answer = draft.render(view.message.id, view.message.case_id);
         // A reopened and decided-again item answers again: a fresh Message-ID.
         let previous = store::outbox::count_for_message(tx, view.message.id).await?;
         if previous > 0 {

@@ -144,7 +144,12 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
         }
         Command::Show { id } => {
             let view = reviewer.item(id).await?;
-            println!("item {id}: {} (mail {})", view.item.status, view.message.id);
+            println!(
+                "item {id}: {} (mail {}, reference {})",
+                view.item.status,
+                view.message.id,
+                lefi_intake::reply::reference(view.message.case_id)
+            );
             println!("reasons: {}", codes(&view.item.reasons).join(", "));
             if let Some(by) = &view.item.decided_by {
                 println!(

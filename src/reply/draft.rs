@@ -1,6 +1,6 @@
-//! One answer, composed at decision time. Its text and Message-ID quote the
-//! mail's row id (the reference officers and senders use), which exists only
-//! once the mail is inserted; so a decision yields a [`ReplyDraft`], and the
+//! One answer, composed at decision time. Its Message-ID quotes the mail's
+//! row id and its text the case's reference (the first mail's row id), which
+//! exist only once the mail is inserted; so a decision yields a [`ReplyDraft`], and the
 //! store renders it with the row id inside the transaction that records the
 //! mail.
 
@@ -106,10 +106,11 @@ impl ReplyDraft {
         }
     }
 
-    /// The answer to the mail recorded as `message_row`.
-    pub fn render(&self, message_row: i64) -> NewReply {
+    /// The answer to the mail recorded as `message_row`, quoting the
+    /// reference of its case (`case_row`: the first mail of its thread).
+    pub fn render(&self, message_row: i64, case_row: i64) -> NewReply {
         let mut values = self.values.clone();
-        values.insert("reference", reference(message_row));
+        values.insert("reference", reference(case_row));
         NewReply {
             kind: self.kind,
             recipient: self.recipient.clone(),

@@ -21,6 +21,8 @@ pub struct FeedEvent {
     pub recorded_by: String,
     /// The termination's status now (a recorded one may since be revoked).
     pub status: String,
+    /// The case's reference (the one the sender's answers quote).
+    pub reference: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +47,9 @@ impl Store {
     pub async fn feed(&self, since: i64, limit: i64) -> Result<Vec<FeedEvent>> {
         let rows = sqlx::query(
             "SELECT e.seq, e.event, e.at, t.id, t.org_number, t.org_name, t.effective_date, t.recorded_at, \
-             t.recorded_by, t.status FROM termination_events e JOIN terminations t ON t.id = e.termination_id \
-             WHERE e.seq > $1 ORDER BY e.seq LIMIT $2",
+             t.recorded_by, t.status, COALESCE(m.case_id, m.id) AS case_ref \
+             FROM termination_events e JOIN terminations t ON t.id = e.termination_id \
+             JOIN messages m ON m.id = t.message_id WHERE e.seq > $1 ORDER BY e.seq LIMIT $2",
         )
         .bind(since)
         .bind(limit)
@@ -65,6 +68,7 @@ impl Store {
                     recorded_at: read_timestamp(r, "recorded_at")?,
                     recorded_by: r.try_get("recorded_by")?,
                     status: r.try_get("status")?,
+                    reference: crate::reply::reference(r.try_get("case_ref")?),
                 })
             })
             .collect()

@@ -81,6 +81,9 @@ pub struct RecordedMessage {
     pub sender_auth: Option<String>,
     /// When retention purged the raw mail, its subject and extraction.
     pub purged_at: Option<DateTime<Utc>>,
+    /// The case it belongs to: the first mail of its thread (its own id
+    /// when it began the case). Answers quote this one reference.
+    pub case_id: i64,
 }
 
 /// What makes two mails the same: the same mailbox key, the same bytes, or
@@ -123,7 +126,8 @@ pub struct ThreadParent {
 }
 
 pub(super) const COLUMNS: &str = "id, source_key, message_id, received_at, from_address, subject, verdict, reasons, missing, \
-                       org_number, org_name, effective_date, status, sender_auth, purged_at";
+                       org_number, org_name, effective_date, status, sender_auth, purged_at, \
+                       COALESCE(case_id, id) AS case_ref";
 
 pub(super) fn read_message(row: &sqlx::any::AnyRow) -> Result<RecordedMessage> {
     let key: String = row.try_get("source_key")?;
@@ -143,7 +147,19 @@ pub(super) fn read_message(row: &sqlx::any::AnyRow) -> Result<RecordedMessage> {
         status: read_code(row, "status")?,
         sender_auth: row.try_get("sender_auth")?,
         purged_at: super::read_optional_timestamp(row, "purged_at")?,
+        case_id: row.try_get("case_ref")?,
     })
+}
+
+/// Puts a mail that completes `parent` into the parent's case; returns the case.
+pub async fn join_case(conn: &mut AnyConnection, row: i64, parent: i64) -> Result<i64> {
+    let case: i64 = sqlx::query("SELECT COALESCE(case_id, id) AS case_ref FROM messages WHERE id = $1")
+        .bind(parent)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("case_ref")?;
+    sqlx::query("UPDATE messages SET case_id = $1 WHERE id = $2").bind(case).bind(row).execute(&mut *conn).await?;
+    Ok(case)
 }
 
 /// The columns a recorded mail sets, in the order [`bind_message`] binds them.

@@ -10,6 +10,8 @@
 //! any connection (a savepoint in a batch's transaction when a batch must be
 //! written mail by mail), and [`Store::record`] one mail, one transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
@@ -220,10 +222,14 @@ async fn apply_all<'p>(
         log.push("quarantined", ("quarantine", item), Some(&w.plan.decision_note));
     }
 
+    // A reply that completes an earlier mail joins its case: the sender and
+    // the officers see one case under one reference.
+    let mut cases: HashMap<i64, i64> = HashMap::new();
     for w in written.iter().flatten() {
         if let Some(parent) = w.plan.completes {
             messages::set_status(conn, parent, MessageStatus::CompletedByReply).await?;
             log.push("completed_by_reply", ("message", parent), Some(&format!("reply {}", w.row)));
+            cases.insert(w.row, messages::join_case(conn, w.row, parent).await?);
         }
     }
 
@@ -232,7 +238,8 @@ async fn apply_all<'p>(
         .flatten()
         .filter_map(|w| match w.reply {
             ReplyStep::Queue { draft, unless_answered_since } => {
-                Some((w.row, draft.render(w.row), *unless_answered_since))
+                let case = cases.get(&w.row).copied().unwrap_or(w.row);
+                Some((w.row, draft.render(w.row, case), *unless_answered_since))
             }
             _ => None,
         })

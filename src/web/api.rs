@@ -52,6 +52,8 @@ struct Termination {
     recorded_by: String,
     /// Its status now: a recorded termination may since be revoked.
     status: String,
+    /// The case's reference, as the sender's answers quote it.
+    reference: String,
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -82,6 +84,7 @@ impl From<FeedEvent> for Event {
                 recorded_at: time(e.recorded_at),
                 recorded_by: e.recorded_by,
                 status: e.status,
+                reference: e.reference,
             },
         }
     }

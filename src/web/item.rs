@@ -245,6 +245,8 @@ fn item_body(
                     tr { th { "Datum (rubrik)" } td { (view.mail.as_ref().and_then(|m| m.date).map(|d| d.to_rfc2822()).unwrap_or_default()) } }
                     tr { th { "Mottaget" } td { (local_time(view.message.received_at, tz)) } }
                     tr { th { "Message-ID" } td { (view.message.message_id.as_deref().unwrap_or("–")) } }
+                    tr { th { "Referens" } td { (crate::reply::reference(view.message.case_id))
+                        @if view.message.case_id != view.message.id { " " span.kind { "(svar i ett tidigare ärende)" } } } }
                 }
             }
             @if let Some(mail) = &view.mail {

@@ -179,10 +179,11 @@ async fn the_feed_pages_through_recorded_and_revoked_terminations_for_a_token_ho
             for key in required("Termination") {
                 assert!(event["termination"].get(&key).is_some(), "a termination lacks {key}: {event}");
             }
-            let pattern =
-                regex::Regex::new(schemas["Termination"]["properties"]["org_number"]["pattern"].as_str().unwrap())
-                    .unwrap();
-            assert!(pattern.is_match(event["termination"]["org_number"].as_str().unwrap()), "{event}");
+            for field in ["org_number", "reference"] {
+                let pattern = schemas["Termination"]["properties"][field]["pattern"].as_str().unwrap();
+                let value = event["termination"][field].as_str().unwrap();
+                assert!(regex::Regex::new(pattern).unwrap().is_match(value), "{field} {value} against {pattern}");
+            }
         }
 
         // Revoked: refused from the next request on; both steps audited.

@@ -81,6 +81,13 @@ async fn a_reply_to_our_incomplete_answer_completes_the_termination() {
         let confirmation = t.replies().into_iter().find(|r| r.kind == "confirmation").expect("confirmation");
         assert!(confirmation.body.contains("2027-02-01") && confirmation.body.contains("212000-3005"));
         assert_eq!(confirmation.in_reply_to, vec!["second@uppsala.se".to_string()]);
+        // One case, one reference: the confirmation quotes the first answer's.
+        let reference = |body: &str| body.lines().find_map(|l| l.strip_prefix("Referens: ")).map(str::to_string);
+        let first_reference = reference(&asked[0].body).expect("the first answer's reference");
+        assert_eq!(first_reference, format!("LEFI-{:06}", messages[0].id));
+        assert_eq!(reference(&confirmation.body), Some(first_reference), "{}", t.db.name);
+        assert_eq!(messages[1].case_id, messages[0].id, "{}: the reply joins the first mail's case", t.db.name);
+        assert_ne!(confirmation.message_id, asked[0].message_id, "each answer its own Message-ID");
         t.db.drop_schema().await;
     }
 }
