@@ -159,7 +159,7 @@ impl App {
 
     /// The reply transport `reply.transport` names.
     pub fn transport(&self) -> Result<transport::Configured, AppError> {
-        Ok(transport::Configured::from_settings(&self.settings.reply, &self.settings.smtp)?)
+        Ok(transport::Configured::from_settings(&self.settings)?)
     }
 
     /// The daemon over the given source and transport.

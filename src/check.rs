@@ -192,19 +192,33 @@ fn imap_connect_failure(server: &str, e: ConnectError) -> Vec<Check> {
 }
 
 async fn smtp(settings: &Settings) -> Check {
+    use crate::reply::transport::{CheckError, SmtpDelivery};
     let s = &settings.smtp;
     let server = format!("{}:{} ({})", s.host, s.port, s.security);
-    let delivery = match crate::reply::transport::SmtpDelivery::new(s) {
+    let delivery = match SmtpDelivery::from_settings(settings) {
         Ok(d) => d,
         Err(e) => return Check::failed("smtp", e.to_string(), "smtp.tls_ca_file, smtp.hello_name"),
     };
     match delivery.check().await {
+        Ok(()) if s.auth == crate::config::SmtpAuth::Xoauth2 => {
+            Check::ok("smtp", format!("{server}: connected, EHLO and AUTH XOAUTH2 as {} accepted", s.username))
+        }
         Ok(()) if s.username.is_empty() => Check::ok("smtp", format!("{server}: connected, EHLO accepted, no AUTH")),
         Ok(()) => Check::ok("smtp", format!("{server}: connected, EHLO and AUTH as {} accepted", s.username)),
-        Err(e) => {
+        Err(CheckError::Token(e)) => {
+            Check::failed("smtp", e, "smtp.oauth2_token_command, smtp.oauth2_token_file (or imap's)")
+        }
+        Err(CheckError::Smtp(e)) => {
             let code = e.status().map(|c| c.to_string());
-            let fix = if code.as_deref().is_some_and(|c| matches!(c, "530" | "534" | "535" | "538")) {
-                "smtp.username, smtp.password (or smtp.password_file)"
+            let fix = if s.auth == crate::config::SmtpAuth::Xoauth2 && crate::reply::transport::token_refused(&e) {
+                "the OAuth2 token: smtp.oauth2_token_command (or imap's), smtp.username, the app's SMTP.SendAsApp permission"
+            } else if code.as_deref().is_some_and(|c| matches!(c, "530" | "534" | "535" | "538")) {
+                match s.auth {
+                    crate::config::SmtpAuth::Xoauth2 => {
+                        "smtp.username, the OAuth2 token (its app's SMTP.SendAsApp permission)"
+                    }
+                    crate::config::SmtpAuth::Password => "smtp.username, smtp.password (or smtp.password_file)",
+                }
             } else if e.is_tls() {
                 "smtp.security, smtp.tls_ca_file"
             } else {

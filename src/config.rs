@@ -135,6 +135,44 @@ pub struct SmtpSettings {
     pub timeout_secs: u64,
     pub pool_size: u32,
     pub hello_name: String,
+    #[serde(deserialize_with = "code")]
+    pub auth: SmtpAuth,
+    pub oauth2_token_command: String,
+    pub oauth2_token_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum SmtpAuth {
+    /// AUTH PLAIN or LOGIN with smtp.username and smtp.password (none without a username).
+    Password,
+    /// AUTH XOAUTH2 with smtp.username and an OAuth2 access token (Exchange Online).
+    Xoauth2,
+}
+
+impl SmtpSettings {
+    /// smtp's own XOAUTH2 token command or file.
+    pub fn own_token_source(&self) -> crate::oauth2::TokenSource {
+        crate::oauth2::TokenSource {
+            command: self.oauth2_token_command.clone(),
+            file: self.oauth2_token_file.clone(),
+            keys: "smtp.oauth2_token",
+        }
+    }
+
+    /// Where XOAUTH2 tokens come from: smtp's own command or file, else the
+    /// IMAP source's (one app registration usually serves both).
+    pub fn token_source(&self, imap: &ImapSettings) -> crate::oauth2::TokenSource {
+        let own = self.own_token_source();
+        if !own.is_unset() {
+            return own;
+        }
+        crate::oauth2::TokenSource {
+            command: imap.oauth2_token_command.clone(),
+            file: imap.oauth2_token_file.clone(),
+            keys: "imap.oauth2_token",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]
@@ -395,7 +433,17 @@ impl Settings {
             if self.smtp.timeout_secs == 0 || self.smtp.pool_size == 0 {
                 return invalid("smtp.timeout_secs", "timeout and pool size must be at least 1");
             }
-            if !self.smtp.username.is_empty() && self.smtp.password.expose_secret().is_empty() {
+            if self.smtp.auth == SmtpAuth::Xoauth2 {
+                if self.smtp.username.trim().is_empty() {
+                    return invalid("smtp.username", "XOAUTH2 needs the mailbox's address as the user name");
+                }
+                if self.smtp.token_source(&self.imap).is_unset() {
+                    return invalid(
+                        "smtp.oauth2_token_command",
+                        "smtp.auth = xoauth2 needs a token source (smtp.oauth2_token_command or _file, or imap's)",
+                    );
+                }
+            } else if !self.smtp.username.is_empty() && self.smtp.password.expose_secret().is_empty() {
                 return invalid("smtp.password", "must be set when smtp.username is (or smtp.password_file)");
             }
             if self.smtp.security == Security::Plain && !is_loopback(&self.smtp.host) {

@@ -32,6 +32,7 @@ pub mod daemon;
 pub mod intake;
 pub mod lease;
 pub mod listing;
+pub mod oauth2;
 pub mod ops;
 pub mod reply;
 pub mod review;

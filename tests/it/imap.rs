@@ -468,7 +468,7 @@ async fn run_once_with_the_imap_source_from_the_command_line() {
 /// introspection): "good-token" is active for our user, anything else is not.
 /// A stand-in only for the provider, which cannot run here; the SASL XOAUTH2
 /// exchange itself is between our client and the real Dovecot.
-async fn introspection_endpoint() -> String {
+pub(crate) async fn introspection_endpoint() -> String {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {

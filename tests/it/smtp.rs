@@ -36,7 +36,14 @@ impl Servers {
     /// CA's certificate) and SASL AUTH through Dovecot; the settings trust that
     /// CA and carry credentials, but still name the plain port.
     async fn start_with(secure: bool) -> Option<Servers> {
-        let dovecot = Dovecot::start(Options { lmtp: true, ..Options::default() })?;
+        Self::start_full(secure, None).await
+    }
+
+    /// As `start_with(true)`, Dovecot also taking XOAUTH2 tokens it checks at
+    /// `introspection` — for Postfix's SASL too.
+    async fn start_full(secure: bool, introspection: Option<String>) -> Option<Servers> {
+        let dovecot =
+            Dovecot::start(Options { lmtp: true, oauth2_introspection: introspection, ..Options::default() })?;
         let (cert, key) = dovecot.server_certificate();
         let extras = if secure {
             Extras { tls: Some((&cert, &key)), sasl_port: Some(dovecot.auth_port), sink: false }
@@ -432,4 +439,47 @@ async fn starttls_and_implicit_tls_with_authentication() {
     assert_eq!((summary.replies.sent, summary.replies.failed, summary.pending_replies), (0, 0, 1));
     let pending = s.db.store.outbox(Some(OutboxStatus::Pending)).await.unwrap();
     assert!(pending[0].last_error.as_deref().unwrap_or("").contains("535"), "{pending:?}");
+}
+
+/// Exchange Online takes no passwords for SMTP AUTH: XOAUTH2 with an OAuth2
+/// token. Here Postfix asks Dovecot's OAuth2 passdb, which asks a token
+/// introspection endpoint the test plays (the identity provider cannot run
+/// here). A refused token is not reused: the next send asks for a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_go_out_with_smtp_auth_xoauth2_and_a_refused_token_is_asked_for_again() {
+    use lefi_intake::reply::transport::Deliver;
+    let url = crate::imap::introspection_endpoint().await;
+    let Some(mut s) = Servers::start_full(true, Some(url)).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "expired-token\n").unwrap();
+    s.settings.smtp.security = Security::Starttls;
+    s.settings.smtp.auth = lefi_intake::config::SmtpAuth::Xoauth2;
+    s.settings.smtp.password = String::new().into();
+    s.settings.smtp.oauth2_token_command = format!("cat {}", token.display());
+    let delivery = SmtpDelivery::new(&s.settings.smtp).unwrap();
+    let message = |n: u32| {
+        lettre::Message::builder()
+            .from("registeruttag@forsakringskassan.se".parse().unwrap())
+            .to(AUTHORITY.parse().unwrap())
+            .message_id(Some(format!("<xoauth2-{n}@forsakringskassan.se>")))
+            .subject("Svar")
+            .body(String::from("Hej"))
+            .unwrap()
+    };
+    let refused = delivery.deliver(message(1)).await;
+    match refused {
+        Err(lefi_intake::reply::transport::DeliveryError::Temporary(e)) => {
+            assert!(e.contains("the server refused the OAuth2 token"), "the refusal is said: {e}")
+        }
+        other => panic!("a refused token is a temporary failure, not {other:?}"),
+    }
+    // The operator's token command now gives a valid token: the same
+    // transport must ask again rather than reuse the refused one.
+    std::fs::write(&token, "good-token\n").unwrap();
+    delivery.deliver(message(2)).await.expect("sent with the new token");
+    let mails = s.expect_mails("authority", 1).await;
+    assert!(String::from_utf8_lossy(&mails[0]).contains("xoauth2-2@forsakringskassan.se"));
+    let log = s.postfix.log();
+    assert!(log.contains("sasl_method=XOAUTH2"), "authenticated with XOAUTH2:\n{log}");
 }

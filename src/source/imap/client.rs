@@ -181,29 +181,12 @@ impl Authenticator for SaslOnce {
 
 /// The access token, fetched anew for every connection (tokens expire).
 async fn oauth2_token(s: &ImapSettings) -> Result<String, ConnectError> {
-    let token = if !s.oauth2_token_command.trim().is_empty() {
-        let out = timed(
-            s.timeout_secs,
-            "running imap.oauth2_token_command",
-            tokio::process::Command::new("sh").arg("-c").arg(&s.oauth2_token_command).output(),
-        )
-        .await?
-        .map_err(|e| ConnectError::Token(format!("running imap.oauth2_token_command: {e}")))?;
-        if !out.status.success() {
-            return Err(ConnectError::Token(format!("imap.oauth2_token_command exited with {}", out.status)));
-        }
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    } else {
-        tokio::fs::read_to_string(&s.oauth2_token_file)
-            .await
-            .map_err(|e| ConnectError::Token(format!("{}: {e}", s.oauth2_token_file.display())))?
-            .trim()
-            .to_string()
+    let source = crate::oauth2::TokenSource {
+        command: s.oauth2_token_command.clone(),
+        file: s.oauth2_token_file.clone(),
+        keys: "imap.oauth2_token",
     };
-    if token.is_empty() {
-        return Err(ConnectError::Token("the token is empty".into()));
-    }
-    Ok(token)
+    source.token(std::time::Duration::from_secs(s.timeout_secs)).await.map_err(|e| ConnectError::Token(e.to_string()))
 }
 
 #[cfg(test)]
