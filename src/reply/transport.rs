@@ -43,7 +43,8 @@ pub enum TransportError {
 /// The transport the configuration names.
 pub enum Configured {
     File(MessageIdFileTransport),
-    Smtp(SmtpDelivery),
+    // Boxed: it carries its settings, the file transport only a path.
+    Smtp(Box<SmtpDelivery>),
 }
 
 impl Configured {
@@ -55,7 +56,7 @@ impl Configured {
                 MessageIdFileTransport::new(&reply.dir)
                     .map_err(|source| TransportError::Dir { path: reply.dir.clone(), source })?,
             ),
-            TransportKind::Smtp => Configured::Smtp(SmtpDelivery::from_settings(settings)?),
+            TransportKind::Smtp => Configured::Smtp(Box::new(SmtpDelivery::from_settings(settings)?)),
         })
     }
 }
