@@ -6,15 +6,18 @@
 #
 # Build:  docker build -t lefi-intake .
 # Run:    docker run -e LEFI_INTAKE__DATABASE__URL_FILE=/run/secrets/db lefi-intake run
-# (This file cannot be built on the development machine, which has no Docker
-# engine; keep it simple.)
+# Where the public images cannot be pulled, deploy/build-image.sh makes both
+# base images locally (debootstrap, and the host's Rust toolchain) and builds
+# this file with podman: the images are named by the two arguments.
+ARG RUST_IMAGE=rust:1.95-bookworm
+ARG BASE_IMAGE=debian:bookworm-slim
 
-FROM rust:1.95-bookworm AS build
+FROM ${RUST_IMAGE} AS build
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bin lefi-intake
 
-FROM debian:bookworm-slim
+FROM ${BASE_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
