@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::support::db::TestDb;
 use crate::support::intake::{TestIntake, env_for};
-use crate::support::mails::{Mail, drill_mail};
+use crate::support::mails::drill_mail;
 
 type Http = Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>;
 
@@ -51,19 +51,6 @@ fn token_command(db_url: &str, root: &std::path::Path, args: &[&str]) -> (bool, 
     )
 }
 
-fn two_dates() -> Vec<u8> {
-    Mail {
-        from: "registrator@uppsala.se",
-        subject: "Uppsägning LEFI Prenumeration",
-        body: "Uppsala kommun säger upp LEFI Prenumeration från och med 2027-01-01.\n\
-               Uppsägningen ska gälla från 2027-02-01 för socialtjänsten.\nOrganisationsnummer: 212000-3005",
-        message_id: "two-dates@uppsala.se",
-        date: "Mon, 16 Nov 2026 10:00:00 +0100",
-        extra_headers: "",
-    }
-    .raw()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_feed_pages_through_recorded_and_revoked_terminations_for_a_token_holder() {
     for db in TestDb::both().await {
@@ -72,7 +59,7 @@ async fn the_feed_pages_through_recorded_and_revoked_terminations_for_a_token_ho
         for i in 0..10 {
             intake.deliver(&drill_mail(i), "2026-11-16");
         }
-        intake.deliver(&two_dates(), "2026-11-16");
+        intake.deliver(&crate::web::two_dates_mail(), "2026-11-16");
         intake.run_once().await;
         let store = intake.db.store.clone();
         let app = App::with_store(intake.settings.clone(), store.clone()).unwrap();

@@ -24,6 +24,20 @@ pub struct Review {
     pub app: Router,
 }
 
+/// Uppsala's termination naming two dates: quarantined for an officer to pick one.
+pub fn two_dates_mail() -> Vec<u8> {
+    Mail {
+        from: "registrator@uppsala.se",
+        subject: "Uppsägning LEFI Prenumeration",
+        body: "Uppsala kommun säger upp LEFI Prenumeration från och med 2027-01-01.\n\
+               Uppsägningen ska gälla från 2027-02-01 för socialtjänsten.\nOrganisationsnummer: 212000-3005",
+        message_id: "two-dates@uppsala.se",
+        date: "Mon, 16 Nov 2026 10:00:00 +0100",
+        extra_headers: "",
+    }
+    .raw()
+}
+
 pub fn hostile_mail() -> Vec<u8> {
     Mail {
         from: "lefi@uppsala.se",
@@ -40,19 +54,7 @@ impl Review {
     pub async fn new(db: TestDb, trusted_header: &str) -> Review {
         let mut intake = TestIntake::on(db).await;
         // 1: a termination whose date is contested (two dates), for approval.
-        intake.deliver(
-            &Mail {
-                from: "registrator@uppsala.se",
-                subject: "Uppsägning LEFI Prenumeration",
-                body: "Uppsala kommun säger upp LEFI Prenumeration från och med 2027-01-01.\n\
-                       Uppsägningen ska gälla från 2027-02-01 för socialtjänsten.\nOrganisationsnummer: 212000-3005",
-                message_id: "two-dates@uppsala.se",
-                date: "Mon, 16 Nov 2026 10:00:00 +0100",
-                extra_headers: "",
-            }
-            .raw(),
-            "2026-11-16",
-        );
+        intake.deliver(&two_dates_mail(), "2026-11-16");
         // 2: hostile markup in subject and body.
         intake.deliver(&hostile_mail(), "2026-11-16");
         // 3: facts only in an attachment.
