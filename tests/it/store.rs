@@ -269,3 +269,50 @@ async fn one_failing_mail_of_a_batch_leaves_the_others_recorded() {
         db.drop_schema().await;
     }
 }
+
+/// A database from before the feed (migration 7) gets its terminations on
+/// file into the feed when it is upgraded: each recorded, and revoked after
+/// that when it since was. (The schema is taken back to migration 6 by hand:
+/// the tables and columns 7–9 add are dropped and their migrations forgotten.)
+#[tokio::test]
+async fn upgrading_puts_the_terminations_on_file_into_the_feed() {
+    use crate::support::intake::TestIntake;
+    use crate::support::mails::termination;
+    use sqlx::Executor;
+    for db in TestDb::both().await {
+        let name = db.name;
+        let mut intake = TestIntake::on(db).await;
+        intake.deliver(&termination(31, "2027-01-01", "a@kommun31.se"), "2026-11-16");
+        intake.deliver(&termination(32, "2027-02-01", "b@kommun32.se"), "2026-11-16");
+        intake.run_once().await;
+        let store = intake.db.store.clone();
+        assert!(store.add_officer("anna", "Anna Andersson", None).await.unwrap());
+        let anna = store.officer("anna").await.unwrap().unwrap();
+        let app = lefi_intake::app::App::with_store(intake.settings.clone(), store.clone()).unwrap();
+        let org: OrgNumber = crate::support::mails::org_number(32).parse().unwrap();
+        let revoked = store.active_termination(org).await.unwrap().unwrap();
+        app.reviewer().revoke_termination(revoked.id, &anna, "fel").await.unwrap();
+
+        let pool = store.pool();
+        for sql in [
+            "DROP TABLE termination_events",
+            "DROP TABLE api_tokens",
+            "DROP INDEX messages_received",
+            "ALTER TABLE messages DROP COLUMN case_id",
+            "DELETE FROM _sqlx_migrations WHERE version >= 7",
+        ] {
+            pool.execute(sql).await.unwrap_or_else(|e| panic!("{name}: {sql}: {e}"));
+        }
+        store.migrate().await.expect("the upgrade");
+        let events: Vec<(String, String)> =
+            store.feed(0, 100).await.unwrap().into_iter().map(|e| (e.org_number.to_string(), e.event)).collect();
+        let (a, b) =
+            (crate::support::mails::org_number(31).to_string(), crate::support::mails::org_number(32).to_string());
+        assert_eq!(
+            events,
+            [(a, "recorded".to_string()), (b.clone(), "recorded".to_string()), (b, "revoked".to_string())],
+            "{name}"
+        );
+        intake.db.drop_schema().await;
+    }
+}
