@@ -12,8 +12,9 @@
 //! anything (the [`Fence`]), and stops.
 //!
 //! A holder on this host whose process is gone (killed) is replaced at
-//! once, without waiting for the expiry: same instance name, same PID
-//! namespace, and `kill(pid, 0)` says no such process. On SQLite a file lock beside the
+//! once, without waiting for the expiry: named for this instance, on the
+//! same boot of the same machine, in the same PID namespace, and `kill(pid,
+//! 0)` says no such process. On SQLite a file lock beside the
 //! database keeps a second `run` on the same file from starting.
 
 use std::sync::{Arc, Mutex};
@@ -177,34 +178,40 @@ fn sqlite_lock(url: &str) -> Result<MailboxLock, LeaseError> {
     }
 }
 
-/// This process's name in the lease: `instance/pid/nonce/pid-namespace`.
+/// This process's name in the lease: `instance/pid/nonce/host`, where host
+/// is this boot of this machine and the PID namespace we run in.
 fn holder_name(instance: &str) -> String {
     let mut nonce = [0u8; 4];
     let _ = getrandom::fill(&mut nonce);
-    format!("{instance}/{}/{}/{}", std::process::id(), hex::encode(nonce), pid_namespace())
+    format!("{instance}/{}/{}/{}", std::process::id(), hex::encode(nonce), this_host())
 }
 
-/// The PID namespace we run in (the inode of /proc/self/ns/pid): a process
-/// number means the same process only within one namespace.
-fn pid_namespace() -> String {
-    std::fs::read_link("/proc/self/ns/pid")
+/// The kernel's boot id and our PID namespace (the inode of
+/// /proc/self/ns/pid): a process number means the same process only on the
+/// same boot of the same machine and in the same namespace. Two machines
+/// given the same `ha.instance` still differ here (the initial namespace has
+/// the same inode everywhere; the boot id does not).
+fn this_host() -> String {
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+    let namespace = std::fs::read_link("/proc/self/ns/pid")
         .ok()
         .and_then(|l| l.to_str().map(|s| s.trim_start_matches("pid:[").trim_end_matches(']').to_string()))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match (boot.trim(), namespace.as_str()) {
+        ("", _) | (_, "") => String::new(),
+        (boot, namespace) => format!("{boot}:{namespace}"),
+    }
 }
 
-/// A holder named for this instance, in our PID namespace, whose process
-/// no longer exists: it can hold nothing any more. Anything less certain
-/// (another name, another namespace, a process we may not signal, a zombie)
-/// is left to the lease's expiry.
+/// A holder named for this instance, on this host (same boot, same PID
+/// namespace), whose process no longer exists: it can hold nothing any
+/// more. Anything less certain (another name, host or namespace, a process
+/// we may not signal, a zombie) is left to the lease's expiry.
 fn is_dead_here(holder: &str, instance: &str) -> bool {
     let parts: Vec<&str> = holder.split('/').collect();
-    let [name, pid, _nonce, namespace] = parts[..] else { return false };
+    let [name, pid, _nonce, host] = parts[..] else { return false };
     let Ok(pid) = pid.parse::<i32>() else { return false };
-    if name != instance || namespace.is_empty() || namespace != pid_namespace() || pid <= 0 {
-        return false;
-    }
-    if pid as u32 == std::process::id() {
+    if name != instance || host.is_empty() || host != this_host() || pid <= 0 || pid as u32 == std::process::id() {
         return false;
     }
     // Signal 0 checks for the process without touching it: ESRCH means none.
@@ -287,20 +294,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_holder_is_dead_here_only_when_named_for_this_instance_in_our_namespace_and_gone() {
-        let ns = pid_namespace();
-        assert!(!ns.is_empty(), "Linux names the PID namespace");
+    fn a_holder_is_dead_here_only_named_for_us_on_this_boot_in_our_namespace_and_gone() {
+        let host = this_host();
+        assert!(host.contains(':'), "Linux names the boot and the PID namespace: {host:?}");
         let gone = i32::MAX - 1;
-        assert!(is_dead_here(&format!("host-a/{gone}/0000/{ns}"), "host-a"));
-        assert!(!is_dead_here(&format!("host-a/{}/0000/{ns}", std::process::id()), "host-a"), "not ourselves");
+        assert!(is_dead_here(&format!("a/{gone}/0000/{host}"), "a"));
+        assert!(!is_dead_here(&format!("b/{gone}/0000/{host}"), "a"), "another instance's name");
+        assert!(!is_dead_here(&format!("a/{}/0000/{host}", std::process::id()), "a"), "not ourselves");
         // PID 1 exists wherever this runs (and may not be ours to signal).
-        assert!(!is_dead_here(&format!("host-a/1/0000/{ns}"), "host-a"));
-        assert!(!is_dead_here(&format!("host-b/{gone}/0000/{ns}"), "host-a"), "another host's process");
-        assert!(!is_dead_here(&format!("host-a/{gone}/0000/1"), "host-a"), "another PID namespace");
-        assert!(!is_dead_here(&format!("host-a/{gone}/0000"), "host-a"), "an older holder name");
-        assert!(!is_dead_here("garbage", "host-a"));
+        assert!(!is_dead_here(&format!("a/1/0000/{host}"), "a"));
+        let (boot, namespace) = host.split_once(':').unwrap();
+        assert!(!is_dead_here(&format!("a/{gone}/0000/another-boot:{namespace}"), "a"), "another machine, same name");
+        assert!(!is_dead_here(&format!("a/{gone}/0000/{boot}:1"), "a"), "another namespace");
+        assert!(!is_dead_here(&format!("a/{gone}/0000"), "a"), "an older holder name");
+        assert!(!is_dead_here("garbage", "a"));
         assert!(holder_name("host-a").starts_with(&format!("host-a/{}/", std::process::id())));
-        assert!(holder_name("host-a").ends_with(&format!("/{ns}")));
+        assert!(holder_name("host-a").ends_with(&format!("/{host}")));
     }
 
     #[test]
