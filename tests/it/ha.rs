@@ -76,6 +76,8 @@ impl Servers {
         // Names of their own: the takeover waits for the lease to expire,
         // as between two machines (not the same-host shortcut).
         cmd.env("LEFI_INTAKE__HA__INSTANCE", name).env("LEFI_INTAKE__LOG__LEVEL", "info");
+        // Small batches: the reader is still draining when the test kills it.
+        cmd.env("LEFI_INTAKE__IMAP__BATCH_SIZE", "10");
         cmd
     }
 }
