@@ -77,6 +77,7 @@ async fn read_the_mailbox(app: &App, once: bool, token: &CancellationToken) -> R
                 return Ok(summary);
             }
             Err(DaemonError::LeaseLost) if !once => {
+                app.health.stand_by();
                 tracing::warn!(holder = lock.holder(), "standing by again");
                 drop(lock);
             }

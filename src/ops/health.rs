@@ -54,6 +54,13 @@ impl Health {
         self.state().reading = true;
     }
 
+    /// The daemon stopped reading (it lost the mailbox lease and stands by).
+    pub fn stand_by(&self) {
+        let mut s = self.state();
+        s.reading = false;
+        s.failing = None;
+    }
+
     /// A pass over the mailbox succeeded.
     pub fn poll_succeeded(&self) {
         let now = Utc::now();
@@ -101,5 +108,8 @@ mod tests {
         assert_eq!(error, "timed out", "the last error is the one shown");
         h.poll_succeeded();
         assert!(matches!(h.mailbox(), Mailbox::Up { .. }));
+        h.poll_failed("lost");
+        h.stand_by();
+        assert_eq!(h.mailbox(), Mailbox::NotRead, "a standby is not judged by the mailbox");
     }
 }

@@ -125,6 +125,13 @@ async fn readyz(State(state): State<Arc<OpsState>>) -> Response {
 async fn metrics_text(State(state): State<Arc<OpsState>>) -> Response {
     let figures = tokio::time::timeout(DATABASE_TIMEOUT, state.store.figures()).await.ok().and_then(Result::ok);
     prometheus::set_figures(figures.as_ref(), chrono::Utc::now());
+    // A reader that has never had a good pass (a wrong password from the
+    // start) has no last-poll time to alert on: this says how long it fails.
+    let failing = match state.health.mailbox() {
+        Mailbox::Down { for_, .. } => for_.as_secs_f64(),
+        _ => 0.0,
+    };
+    ::metrics::gauge!(prometheus::MAILBOX_FAILING).set(failing);
     let handle = prometheus::handle();
     handle.run_upkeep();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()

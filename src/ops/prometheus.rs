@@ -18,6 +18,7 @@ pub const PASS_FAILURES: &str = "lefi_intake_pass_failures_total";
 pub const ANSWERS: &str = "lefi_intake_answers_total";
 pub const IMAP_RECONNECTS: &str = "lefi_intake_imap_reconnects_total";
 pub const LAST_POLL: &str = "lefi_intake_last_successful_poll_timestamp_seconds";
+pub const MAILBOX_FAILING: &str = "lefi_intake_mailbox_failing_seconds";
 pub const LEASE: &str = "lefi_intake_mailbox_lease";
 pub const OUTBOX_PENDING: &str = "lefi_intake_outbox_pending";
 pub const OUTBOX_FAILED: &str = "lefi_intake_outbox_failed";
@@ -52,6 +53,7 @@ pub fn handle() -> &'static PrometheusHandle {
             metrics::counter!(ANSWERS, "result" => result).increment(0);
         }
         metrics::gauge!(LEASE).set(0.0);
+        metrics::gauge!(MAILBOX_FAILING).set(0.0);
         handle
     })
 }
@@ -66,6 +68,11 @@ fn describe() {
     describe_counter!(IMAP_RECONNECTS, "IMAP sessions opened after the first.");
     describe_gauge!(LAST_POLL, Unit::Seconds, "When a pass over the mailbox last succeeded (Unix time).");
     describe_gauge!(LEASE, "1 where this instance reads the mailbox.");
+    describe_gauge!(
+        MAILBOX_FAILING,
+        Unit::Seconds,
+        "How long every pass over the mailbox has failed (0: the last pass succeeded, or not reading)."
+    );
     describe_gauge!(OUTBOX_PENDING, "Answers waiting to be sent.");
     describe_gauge!(OUTBOX_FAILED, "Answers that failed for good and wait for an operator.");
     describe_gauge!(OUTBOX_OLDEST, Unit::Seconds, "Age of the oldest answer waiting to be sent (0: none).");

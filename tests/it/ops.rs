@@ -112,6 +112,7 @@ async fn health_and_metrics_tell_an_operator_what_the_daemon_did_and_logs_carry_
     assert_eq!(sample(&text, "lefi_intake_outbox_pending"), Some(0.0), "{text}");
     assert_eq!(sample(&text, "lefi_intake_database_up"), Some(1.0));
     assert_eq!(sample(&text, "lefi_intake_mailbox_lease"), Some(1.0));
+    assert_eq!(sample(&text, "lefi_intake_mailbox_failing_seconds"), Some(0.0));
     assert!(text.contains("lefi_intake_build_info{version=\""), "{text}");
     assert!(text.contains("# TYPE lefi_intake_batch_seconds histogram"), "{text}");
     assert!(sample(&text, "lefi_intake_batch_seconds_count").unwrap() >= 1.0, "{text}");
@@ -170,6 +171,7 @@ async fn readiness_says_503_and_why_when_the_mailbox_is_down_or_the_answers_are_
     assert_eq!(poll(port, "/healthz", |s, _| s == 200).await.0, 200, "alive all the same");
     let (_, text) = poll(port, "/metrics", |s, _| s == 200).await;
     assert!(sample(&text, "lefi_intake_pass_failures_total").unwrap() >= 1.0, "{text}");
+    assert!(sample(&text, "lefi_intake_mailbox_failing_seconds").unwrap() >= 1.0, "failing since the start: {text}");
     child.kill().await.unwrap();
 
     // An SMTP server that is not there: the answers wait, and once the oldest
