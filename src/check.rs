@@ -209,25 +209,17 @@ async fn smtp(settings: &Settings) -> Check {
             Check::failed("smtp", e, "smtp.oauth2_token_command, smtp.oauth2_token_file (or imap's)")
         }
         Err(CheckError::Smtp(e)) => {
-            let code = e.status().map(|c| c.to_string());
-            let fix = if s.auth == crate::config::SmtpAuth::Xoauth2 && crate::reply::transport::token_refused(&e) {
+            use crate::reply::transport::{error_text, refuses_credentials, token_refused};
+            let fix = if s.auth == crate::config::SmtpAuth::Xoauth2 && token_refused(&e) {
                 "the OAuth2 token: smtp.oauth2_token_command (or imap's), smtp.username, the app's SMTP.SendAsApp permission"
-            } else if code.as_deref().is_some_and(|c| matches!(c, "530" | "534" | "535" | "538")) {
-                match s.auth {
-                    crate::config::SmtpAuth::Xoauth2 => {
-                        "smtp.username, the OAuth2 token (its app's SMTP.SendAsApp permission)"
-                    }
-                    crate::config::SmtpAuth::Password => "smtp.username, smtp.password (or smtp.password_file)",
-                }
+            } else if refuses_credentials(&e) {
+                "smtp.username, smtp.password (or smtp.password_file)"
             } else if e.is_tls() {
                 "smtp.security, smtp.tls_ca_file"
             } else {
                 "smtp.host, smtp.port, smtp.security, smtp.timeout_secs"
             };
-            let detail = match code {
-                Some(code) => format!("{server}: {code} {e}"),
-                None => format!("{server}: {e}"),
-            };
+            let detail = format!("{server}: {}", error_text(&e));
             Check::failed("smtp", detail, fix)
         }
     }

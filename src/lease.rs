@@ -246,7 +246,7 @@ impl Lease {
                 let renewal = tokio::spawn(renew(store.clone(), holder.clone(), epoch, times, held.clone()));
                 return Ok(Some(Lease { store: store.clone(), holder, epoch, held, renewal }));
             }
-            let current = store.lease_holder().await?;
+            // Another holds it: the one just read (or one that took it since, seen next time).
             if let Some(c) = &current {
                 if !said_standby {
                     tracing::info!(holder = %c.holder, remaining_secs = c.remaining_secs, "standing by: another instance reads the mailbox");

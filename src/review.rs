@@ -278,13 +278,7 @@ impl Reviewer {
         officer: &Officer,
         reason: &str,
     ) -> Result<(), ReviewError> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_FIELD_CHARS {
-            return Err(ReviewError::Invalid {
-                field: "reason",
-                message: format!("a reason of 1 to {MAX_FIELD_CHARS} characters is required"),
-            });
-        }
+        let reason = checked_reason(reason)?;
         let now = Utc::now();
         let mut tx = self.store.pool().begin().await?;
         let Some(revoked) = store::terminations::revoke_by_id(&mut tx, termination).await? else {
@@ -309,14 +303,7 @@ impl Reviewer {
 
     /// Closes the item; with `answer`, tells the sender `reason`.
     pub async fn reject(&self, id: i64, officer: &Officer, reason: &str, answer: bool) -> Result<(), ReviewError> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(ReviewError::Invalid { field: "reason", message: "a reason is required".into() });
-        }
-        if reason.chars().count() > MAX_FIELD_CHARS {
-            let message = format!("at most {MAX_FIELD_CHARS} characters");
-            return Err(ReviewError::Invalid { field: "reason", message });
-        }
+        let reason = checked_reason(reason)?;
         let view = self.item(id).await?;
         let now = Utc::now();
         let mut tx = self.store.pool().begin().await?;
@@ -405,6 +392,19 @@ impl Reviewer {
             .await?;
         Ok(())
     }
+}
+
+/// An officer's reason (for a rejection, a revocation): given, and bounded.
+fn checked_reason(reason: &str) -> Result<&str, ReviewError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ReviewError::Invalid { field: "reason", message: "a reason is required".into() });
+    }
+    if reason.chars().count() > MAX_FIELD_CHARS {
+        let message = format!("at most {MAX_FIELD_CHARS} characters");
+        return Err(ReviewError::Invalid { field: "reason", message });
+    }
+    Ok(reason)
 }
 
 /// The termination an officer's corrections come to: each value given, or

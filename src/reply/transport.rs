@@ -152,7 +152,7 @@ pub struct SmtpDelivery {
 
 enum Auth {
     /// No AUTH, or AUTH PLAIN/LOGIN with a password: one transport for good.
-    Fixed(lettre::AsyncSmtpTransport<lettre::Tokio1Executor>),
+    Fixed(Transport),
     OAuth2 {
         source: crate::oauth2::TokenSource,
         current: tokio::sync::Mutex<Option<(std::time::Instant, Transport)>>,
@@ -175,11 +175,24 @@ pub enum SmtpSetupError {
     HelloName(String),
 }
 
-/// A refused XOAUTH2 token: a 53x answer, or the error challenge (334 with
-/// the provider's JSON) that lettre's XOAUTH2 does not take and reports as
-/// a client error.
+/// The server refused our credentials (RFC 4954: 530, 534, 535, 538).
+pub fn refuses_credentials(e: &lettre::transport::smtp::Error) -> bool {
+    e.status().is_some_and(|c| matches!(c.to_string().as_str(), "530" | "534" | "535" | "538"))
+}
+
+/// A refused XOAUTH2 token: a refusal of our credentials, or the error
+/// challenge (334 with the provider's JSON) that lettre's XOAUTH2 does not
+/// take and reports as a client error.
 pub fn token_refused(e: &lettre::transport::smtp::Error) -> bool {
-    e.is_client() || e.status().is_some_and(|c| matches!(c.to_string().as_str(), "530" | "534" | "535" | "538"))
+    e.is_client() || refuses_credentials(e)
+}
+
+/// The error as the server's code (when it answered) and lettre's text.
+pub fn error_text(e: &lettre::transport::smtp::Error) -> String {
+    match e.status() {
+        Some(code) => format!("{code} {e}"),
+        None => e.to_string(),
+    }
 }
 
 impl SmtpDelivery {
@@ -324,12 +337,8 @@ fn build(
 /// are not — except authentication failures, which are our configuration and
 /// must not throw replies away while an operator fixes it.
 pub fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
-    let code = e.status().map(|c| c.to_string());
-    let text = match &code {
-        Some(code) => format!("{code} {e}"),
-        None => e.to_string(),
-    };
-    let auth = code.as_deref().is_some_and(|c| matches!(c, "530" | "534" | "535" | "538"));
+    let text = error_text(e);
+    let auth = refuses_credentials(e);
     if e.is_permanent() && !auth {
         DeliveryError::Permanent(text)
     } else if auth {

@@ -7,7 +7,8 @@ use sqlx::Row;
 use super::{Result, Store, read_date, read_optional_timestamp, read_org_number, read_timestamp, timestamp};
 use crate::domain::OrgNumber;
 
-/// One change: a termination recorded, or revoked (a reopened approval).
+/// One change: a termination recorded, or revoked (a reopened approval, a
+/// replacement by a newer request, an officer's revocation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedEvent {
     pub seq: i64,

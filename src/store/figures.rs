@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Result, Store, parse_timestamp};
+use super::{Result, Store, read_optional_timestamp};
 
 /// What waits, as of one query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,15 +31,12 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
-        let time = |column: &str| -> Result<Option<DateTime<Utc>>> {
-            row.try_get::<Option<String>, _>(column)?.map(|t| parse_timestamp(&t)).transpose()
-        };
         Ok(Figures {
             outbox_pending: row.try_get("outbox_pending")?,
             outbox_failed: row.try_get("outbox_failed")?,
-            oldest_pending_answer: time("oldest_pending")?,
+            oldest_pending_answer: read_optional_timestamp(&row, "oldest_pending")?,
             quarantine_open: row.try_get("quarantine_open")?,
-            oldest_open_item: time("oldest_open")?,
+            oldest_open_item: read_optional_timestamp(&row, "oldest_open")?,
         })
     }
 
@@ -63,11 +60,5 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok((r.try_get("month")?, r.try_get("n")?))).collect()
-    }
-
-    /// A round trip to the database, for readiness.
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
     }
 }

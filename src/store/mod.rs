@@ -170,8 +170,7 @@ impl Store {
 
 /// Adds `mode=rwc` (create when missing) and creates the file's directory.
 fn prepare_sqlite_url(url: &str) -> Result<String> {
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (path, query) = sqlite_parts(url);
     if path.is_empty() || path == ":memory:" {
         return Ok(url.to_string());
     }
@@ -194,9 +193,14 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
 /// The file a `sqlite://` URL names (`None` for another backend or an
 /// in-memory database).
 pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
-    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    let (path, _) = sqlite_parts(url.starts_with("sqlite:").then_some(url)?);
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// A `sqlite:` URL's path and query.
+fn sqlite_parts(url: &str) -> (&str, &str) {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest.split_once('?').unwrap_or((rest, ""))
 }
 
 /// The URL without its password, for messages.

@@ -128,15 +128,6 @@ impl Store {
         super::by_org_number(&self.pool, orgs, active_among_sql, |row| read(row).map(|t| (t.org_number, t))).await
     }
 
-    /// The active termination with this id.
-    pub async fn active_termination_by_id(&self, id: i64) -> Result<Option<TerminationRecord>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.id = $1 AND t.status = 'active'")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(read).transpose()
-    }
-
     /// Active terminations, by organisation number.
     pub async fn terminations(&self) -> Result<Vec<TerminationRecord>> {
         let rows =

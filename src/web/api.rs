@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use crate::store::FeedEvent;
+use crate::store::{FeedEvent, timestamp};
 
 pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
@@ -66,22 +66,18 @@ fn error(status: StatusCode, message: &str) -> Response {
     response
 }
 
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    crate::store::timestamp(t)
-}
-
 impl From<FeedEvent> for Event {
     fn from(e: FeedEvent) -> Event {
         Event {
             cursor: e.seq.to_string(),
             event: e.event,
-            at: time(e.at),
+            at: timestamp(e.at),
             termination: Termination {
                 id: e.termination_id,
                 org_number: e.org_number.to_string(),
                 org_name: e.org_name,
                 effective_date: e.effective_date.to_string(),
-                recorded_at: time(e.recorded_at),
+                recorded_at: timestamp(e.recorded_at),
                 recorded_by: e.recorded_by,
                 status: e.status,
                 reference: e.reference,
