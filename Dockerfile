@@ -31,8 +31,9 @@ ENV LEFI_INTAKE__REPLY__TEMPLATES_DIR=/usr/share/lefi-intake/templates \
 # The officers' review pages; put a TLS-terminating proxy in front and set
 # LEFI_INTAKE__WEB__SECURE_COOKIES=true.
 EXPOSE 8080
-# Health (/healthz, /readyz) and Prometheus metrics (/metrics): keep it on
-# the internal network.
+# Health (/healthz, /readyz) and Prometheus metrics (/metrics), without
+# sign-in: publish it on the host's loopback or an internal network only
+# (docker run -p 127.0.0.1:9898:9898; see docs/operations.md).
 EXPOSE 9898
 USER lefi
 # State (SQLite database, Maildir, reply files) lives under the working

@@ -94,7 +94,8 @@ fn mail(i: usize, run: &str) -> Vec<u8> {
         ),
     };
     let mut raw = format!(
-        "Authentication-Results: {MX}; dkim=pass header.d=kommun{n}.se; dmarc=pass header.from=kommun{n}.se\r\n"
+        "Authentication-Results: {MX}; dkim=pass header.d=kommun{n}.se; dmarc=pass header.from=kommun{n}.se\r\n\
+         Received: from mx.kommun{n}.se by {MX} (Postfix) with ESMTPS; {date}\r\n"
     )
     .into_bytes();
     raw.extend(Mail { from: &from, subject, body: &body, message_id: &id, date, extra_headers: &extra }.raw());

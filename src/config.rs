@@ -210,11 +210,15 @@ pub struct WebSettings {
     pub listen: String,
     pub secure_cookies: bool,
     pub session_hours: u64,
+    pub session_idle_minutes: u64,
     pub trusted_user_header: String,
     pub signin_delay_secs: u64,
     pub signin_lock_after: u32,
     pub signin_lock_minutes: u64,
     pub client_address_header: String,
+    pub header_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,6 +244,8 @@ pub struct TrustSettings {
     #[serde(deserialize_with = "code")]
     pub sender_authentication: SenderAuthentication,
     pub authserv_ids: Vec<String>,
+    pub border_hosts: Vec<String>,
+    pub results_below_received: bool,
     pub exchange_online: bool,
     pub verify_dkim: bool,
     pub dns_servers: Vec<String>,
@@ -358,6 +364,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("intake.own_addresses")
                 .with_list_parse_key("trust.authserv_ids")
+                .with_list_parse_key("trust.border_hosts")
                 .with_list_parse_key("trust.dns_servers")
                 .try_parsing(true)
                 .source(Some(env)),
@@ -420,6 +427,12 @@ impl Settings {
         if self.trust.authserv_ids.iter().any(|id| id.trim().is_empty() || id.contains([';', ' '])) {
             return invalid("trust.authserv_ids", "an authserv-id is a host name, without spaces or ';'");
         }
+        if self.trust.border_hosts.iter().any(|h| h.trim().is_empty() || h.contains([';', ' ', '('])) {
+            return invalid(
+                "trust.border_hosts",
+                "a border host is a host name, as in its Received headers' by clause",
+            );
+        }
         if self.web.signin_lock_after == 0 {
             return invalid("web.signin_lock_after", "must be at least 1");
         }
@@ -470,6 +483,18 @@ impl Settings {
         }
         if self.web.session_hours == 0 {
             return invalid("web.session_hours", "must be at least 1");
+        }
+        if self.web.session_idle_minutes == 0 {
+            return invalid("web.session_idle_minutes", "must be at least 1");
+        }
+        if !(1..=60).contains(&self.web.header_timeout_secs) {
+            return invalid("web.header_timeout_secs", "must be between 1 and 60");
+        }
+        if self.web.request_timeout_secs == 0 {
+            return invalid("web.request_timeout_secs", "must be at least 1");
+        }
+        if self.web.max_connections == 0 {
+            return invalid("web.max_connections", "must be at least 1");
         }
         if !self.web.trusted_user_header.is_empty()
             && axum::http::HeaderName::from_bytes(self.web.trusted_user_header.as_bytes()).is_err()

@@ -68,6 +68,9 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
     if mail.text_truncated {
         doubtful.push(Reason::TextTruncated);
     }
+    if extraction.overflow {
+        doubtful.push(Reason::TooManyValues);
+    }
 
     // The sender's own text states nothing: the statement is someone else's.
     if extraction.read_from == TextOrigin::Forwarded {

@@ -4,6 +4,7 @@
 
 use crate::domain::Code;
 use crate::domain::{Subscriber, SubscriberStatus};
+use crate::mail::visible::{for_terminal, on_one_line};
 use crate::store::{self, OutboxItem, TerminationRecord};
 
 /// Named columns and their rows. Column names are the CSV header (and the
@@ -33,11 +34,15 @@ impl Listing {
         self.rows.is_empty()
     }
 
-    /// Aligned columns under a header line.
+    /// Aligned columns under a header line. A cell shows any control or
+    /// bidirectional character as its escape (see `mail::visible`), so a
+    /// sender's text can neither act on the terminal nor break the lines.
     pub fn to_table(&self) -> String {
         let header: Vec<String> = self.columns.iter().map(|c| c.replace('_', " ").to_uppercase()).collect();
+        let rows: Vec<Vec<String>> =
+            self.rows.iter().map(|row| row.iter().map(|c| on_one_line(c).into_owned()).collect()).collect();
         let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
+        for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
             }
@@ -47,28 +52,56 @@ impl Listing {
             padded.join("  ").trim_end().to_string() + "\n"
         };
         let mut out = line(&header);
-        for row in &self.rows {
+        for row in &rows {
             out += &line(row);
         }
         out
     }
 
-    /// CSV with a header row and CRLF line ends. A cell that a spreadsheet
-    /// would take for a formula (a leading `=`, `+`, `-` or `@`) gets a
-    /// leading `'`, so an exported sender-controlled name cannot run as one.
+    /// CSV (RFC 4180) with a header row and CRLF line ends, for any
+    /// spreadsheet: a cell holding `,` or `;` (a Swedish Excel splits on `;`),
+    /// a quote or a line break is quoted; a part of a cell that a spreadsheet
+    /// would take for a formula — a leading `=`, `+`, `-` or `@`, at the start
+    /// or after a separator — gets a leading `'`, so an exported
+    /// sender-controlled name cannot run as one; control and bidirectional
+    /// characters but line breaks are shown as escapes.
     pub fn to_csv(&self) -> String {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-        // Writing to memory cannot fail.
-        writer.write_record(&self.columns).expect("csv to memory");
+        let mut out = String::new();
+        let mut record = |cells: &mut dyn Iterator<Item = String>| {
+            let fields: Vec<String> = cells.map(|c| csv_field(&c)).collect();
+            out.push_str(&fields.join(","));
+            out.push_str("\r\n");
+        };
+        record(&mut self.columns.iter().map(|c| c.to_string()));
         for row in &self.rows {
-            writer.write_record(row.iter().map(|c| neutralise_formula(c).into_owned())).expect("csv to memory");
+            record(&mut row.iter().map(|c| neutralise_formulas(&for_terminal(c))));
         }
-        String::from_utf8(writer.into_inner().expect("csv to memory")).expect("csv of UTF-8 cells is UTF-8")
+        out
     }
 }
 
-fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}").into() } else { cell.into() }
+/// One field, quoted when it holds a separator, a quote or a line break.
+fn csv_field(cell: &str) -> String {
+    if cell.contains([',', ';', '"', '\r', '\n']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell.to_string()
+    }
+}
+
+/// A `'` before every start of a formula: at the start of the cell and after
+/// each separator a spreadsheet may split on (blanks between are skipped).
+fn neutralise_formulas(cell: &str) -> String {
+    let mut out = String::with_capacity(cell.len() + 2);
+    let mut at_start = true;
+    for c in cell.chars() {
+        if at_start && matches!(c, '=' | '+' | '-' | '@') {
+            out.push('\'');
+        }
+        out.push(c);
+        at_start = matches!(c, ',' | ';' | '\t' | '\n') || at_start && c == ' ';
+    }
+    out
 }
 
 /// Terminations on file, as the CLI and the officers' export list them.
@@ -147,6 +180,25 @@ mod tests {
         l.push(vec!["=HYPERLINK(\"x\")".into(), "Kommun, \"Norra\"\nrad".into()]);
         l.push(vec!["-1".into(), "plain".into()]);
         assert_eq!(l.to_csv(), "a,b\r\n\"'=HYPERLINK(\"\"x\"\")\",\"Kommun, \"\"Norra\"\"\nrad\"\r\n'-1,plain\r\n");
+    }
+
+    #[test]
+    fn csv_quotes_semicolons_and_guards_a_formula_after_any_separator() {
+        let mut l = Listing::new(&["name"]);
+        l.push(vec!["Region X;=HYPERLINK(\"http://x\")".into()]);
+        l.push(vec!["a, +1;  @SUM(A1)".into()]);
+        l.push(vec!["2027-01-01 \u{1b}[31m".into()]);
+        assert_eq!(
+            l.to_csv(),
+            "name\r\n\"Region X;'=HYPERLINK(\"\"http://x\"\")\"\r\n\"a, '+1;  '@SUM(A1)\"\r\n2027-01-01 \\u{1b}[31m\r\n"
+        );
+    }
+
+    #[test]
+    fn a_table_shows_escapes_and_keeps_each_row_on_its_line() {
+        let mut l = Listing::new(&["from"]);
+        l.push(vec!["x\u{1b}[31m@evil.example\nFAKE ROW".into()]);
+        assert_eq!(l.to_table(), "FROM\nx\\u{1b}[31m@evil.example\\u{a}FAKE ROW\n");
     }
 
     #[test]

@@ -124,6 +124,35 @@ pub fn explain(analysis: &Analysis) -> String {
     out
 }
 
+/// Who vouches for the sender, under the trust settings: which
+/// `Authentication-Results` header counted, and which claimed our server's
+/// name where it cannot have written them (planted by the sender).
+pub fn explain_sender(mail: &crate::mail::Inbound, trust: &crate::config::TrustSettings) -> String {
+    use crate::trust::{domain_of, sender};
+    use std::fmt::Write;
+    let mut out = String::new();
+    let from = mail.from.as_ref().and_then(|f| domain_of(&f.address));
+    let sender_domain = mail.sender.as_ref().and_then(|s| domain_of(&s.address));
+    if let Some(why) = sender::several_authors(mail.from_mailboxes, from.as_deref(), sender_domain.as_deref()) {
+        let _ = writeln!(out, "  sender: not authenticated: {why}");
+        return out;
+    }
+    let assessment = sender::assess(&mail.trace, from.as_deref(), trust);
+    let outcome = match &assessment.sender {
+        sender::SenderAuth::Authenticated { method, domain } => format!("authenticated ({method:?} pass for {domain})"),
+        sender::SenderAuth::NotAuthenticated { why } => format!("not authenticated: {why}"),
+        sender::SenderAuth::Forged { why } => format!("forged: {why}"),
+    };
+    let _ = writeln!(out, "  sender: {outcome}");
+    if let Some(used) = &assessment.used {
+        let _ = writeln!(out, "    used: Authentication-Results: {used}");
+    }
+    for planted in &assessment.planted {
+        let _ = writeln!(out, "    ignored as planted: Authentication-Results: {planted}");
+    }
+    out
+}
+
 fn explain_extraction(out: &mut String, ex: &Extraction) {
     use std::fmt::Write;
     let rule = ex.intent.rule.map(|r| format!(" by rule {r}")).unwrap_or_default();

@@ -72,12 +72,21 @@ impl Throttle {
     }
 }
 
-/// Failures in a row of one name or address, remembered in memory.
+/// What is remembered in memory of one name or address: failures in a row
+/// (every attempt counts as one when it starts, and a success wipes the
+/// count), and whether a password check for it is running right now.
 #[derive(Debug, Clone, Copy)]
-struct Failures {
+struct Attempts {
     count: u32,
     last: Instant,
     locked_until: Option<Instant>,
+    in_flight: bool,
+}
+
+impl Attempts {
+    fn fresh(now: Instant) -> Attempts {
+        Attempts { count: 0, last: now, locked_until: None, in_flight: false }
+    }
 }
 
 /// Why a sign-in is not tried now.
@@ -87,8 +96,6 @@ pub enum Refusal {
     Wait(Duration),
     /// The account is locked until then.
     Locked(DateTime<Utc>),
-    /// Too many password checks are running.
-    Busy,
 }
 
 /// A password check for the checking threads.
@@ -98,14 +105,41 @@ struct Check {
     answer: tokio::sync::oneshot::Sender<bool>,
 }
 
+/// The names and addresses that tried recently. One lock for both, so that
+/// a sign-in is judged and reserved for its name and its address at once.
+#[derive(Default)]
+struct Recent {
+    addresses: HashMap<IpAddr, Attempts>,
+    /// By [`name_key`]. For names no officer has, the count and the lock live
+    /// here; for officers' names the database keeps them (every instance and
+    /// `officer unlock` see them) and this only says a check is running.
+    names: HashMap<String, Attempts>,
+}
+
 pub struct SignInGuard {
     pub throttle: Throttle,
     /// One permit per checking thread: a check waits for one, briefly.
     checks: Semaphore,
     to_checkers: Mutex<std::sync::mpsc::Sender<Check>>,
-    addresses: Mutex<HashMap<IpAddr, Failures>>,
-    /// Names no officer has: throttled and locked like real ones.
-    unknown_names: Mutex<HashMap<String, Failures>>,
+    recent: Mutex<Recent>,
+}
+
+/// The key a sign-in name is throttled by: the same for every way of writing
+/// it (case, surrounding blanks, composed or decomposed letters), whether an
+/// officer has the name or not — otherwise the answers would tell which
+/// names exist.
+pub fn name_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.trim().nfc().collect::<String>().to_lowercase()
+}
+
+/// Whose sign-in is being reserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Account {
+    /// An officer's: the database holds the count and the lock.
+    Officer,
+    /// A name no officer has: counted and locked in memory, like a real one.
+    Unknown,
 }
 
 impl SignInGuard {
@@ -134,29 +168,69 @@ impl SignInGuard {
             throttle,
             checks: Semaphore::new(cores),
             to_checkers: Mutex::new(to_checkers),
-            addresses: Mutex::new(HashMap::new()),
-            unknown_names: Mutex::new(HashMap::new()),
+            recent: Mutex::new(Recent::default()),
         }
     }
 
-    /// Whether the client address may try now.
-    pub fn address_wait(&self, address: Option<IpAddr>) -> Option<Refusal> {
-        let address = address?;
-        let map = self.addresses.lock().expect("not poisoned");
-        let f = map.get(&address)?;
-        self.throttle.wait(f.count, f.last.elapsed()).map(Refusal::Wait)
-    }
-
-    /// Whether an unknown name may be tried now (as [`Self::officer_wait`] for a real one).
-    pub fn unknown_name_wait(&self, name: &str, now: DateTime<Utc>) -> Option<Refusal> {
-        let map = self.unknown_names.lock().expect("not poisoned");
-        let f = map.get(&name.to_lowercase())?;
-        if let Some(until) = f.locked_until.filter(|t| *t > Instant::now()) {
-            let left = until - Instant::now();
-            return Some(Refusal::Locked(now + chrono::Duration::from_std(left).unwrap_or_default()));
+    /// Decides, atomically for the name and the address, whether this sign-in
+    /// may check a password now, and if so reserves the check: the attempt
+    /// counts as a failure from here on (a success wipes it), and until the
+    /// reservation ends every other sign-in for the same name or from the same
+    /// address is refused. So a burst of requests gets no more guesses than
+    /// the same requests one after another.
+    pub fn reserve(
+        &self,
+        key: &str,
+        address: Option<IpAddr>,
+        account: Account,
+        now: DateTime<Utc>,
+    ) -> Result<Reservation<'_>, Refusal> {
+        let mut recent = self.recent.lock().expect("not poisoned");
+        let instant = Instant::now();
+        let throttled = !self.throttle.delay.is_zero();
+        // A check already running decides nothing yet: wait for it.
+        let busy_wait = self.throttle.delay.max(Duration::from_secs(1));
+        if let Some(a) = address.and_then(|a| recent.addresses.get(&a)) {
+            if throttled && a.in_flight {
+                return Err(Refusal::Wait(busy_wait));
+            }
+            if let Some(wait) = self.throttle.wait(a.count, a.last.elapsed()) {
+                return Err(Refusal::Wait(wait));
+            }
         }
-        let count = if f.locked_until.is_some() { 0 } else { f.count };
-        self.throttle.wait(count, f.last.elapsed()).map(Refusal::Wait)
+        if let Some(n) = recent.names.get(key) {
+            if throttled && n.in_flight {
+                return Err(Refusal::Wait(busy_wait));
+            }
+            if account == Account::Unknown {
+                if let Some(until) = n.locked_until.filter(|t| *t > instant) {
+                    let left = chrono::Duration::from_std(until - instant).unwrap_or_default();
+                    return Err(Refusal::Locked(now + left));
+                }
+                let count = if n.locked_until.is_some() { 0 } else { n.count };
+                if let Some(wait) = self.throttle.wait(count, n.last.elapsed()) {
+                    return Err(Refusal::Wait(wait));
+                }
+            }
+        }
+        forget_the_oldest(&mut recent.addresses);
+        forget_the_oldest(&mut recent.names);
+        if let Some(address) = address {
+            let a = recent.addresses.entry(address).or_insert(Attempts::fresh(instant));
+            a.count = a.count.saturating_add(1);
+            a.last = instant;
+            a.in_flight = true;
+        }
+        let n = recent.names.entry(key.to_string()).or_insert(Attempts::fresh(instant));
+        if account == Account::Unknown {
+            if n.locked_until.is_some_and(|t| t <= instant) {
+                *n = Attempts::fresh(instant);
+            }
+            n.count = n.count.saturating_add(1);
+            n.last = instant;
+        }
+        n.in_flight = true;
+        Ok(Reservation { guard: self, key: key.to_string(), address, account, attempt: n.count })
     }
 
     /// Whether an officer may try now: locked, or still waiting after a failure.
@@ -177,27 +251,6 @@ impl SignInGuard {
         }
     }
 
-    pub fn address_failed(&self, address: Option<IpAddr>) {
-        if let Some(address) = address {
-            remember_failure(&self.addresses, address, None);
-        }
-    }
-
-    /// A failed sign-in under an unknown name; returns until when it locked
-    /// the name, when this failure did (as for a real account).
-    pub fn unknown_name_failed(&self, name: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let lock_after = self.throttle.lock_after;
-        let lock_for = self.throttle.lock_for;
-        remember_failure(&self.unknown_names, name.to_lowercase(), Some((lock_after, lock_for)))
-            .then(|| now + chrono::Duration::from_std(lock_for).unwrap_or_default())
-    }
-
-    pub fn address_succeeded(&self, address: Option<IpAddr>) {
-        if let Some(address) = address {
-            self.addresses.lock().expect("not poisoned").remove(&address);
-        }
-    }
-
     /// Checks the password on one of the checking threads, at most one per
     /// core at a time; `None` when no check could start within a few seconds.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Option<bool> {
@@ -208,33 +261,63 @@ impl SignInGuard {
     }
 }
 
-/// Counts a failure of `key`; returns whether it locked `key` (with `lock`:
-/// after how many failures, for how long).
-fn remember_failure<K: std::hash::Hash + Eq>(
-    map: &Mutex<HashMap<K, Failures>>,
-    key: K,
-    lock: Option<(u32, Duration)>,
-) -> bool {
-    let mut map = map.lock().expect("not poisoned");
-    if map.len() >= MAX_REMEMBERED {
-        // The oldest failures matter least: their waits have run out.
-        let oldest = map.values().map(|f| f.last).min();
-        map.retain(|_, f| Some(f.last) != oldest && f.last.elapsed() < MAX_DELAY);
-    }
-    let now = Instant::now();
-    let f = map.entry(key).or_insert(Failures { count: 0, last: now, locked_until: None });
-    if f.locked_until.is_some_and(|t| t <= now) {
-        *f = Failures { count: 0, last: now, locked_until: None };
-    }
-    f.count += 1;
-    f.last = now;
-    match lock {
-        Some((after, lock_for)) if f.count == after => {
-            f.locked_until = Some(now + lock_for);
-            true
+/// A sign-in allowed to check its password. Dropped without an outcome (the
+/// client went away, the check was refused as busy) it stays counted as a
+/// failure, and the name and address are free for the next try.
+pub struct Reservation<'a> {
+    guard: &'a SignInGuard,
+    key: String,
+    address: Option<IpAddr>,
+    account: Account,
+    /// For a name no officer has: this attempt's number among its failures in a row.
+    attempt: u32,
+}
+
+impl Reservation<'_> {
+    /// The password was wrong. For a name no officer has, returns until when
+    /// this failure locked it (as for a real account).
+    pub fn failed(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.account == Account::Officer || !self.guard.throttle.locks(self.attempt) {
+            return None;
         }
-        _ => false,
+        let lock_for = self.guard.throttle.lock_for;
+        let mut recent = self.guard.recent.lock().expect("not poisoned");
+        let n = recent.names.get_mut(&self.key)?;
+        if n.locked_until.is_some() {
+            return None;
+        }
+        n.locked_until = Some(Instant::now() + lock_for);
+        Some(now + chrono::Duration::from_std(lock_for).unwrap_or_default())
     }
+
+    /// The password was right: the address's failures are forgotten.
+    pub fn succeeded(self) {
+        if let Some(address) = self.address {
+            self.guard.recent.lock().expect("not poisoned").addresses.remove(&address);
+        }
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut recent = self.guard.recent.lock().expect("not poisoned");
+        if let Some(a) = self.address.and_then(|a| recent.addresses.get_mut(&a)) {
+            a.in_flight = false;
+        }
+        if let Some(n) = recent.names.get_mut(&self.key) {
+            n.in_flight = false;
+        }
+    }
+}
+
+/// Keeps the memory bounded: when full, the entries whose waits have run
+/// out go, the oldest first. Entries with a check running stay.
+fn forget_the_oldest<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Attempts>) {
+    if map.len() < MAX_REMEMBERED {
+        return;
+    }
+    let oldest = map.values().filter(|a| !a.in_flight).map(|a| a.last).min();
+    map.retain(|_, a| a.in_flight || Some(a.last) != oldest && a.last.elapsed() < MAX_DELAY);
 }
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -280,12 +363,30 @@ mod tests {
     fn unknown_names_are_throttled_and_locked_like_real_ones() {
         let guard = SignInGuard::new(Throttle { delay: Duration::from_millis(1), lock_after: 3, ..throttle() });
         let now = Utc::now();
-        assert_eq!(guard.unknown_name_wait("nemo", now), None);
         for _ in 0..3 {
             std::thread::sleep(Duration::from_millis(5));
-            guard.unknown_name_failed("Nemo", now);
+            let reserved = guard.reserve(&name_key("Nemo"), None, Account::Unknown, now).expect("may try");
+            reserved.failed(now);
         }
-        assert!(matches!(guard.unknown_name_wait("nemo", now), Some(Refusal::Locked(_))));
+        assert!(matches!(guard.reserve("nemo", None, Account::Unknown, now), Err(Refusal::Locked(_))));
+    }
+
+    #[test]
+    fn a_check_in_flight_refuses_every_other_try_for_its_name_or_its_address() {
+        let guard = SignInGuard::new(throttle());
+        let now = Utc::now();
+        let here: IpAddr = "192.0.2.1".parse().unwrap();
+        let first = guard.reserve("anna", Some(here), Account::Officer, now).expect("the first may try");
+        assert!(matches!(guard.reserve("anna", None, Account::Officer, now), Err(Refusal::Wait(_))));
+        assert!(matches!(guard.reserve("bo", Some(here), Account::Officer, now), Err(Refusal::Wait(_))));
+        first.succeeded();
+        assert!(guard.reserve("bo", Some(here), Account::Officer, now).is_ok(), "a success frees the address");
+    }
+
+    #[test]
+    fn every_way_of_writing_a_name_is_one_key() {
+        assert_eq!(name_key(" ZELDA "), name_key("zelda"));
+        assert_eq!(name_key("A\u{30a}sa"), name_key("Åsa"));
     }
 
     #[test]

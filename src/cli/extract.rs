@@ -1,5 +1,6 @@
 //! `lefi-intake extract`: reads .eml files without recording anything.
 
+use lefi_intake::mail::visible::for_terminal;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,8 +30,10 @@ fn parse_day(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, config: Option<&std::path::Path>) -> Result<ExitCode> {
     let own = vec![lefi_intake::MAILBOX_ADDRESS.to_string()];
+    // The sender is judged by the trust settings of the configuration in use.
+    let trust = if args.explain { Some(super::load(config).map(|s| s.trust)) } else { None };
     let mut all_read = true;
     let mut reports = Vec::with_capacity(args.files.len());
     let mut out = std::io::stdout().lock();
@@ -42,7 +45,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 let report = Report::from_analysis(&name, &analysis);
                 if args.explain {
                     write!(out, "{}", report::table(std::slice::from_ref(&report)))?;
-                    write!(out, "{}", report::explain(&analysis))?;
+                    // Everything in it comes from the mail: shown, never obeyed.
+                    write!(out, "{}", for_terminal(&report::explain(&analysis)))?;
+                    match (&trust, &analysis.mail) {
+                        (Some(Ok(trust)), Some(mail)) => {
+                            write!(out, "{}", for_terminal(&report::explain_sender(mail, trust)))?
+                        }
+                        (Some(Err(e)), Some(_)) => writeln!(out, "  sender: not judged ({e:#})")?,
+                        _ => {}
+                    }
                 }
                 report
             }

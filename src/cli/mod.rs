@@ -98,7 +98,7 @@ enum Command {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Extract(args) => extract::run(args),
+        Command::Extract(args) => extract::run(args, config),
         Command::Run(args) => with_runtime(run::run(load(config)?, args)),
         Command::CheckConfig => with_runtime(check_config::run(config)),
         Command::Migrate => with_runtime(async {

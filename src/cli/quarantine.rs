@@ -1,6 +1,7 @@
 //! `lefi-intake quarantine`: the queue from a terminal, with the same
 //! decisions as the review pages (`review.rs`), taken as a named officer.
 
+use lefi_intake::mail::visible::for_terminal;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
@@ -144,30 +145,36 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
         }
         Command::Show { id } => {
             let view = reviewer.item(id).await?;
-            println!(
+            // Built whole, then shown with the mail's control characters escaped.
+            let mut shown = String::new();
+            let mut say = |line: String| {
+                shown.push_str(&line);
+                shown.push('\n');
+            };
+            say(format!(
                 "item {id}: {} (mail {}, reference {})",
                 view.item.status,
                 view.message.id,
                 lefi_intake::reply::reference(view.message.case_id)
-            );
-            println!("reasons: {}", codes(&view.item.reasons).join(", "));
+            ));
+            say(format!("reasons: {}", codes(&view.item.reasons).join(", ")));
             if let Some(by) = &view.item.decided_by {
-                println!(
+                say(format!(
                     "decided by {by} at {}: {}",
                     view.item.decided_at.map(store::timestamp).unwrap_or_default(),
                     view.item.decision_note.as_deref().unwrap_or("")
-                );
+                ));
             }
-            println!("from: {}", view.message.from_address.as_deref().unwrap_or("-"));
-            println!("subject: {}", view.message.subject);
-            println!("received: {}", view.message.received_at.to_rfc3339());
+            say(format!("from: {}", view.message.from_address.as_deref().unwrap_or("-")));
+            say(format!("subject: {}", view.message.subject));
+            say(format!("received: {}", view.message.received_at.to_rfc3339()));
             if let Some(ex) = &view.extraction {
-                println!("org number: {}", ex.org_number().map(|n| n.to_string()).unwrap_or("-".into()));
-                println!("org name: {}", ex.org_name().unwrap_or("-"));
-                println!("effective date: {}", ex.effective_date().map(|d| d.to_string()).unwrap_or("-".into()));
+                say(format!("org number: {}", ex.org_number().map(|n| n.to_string()).unwrap_or("-".into())));
+                say(format!("org name: {}", ex.org_name().unwrap_or("-")));
+                say(format!("effective date: {}", ex.effective_date().map(|d| d.to_string()).unwrap_or("-".into())));
             }
             if let Some(t) = &view.on_file {
-                println!(
+                say(format!(
                     "on file: {} {} effective {}, recorded by {} at {} (termination {})",
                     t.org_number,
                     t.org_name,
@@ -175,16 +182,17 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
                     t.recorded_by,
                     store::timestamp(t.recorded_at),
                     t.id
-                );
+                ));
             }
             if let Some(mail) = &view.mail {
                 for s in &mail.sections {
-                    println!("--- {:?}\n{}", s.kind, s.text);
+                    say(format!("--- {:?}\n{}", s.kind, s.text));
                 }
                 for a in &mail.attachments {
-                    println!("attachment: {} ({}, {} bytes)", a.name, a.content_type, a.size);
+                    say(format!("attachment: {} ({}, {} bytes)", a.name, a.content_type, a.size));
                 }
             }
+            print!("{}", for_terminal(&shown));
         }
         Command::Keep { id, reply, officer } => {
             let officer = acting_officer(store, &officer).await?;

@@ -132,7 +132,8 @@ async fn serve_ops(app: &App, token: &CancellationToken) -> Result<Option<Servin
     }
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on ops.listen = {listen}"))?;
-    Ok(Some(tokio::spawn(lefi_intake::ops::serve(listener, app.ops_state(), token.clone()))))
+    let limits = lefi_intake::web::listener::Limits::from_settings(&app.settings.web);
+    Ok(Some(tokio::spawn(lefi_intake::ops::serve(listener, app.ops_state(), limits, token.clone()))))
 }
 
 async fn bind(settings: &Settings) -> Result<tokio::net::TcpListener> {

@@ -124,6 +124,8 @@ pub enum Reason {
     TooLarge,
     /// The mail's text is longer than the text limit and was cut: what follows was not read.
     TextTruncated,
+    /// The mail names more than a hundred terminations, numbers or dates, as no real mail does: the rest was not read.
+    TooManyValues,
     /// The organisation's termination is already on file with another effective date.
     ConflictsWithRecord,
     /// Nothing vouches for the sender: no DMARC or aligned DKIM pass from our receiving server.

@@ -16,5 +16,5 @@ pub use outcome::ReviewOutcome;
 pub use subscriber::{Subscriber, SubscriberKind, SubscriberStatus};
 pub use termination::{
     MAX_NAME_CHARS, MAX_YEARS_AHEAD, Termination, TerminationError, check_effective_date, check_org_name,
-    check_org_number, latest_effective_date,
+    check_org_number, is_bidi_control, latest_effective_date,
 };

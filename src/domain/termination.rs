@@ -31,7 +31,7 @@ pub enum TerminationError {
     EmptyName,
     #[error("the name is longer than {MAX_NAME_CHARS} characters")]
     NameTooLong,
-    #[error("the name holds a line break or another control character")]
+    #[error("the name holds a line break, another control character or a text-direction control")]
     NameNotOneLine,
     #[error("{date} is before the mail was received ({received})")]
     DateInPast { date: NaiveDate, received: NaiveDate },
@@ -79,13 +79,21 @@ pub fn check_org_number(n: OrgNumber) -> Result<(), TerminationError> {
     Ok(())
 }
 
+/// A bidirectional embedding, override or isolate control (U+202A–U+202E,
+/// U+2066–U+2069), or a directional mark that may pair with one: each
+/// reorders on screen what follows it.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
 /// The name trimmed, when it is one.
 pub fn check_org_name(name: &str) -> Result<String, TerminationError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(TerminationError::EmptyName);
     }
-    if name.chars().any(char::is_control) {
+    // A direction control shows the name otherwise than it is stored.
+    if name.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return Err(TerminationError::NameNotOneLine);
     }
     if name.chars().count() > MAX_NAME_CHARS {
@@ -134,6 +142,7 @@ mod tests {
         assert_eq!(check_org_number(company), Err(TerminationError::NotAPublicBody));
         assert_eq!(check_org_name("  "), Err(TerminationError::EmptyName));
         assert_eq!(check_org_name("Uppsala\nkommun"), Err(TerminationError::NameNotOneLine));
+        assert_eq!(check_org_name("Uppsala \u{202e}nummok"), Err(TerminationError::NameNotOneLine));
         assert_eq!(check_org_name(&"x".repeat(201)), Err(TerminationError::NameTooLong));
         assert!(matches!(
             check_effective_date(day("9999-12-31"), received),

@@ -234,7 +234,9 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
     let lower = &text.lower;
     let mut candidates = Vec::new();
     let may_hold_dates = lower.bytes().any(|b| b.is_ascii_digit()) || text.mentions(&DATE_WORDS);
-    for whole in may_hold_dates.then(|| DATE.find_iter(lower)).into_iter().flatten() {
+    // One more than the limit, so the caller can tell it was reached.
+    let dates = may_hold_dates.then(|| DATE.find_iter(lower)).into_iter().flatten();
+    for whole in dates.take(super::MAX_CANDIDATES + 1) {
         let written = read(whole.as_str());
         let (anchored, until) = match anchor_before(lower, whole.start()) {
             (false, _) if LAST_DAY_AFTER.is_match(&lower[whole.end()..]) => (true, true),

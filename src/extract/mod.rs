@@ -33,6 +33,14 @@ pub use org_number::{
 };
 use text::Text;
 
+/// The most candidates of one kind (termination sentences, organisation
+/// numbers, dates) looked at in a mail. No real mail comes near it; a mail
+/// beyond it is written to cost time, and each candidate is weighed against
+/// the others, so reading on would cost time growing with the square of its
+/// length. What follows the limit is not read (`Extraction::overflow`), and
+/// the mail goes to an officer.
+pub const MAX_CANDIDATES: usize = 100;
+
 /// Which part of the mail a value was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,6 +119,9 @@ pub struct Extraction {
     /// Every date looked at, and what became of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dates_considered: Vec<DateConsidered>,
+    /// More than [`MAX_CANDIDATES`] of a kind: the rest was not read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overflow: bool,
 }
 
 impl Extraction {
@@ -176,7 +187,9 @@ pub fn extract(mail: &Inbound, reference: Option<NaiveDate>) -> Extraction {
 
 fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
     let intent = intent::find(text);
-    let numbers = org_number::candidates(text);
+    let mut numbers = org_number::candidates(text);
+    let too_many_numbers = numbers.len() > MAX_CANDIDATES;
+    numbers.truncate(MAX_CANDIDATES);
     let org_name = org_name::find(text, &intent, &numbers);
     let name = match &org_name {
         NameFinding::Found(f) => Some(f.value.as_str()),
@@ -185,7 +198,9 @@ fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
     let place = org_number::Placement { stating: &intent.sentences, name };
     let (org_number, numbers_considered) = org_number::choose(text, &numbers, &place);
     let (effective_date, dates_considered) = date::find(text, &intent, reference);
+    let overflow = too_many_numbers || intent.overflow || dates_considered.len() > MAX_CANDIDATES;
     Extraction {
+        overflow,
         mentions_attachment: text.mentions(&ATTACHMENT_WORDS),
         intent,
         org_number,

@@ -31,7 +31,13 @@ impl Policy {
             return SenderAuth::NotAuthenticated { why: "not checked (trust.sender_authentication = off)".into() };
         }
         let from_domain = mail.from.as_ref().and_then(|f| domain_of(&f.address));
-        let assessment = sender::assess(&mail.auth_results, from_domain.as_deref(), &self.trust);
+        let sender_domain = mail.sender.as_ref().and_then(|s| domain_of(&s.address));
+        if let Some(why) =
+            sender::several_authors(mail.from_mailboxes, from_domain.as_deref(), sender_domain.as_deref())
+        {
+            return SenderAuth::NotAuthenticated { why };
+        }
+        let assessment = sender::assess(&mail.trace, from_domain.as_deref(), &self.trust);
         match (&self.dkim, assessment.trusted_header, &from_domain) {
             (Some(dkim), false, Some(domain)) => dkim.verify(raw, domain).await,
             _ => assessment.sender,

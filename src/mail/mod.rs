@@ -9,6 +9,7 @@ pub mod html;
 mod normalise;
 pub mod raw;
 pub mod sections;
+pub mod visible;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
@@ -22,6 +23,17 @@ pub const MAX_TEXT_CHARS: usize = 512 * 1024;
 
 /// The problem noted when the text was cut at [`MAX_TEXT_CHARS`].
 const TEXT_CUT: &str = "body text cut at the text limit (512 KiB): what follows was not read";
+/// The longest subject read, in characters: RFC 5322 lines stop at 998, and
+/// a subject is one line; anything longer is cut there.
+pub const MAX_SUBJECT_CHARS: usize = 1_000;
+const SUBJECT_CUT: &str = "subject cut at 1,000 characters: what follows was not read";
+/// The longest value of any other header read (trace headers, robots'
+/// markers), in bytes; the rest is not read.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+/// The most trace headers (Received, Authentication-Results) read, topmost first.
+const MAX_TRACE_HEADERS: usize = 100;
+/// The most message ids read from In-Reply-To and References.
+const MAX_REFERENCES: usize = 100;
 
 /// The header that marks our own replies, so that they are ignored if they come back.
 pub const OWN_MARKER_HEADER: &str = "X-Lefi-Intake";
@@ -30,6 +42,41 @@ pub const OWN_MARKER_HEADER: &str = "X-Lefi-Intake";
 pub struct MailAddress {
     pub name: Option<String>,
     pub address: String,
+}
+
+/// One trace header (see [`Inbound::trace`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum TraceField {
+    /// A `Received` header, with the host named in its `by` clause.
+    Received { by: Option<String> },
+    /// An `Authentication-Results` header's value.
+    AuthResults(String),
+}
+
+impl TraceField {
+    /// The host in a `Received` header's `by` clause ("… by mx.example.se
+    /// (Postfix) with ESMTPS …"), lower case; comments are skipped.
+    pub fn received(value: &str) -> TraceField {
+        let mut depth = 0usize;
+        let plain: String = value
+            .chars()
+            .map(|c| match c {
+                '(' => {
+                    depth += 1;
+                    ' '
+                }
+                ')' => {
+                    depth = depth.saturating_sub(1);
+                    ' '
+                }
+                _ if depth > 0 => ' ',
+                c => c,
+            })
+            .collect();
+        let mut words = plain.split_whitespace();
+        let by = words.by_ref().find(|w| w.eq_ignore_ascii_case("by")).and_then(|_| words.next());
+        TraceField::Received { by: by.map(|h| h.trim_end_matches(';').to_ascii_lowercase()) }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +96,11 @@ pub struct Inbound {
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
     pub from: Option<MailAddress>,
+    /// How many mailboxes the From header names (RFC 5322 allows several,
+    /// with a Sender; we act on none of those).
+    pub from_mailboxes: usize,
+    /// The Sender header's mailbox, when there is one.
+    pub sender: Option<MailAddress>,
     pub reply_to: Option<MailAddress>,
     /// `Some("")` for the null reverse-path `<>` of delivery reports.
     pub return_path: Option<String>,
@@ -62,9 +114,11 @@ pub struct Inbound {
     pub auto_response_suppress: bool,
     /// Value of our own marker header, when present.
     pub own_marker: Option<String>,
-    /// The `Authentication-Results` headers' values, topmost first (RFC 8601:
-    /// each receiving server adds its own on top).
-    pub auth_results: Vec<String>,
+    /// The trace headers — `Received` (RFC 5321 §4.4) and
+    /// `Authentication-Results` (RFC 8601) — in the order they stand, topmost
+    /// first: each server that handles the mail adds its own at or near the
+    /// top, so where a header stands tells who can have written it.
+    pub trace: Vec<TraceField>,
     /// The top-level type is multipart/report (a delivery or disposition report).
     pub is_report: bool,
     /// The text came from an HTML body (no usable text/plain).
@@ -150,6 +204,7 @@ static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| 
     use mail_parser::HeaderName;
     MessageParser::new()
         .with_minimal_headers()
+        .header_address(HeaderName::Sender)
         .with_message_ids()
         .header_text(HeaderName::Subject)
         .without_header(HeaderName::To)
@@ -196,7 +251,7 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
         }
         inbound.attachments.push(describe_attachment(part));
     }
-    inbound.text_truncated = inbound.problems.iter().any(|p| p == TEXT_CUT);
+    inbound.text_truncated = inbound.problems.iter().any(|p| p == TEXT_CUT || p == SUBJECT_CUT);
     Ok(inbound)
 }
 
@@ -220,6 +275,7 @@ fn read_headers(message: &Message<'_>, inbound: &mut Inbound) {
     let empty = HeaderValue::Empty;
     let (mut message_id, mut in_reply_to, mut references) = (None, &empty, &empty);
     let (mut from, mut reply_to, mut subject_header, mut date, mut content_type) = (None, None, None, None, None);
+    let mut sender = None;
     for header in message.root_part().headers() {
         let value = &header.value;
         match header.name {
@@ -227,6 +283,7 @@ fn read_headers(message: &Message<'_>, inbound: &mut Inbound) {
             HeaderName::InReplyTo => in_reply_to = value,
             HeaderName::References => references = value,
             HeaderName::From => from = value.as_address(),
+            HeaderName::Sender => sender = value.as_address(),
             HeaderName::ReplyTo => reply_to = value.as_address(),
             HeaderName::Subject => subject_header = Some(header),
             HeaderName::Date => date = value.as_datetime(),
@@ -239,8 +296,17 @@ fn read_headers(message: &Message<'_>, inbound: &mut Inbound) {
     inbound.in_reply_to = id_list(in_reply_to);
     inbound.references = id_list(references);
     inbound.from = from.and_then(|a| a.first()).and_then(mailbox);
+    inbound.from_mailboxes = from.map_or(0, |a| a.iter().count());
+    inbound.sender = sender.and_then(|a| a.first()).and_then(mailbox);
     inbound.reply_to = reply_to.and_then(|a| a.first()).and_then(mailbox);
-    inbound.subject = normalise::characters(subject(message, subject_header));
+    let subject = normalise::characters(subject(message, subject_header));
+    inbound.subject = match subject.char_indices().nth(MAX_SUBJECT_CHARS) {
+        Some((cut, _)) => {
+            inbound.problems.push(SUBJECT_CUT.to_string());
+            subject[..cut].to_string()
+        }
+        None => subject,
+    };
     inbound.date = date.and_then(to_chrono);
     inbound.is_report = content_type.is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
@@ -277,13 +343,17 @@ fn read_flag_header(message: &Message<'_>, header: &mail_parser::Header<'_>, inb
         inbound.auto_response_suppress = true;
     } else if name.eq_ignore_ascii_case(OWN_MARKER_HEADER) {
         inbound.own_marker = Some(text().trim().to_string());
-    } else if name.eq_ignore_ascii_case("Authentication-Results") {
-        inbound.auth_results.push(text().trim().to_string());
+    } else if name.eq_ignore_ascii_case("Authentication-Results") && inbound.trace.len() < MAX_TRACE_HEADERS {
+        inbound.trace.push(TraceField::AuthResults(text().trim().to_string()));
+    } else if name.eq_ignore_ascii_case("Received") && inbound.trace.len() < MAX_TRACE_HEADERS {
+        inbound.trace.push(TraceField::received(&text()));
     }
 }
 
+/// A header's value as written, at most [`MAX_HEADER_BYTES`] of it.
 fn raw_header_text(message: &Message<'_>, start: u32, end: u32) -> String {
-    message.raw_message.get(start as usize..end as usize).map(charset::header_cp1252).unwrap_or_default()
+    let end = (end as usize).min(start as usize + MAX_HEADER_BYTES);
+    message.raw_message.get(start as usize..end).map(charset::header_cp1252).unwrap_or_default()
 }
 
 fn first_token(value: &str) -> String {
@@ -324,7 +394,10 @@ fn clean_id(id: &str) -> String {
 fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
     match value {
         HeaderValue::Text(t) => vec![clean_id(t)],
-        HeaderValue::TextList(list) => list.iter().map(|t| clean_id(t)).collect(),
+        // The newest ids stand last (RFC 5322 §3.6.4): those are kept.
+        HeaderValue::TextList(list) => {
+            list.iter().skip(list.len().saturating_sub(MAX_REFERENCES)).map(|t| clean_id(t)).collect()
+        }
         _ => Vec::new(),
     }
     .into_iter()
@@ -548,6 +621,15 @@ fn describe_attachment(part: &MessagePart<'_>) -> Attachment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subject_past_the_limit_is_cut_and_the_cut_is_said() {
+        let raw = format!("From: a@b.se\r\nSubject: {}\r\n\r\nHej\r\n", "Uppsägning ".repeat(300));
+        let mail = parse(raw.as_bytes()).unwrap();
+        assert_eq!(mail.subject.chars().count(), MAX_SUBJECT_CHARS);
+        assert!(mail.text_truncated);
+        assert!(mail.problems.iter().any(|p| p == SUBJECT_CUT), "{:?}", mail.problems);
+    }
 
     #[test]
     fn subject_prefixes_are_stripped_and_forwards_noticed() {

@@ -39,14 +39,15 @@ pub fn router(state: Arc<OpsState>) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown`.
+/// Serves until `shutdown`, within the same bounds as the pages.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<OpsState>,
+    limits: crate::web::listener::Limits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "health and metrics served");
-    axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    crate::web::listener::serve(listener, router(state), limits, shutdown).await
 }
 
 /// The readiness answer: each check's state, and the first that failed.

@@ -99,6 +99,21 @@ impl Store {
         rows.iter().map(read).collect()
     }
 
+    /// A page of the log, newest first: the `limit` entries before entry
+    /// `before` (from the newest when `None`). Keyed by id, so paging stays
+    /// an index lookup however long the log.
+    pub async fn audit_page(&self, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, object_type, object_id, details FROM audit_log \
+             WHERE id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(read).collect()
+    }
+
     /// Everything done to one object, oldest first.
     pub async fn audit_of(&self, object: (&str, i64)) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(

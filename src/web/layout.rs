@@ -99,6 +99,7 @@ pub fn reason_sv(r: Reason) -> &'static str {
         Reason::Unparseable => "Går inte att läsa som e-post",
         Reason::TooLarge => "För stort för att läsas",
         Reason::TextTruncated => "Texten är för lång och lästes bara delvis",
+        Reason::TooManyValues => "Brevet nämner fler än hundra uppsägningar, nummer eller datum och lästes bara delvis",
         Reason::ConflictsWithRecord => "Organisationen har redan en uppsägning med annat datum",
         Reason::SenderNotAuthenticated => "Avsändaren är inte autentiserad (DMARC/DKIM)",
         Reason::SenderForged => "Förfalskad avsändare (DMARC underkänd): besvaras inte",

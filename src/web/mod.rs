@@ -7,6 +7,7 @@ mod api;
 mod headers;
 mod item;
 mod layout;
+pub mod listener;
 mod officers;
 mod overview;
 mod queue;
@@ -46,6 +47,12 @@ pub struct Checks {
 }
 
 impl AppState {
+    /// How long a session lasts without a request (`web.session_idle_minutes`).
+    pub fn idle(&self) -> chrono::Duration {
+        // A year at most: beyond that the session's own 8 hours end it anyway.
+        chrono::Duration::minutes(self.web.session_idle_minutes.min(525_600) as i64)
+    }
+
     pub async fn signin_key(&self) -> crate::store::Result<&str> {
         self.signin_key.get_or_try_init(|| self.reviewer.store.server_key("signin_form")).await.map(String::as_str)
     }
@@ -107,6 +114,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         // No form here needs more: a larger body is refused before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::trusted_header))
+        .layer(axum::middleware::from_fn(headers::visible_direction_controls))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
@@ -118,9 +126,8 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "review pages served");
-    // The connection's address feeds the sign-in throttle.
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    let limits = listener::Limits::from_settings(&state.web);
+    listener::serve(listener, router(state), limits, shutdown).await
 }
 
 /// The largest form body accepted (a reject reason of 2,000 characters is

@@ -138,14 +138,33 @@ pub async fn outbox(State(state): State<Arc<AppState>>, SignedIn(session): Signe
     page("Utskick med problem", Some(&session), &state.warnings().await, body).into_response()
 }
 
-pub async fn audit(State(state): State<Arc<AppState>>, SignedIn(session): SignedIn) -> Response {
-    let rows = match state.reviewer.store.audit_log(500).await {
+/// Rows on one page of the log.
+const AUDIT_PAGE: i64 = 200;
+
+#[derive(serde::Deserialize)]
+pub struct AuditQuery {
+    /// Show the entries older than this one.
+    before: Option<i64>,
+}
+
+/// The whole audit log, newest first, a page at a time.
+pub async fn audit(
+    State(state): State<Arc<AppState>>,
+    SignedIn(session): SignedIn,
+    axum::extract::Query(query): axum::extract::Query<AuditQuery>,
+) -> Response {
+    // One more than a page: whether there are older entries.
+    let mut rows = match state.reviewer.store.audit_page(query.before, AUDIT_PAGE + 1).await {
         Ok(rows) => rows,
         Err(e) => return super::internal_error(e),
     };
+    let older = (rows.len() as i64 > AUDIT_PAGE).then(|| {
+        rows.truncate(AUDIT_PAGE as usize);
+        rows.last().map(|r| r.id)
+    });
     let tz = state.reviewer.replies.timezone;
     let body = html! {
-        p { "De senaste 500 händelserna, nyast först." }
+        p { @if query.before.is_some() { "Äldre händelser, nyast först. " a href="/audit" { "Till de senaste" } } @else { "Alla händelser, nyast först." } }
         table {
             thead { tr { th { "Tid" } th { "Vem" } th { "Vad" } th { "Objekt" } th { "Detaljer" } } }
             tbody {
@@ -160,6 +179,7 @@ pub async fn audit(State(state): State<Arc<AppState>>, SignedIn(session): Signed
                 }
             }
         }
+        @if let Some(Some(last)) = older { p { a href={ "/audit?before=" (last) } { "Äldre händelser" } } }
     };
     page("Logg", Some(&session), &state.warnings().await, body).into_response()
 }

@@ -49,7 +49,7 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
             .map(|t| t.0.clone())
             .or_else(|| CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE).map(|c| c.value().to_string()));
         let Some(token) = token else { return Err(Redirect::to("/login").into_response()) };
-        match state.reviewer.store.session(&auth::token_digest(&token), Utc::now()).await {
+        match state.reviewer.store.session(&auth::token_digest(&token), Utc::now(), state.idle()).await {
             Ok(Some(session)) => Ok(SignedIn(session)),
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(super::internal_error(e)),
@@ -90,7 +90,7 @@ async fn open_session(state: &AppState, officer_id: i64) -> crate::store::Result
     state
         .reviewer
         .store
-        .create_session(&auth::token_digest(&token), officer_id, &auth::random_token(), expires)
+        .create_session(&auth::token_digest(&token), officer_id, &auth::random_token(), expires, state.idle())
         .await?;
     Ok(token)
 }
@@ -143,8 +143,8 @@ pub struct LoginForm {
 const MAX_NAME_CHARS: usize = 128;
 const MAX_PASSWORD_CHARS: usize = 1024;
 
-/// The client's address: the connection's, or (behind a reverse proxy) the
-/// last value of `web.client_address_header`. `None` when neither is known.
+/// The client's address: (behind a reverse proxy) the last value of
+/// `web.client_address_header`, else the connection's. `None` when neither is known.
 pub struct ClientAddress(pub Option<IpAddr>);
 
 impl FromRequestParts<Arc<AppState>> for ClientAddress {
@@ -159,7 +159,9 @@ impl FromRequestParts<Arc<AppState>> for ClientAddress {
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok());
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Ok(ClientAddress(if header.is_empty() { peer } else { forwarded }))
+        // Without a usable header the connection's address counts: a client
+        // that leaves the header out must not switch the address throttle off.
+        Ok(ClientAddress(forwarded.or(peer)))
     }
 }
 
@@ -180,6 +182,13 @@ fn cross_site(headers: &axum::http::HeaderMap) -> bool {
 
 fn refused(status: StatusCode, csrf: &str, message: &str) -> Response {
     (status, login_page(csrf, Some(message))).into_response()
+}
+
+fn refusal_page(refusal: signin::Refusal, csrf: &str, tz: chrono_tz::Tz) -> Response {
+    match refusal {
+        signin::Refusal::Wait(wait) => refused(StatusCode::TOO_MANY_REQUESTS, csrf, &wait_text(wait)),
+        signin::Refusal::Locked(until) => refused(StatusCode::LOCKED, csrf, &locked_text(until, tz)),
+    }
 }
 
 fn wait_text(wait: std::time::Duration) -> String {
@@ -220,25 +229,34 @@ pub async fn login(
     }
     let guard = &state.signin;
     let tz = state.reviewer.replies.timezone;
-    if let Some(signin::Refusal::Wait(wait)) = guard.address_wait(address) {
-        return refused(StatusCode::TOO_MANY_REQUESTS, &expected, &wait_text(wait));
-    }
     let store = &state.reviewer.store;
-    let officer = match store.officer(name).await {
+    let officer = match store.officer_signing_in(name).await {
         Ok(o) => o,
         Err(e) => return super::internal_error(e),
     };
-    let waiting = match &officer {
-        Some(o) => guard.officer_wait(o, now),
-        None => guard.unknown_name_wait(name, now),
+    let account = if officer.is_some() { signin::Account::Officer } else { signin::Account::Unknown };
+    // Decided and reserved at once for the name and the address, before any
+    // password is checked: a burst of requests gets no more guesses than the
+    // same requests one by one.
+    let reservation = match guard.reserve(&signin::name_key(name), address, account, now) {
+        Ok(r) => r,
+        Err(refusal) => return refusal_page(refusal, &expected, tz),
     };
-    match waiting {
-        Some(signin::Refusal::Wait(wait)) => {
-            return refused(StatusCode::TOO_MANY_REQUESTS, &expected, &wait_text(wait));
+    // An officer's count lives in the database, where every instance and the
+    // command line see it: reserved there too, unless another attempt came first.
+    let attempt = match &officer {
+        Some(o) => {
+            if let Some(refusal) = guard.officer_wait(o, now) {
+                return refusal_page(refusal, &expected, tz);
+            }
+            match store.reserve_signin(o, now, !guard.throttle.delay.is_zero()).await {
+                Ok(Some(attempt)) => attempt,
+                Ok(None) => return refusal_page(signin::Refusal::Wait(guard.throttle.delay), &expected, tz),
+                Err(e) => return super::internal_error(e),
+            }
         }
-        Some(signin::Refusal::Locked(until)) => return refused(StatusCode::LOCKED, &expected, &locked_text(until, tz)),
-        _ => {}
-    }
+        None => 0,
+    };
     // The hash is checked even for an unknown name, so timing tells nothing.
     let stored = officer.as_ref().filter(|o| o.active).and_then(|o| o.password_hash.clone());
     let Some(valid) = guard.verify(form.password.clone(), stored).await else {
@@ -250,32 +268,37 @@ pub async fn login(
         );
     };
     let Some(officer) = officer.clone().filter(|_| valid) else {
-        guard.address_failed(address);
+        tracing::warn!(name = ?name, client = ?address, "failed sign-in");
         let recorded = match &officer {
             Some(o) => {
                 let throttle = guard.throttle;
                 let until = now + chrono::Duration::from_std(throttle.lock_for).unwrap_or_default();
-                let recorded = store.record_failed_signin(o, throttle.lock_after, until, now).await;
-                if let Ok((failures, Some(_))) = &recorded {
-                    tracing::warn!(officer = %o.name, failures, "account locked after failed sign-ins");
+                let recorded = store.record_failed_signin(o, attempt, throttle.lock_after, until, now).await;
+                if let Ok(Some(_)) = &recorded {
+                    tracing::warn!(officer = %o.name, failures = attempt, "account locked after failed sign-ins");
                 }
-                recorded.map(|(_, lock)| lock)
+                recorded
             }
             None => {
-                let lock = guard.unknown_name_failed(name, now);
+                let lock = reservation.failed(now);
                 store.record_unknown_signin(name, now).await.map(|_| lock)
             }
         };
-        tracing::warn!("failed sign-in");
         return match recorded {
             Ok(Some(until)) => refused(StatusCode::LOCKED, &expected, &locked_text(until, tz)),
             Ok(None) => refused(StatusCode::UNAUTHORIZED, &expected, "Fel användarnamn eller lösenord."),
             Err(e) => super::internal_error(e),
         };
     };
-    guard.address_succeeded(address);
-    if let Err(e) = store.reset_signin_failures(officer.id).await {
-        return super::internal_error(e);
+    // A lock set while this password was checked (by a failure that came
+    // first) stands: a success that arrived after it never lifts it.
+    match store.signin_succeeded(officer.id, now).await {
+        Ok(true) => reservation.succeeded(),
+        Ok(false) => {
+            let until = store.officer(&officer.name).await.ok().flatten().and_then(|o| o.locked_until);
+            return refused(StatusCode::LOCKED, &expected, &locked_text(until.unwrap_or(now), tz));
+        }
+        Err(e) => return super::internal_error(e),
     }
     match open_session(&state, officer.id).await {
         Ok(token) => {
@@ -327,7 +350,7 @@ pub async fn trusted_header(State(state): State<Arc<AppState>>, mut request: Req
     let store = &state.reviewer.store;
     let current = CookieJar::from_headers(request.headers()).get(SESSION_COOKIE).map(|c| c.value().to_string());
     if let Some(token) = &current
-        && let Ok(Some(s)) = store.session(&auth::token_digest(token), Utc::now()).await
+        && let Ok(Some(s)) = store.session(&auth::token_digest(token), Utc::now(), state.idle()).await
         && s.officer.name == name
     {
         return next.run(request).await;

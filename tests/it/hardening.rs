@@ -4,14 +4,13 @@
 //! never answered automatically, bounded input, a demo that deletes only its
 //! own directory.
 
-use std::io::Write;
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use lefi_intake::store::QuarantineStatus;
 
+use crate::served::{Served, login_post};
 use crate::support::db::TestDb;
 use crate::support::http::request as http;
 use crate::support::intake::TestIntake;
@@ -20,80 +19,23 @@ use crate::web::{PASSWORD, Review, csrf_of, item_of, set_cookie, url_encode};
 
 // ---------------------------------------------------------------- sign-in
 
-fn login_post(port: u16, cookie: &str, csrf: &str, name: &str, password: &str) -> String {
-    let body = format!("csrf={}&name={}&password={}", url_encode(csrf), url_encode(name), url_encode(password));
-    format!(
-        "POST /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: lefi_login={cookie}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
-
-/// Resident memory of a process, its peak and now, in MiB.
-fn memory_mib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb = |key: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-    };
-    (kb("VmHWM:") / 1024, kb("VmRSS:") / 1024)
-}
-
 /// Held by the test that keeps every core busy with password checks, and by
 /// the tests that time a request, so that they do not run at once.
-static SATURATES_THE_MACHINE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub static SATURATES_THE_MACHINE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[test]
 fn three_hundred_parallel_failed_sign_ins_keep_memory_flat_and_the_intake_recording() {
     let _alone = SATURATES_THE_MACHINE.blocking_lock();
-    let dir = tempfile::tempdir().unwrap();
-    let port = crate::support::dovecot::free_port();
-    let maildir = dir.path().join("maildir");
-    lefi_intake::source::maildir::Maildir::open(&maildir, 1 << 20).unwrap();
-    let env = |cmd: &mut Command| {
-        cmd.current_dir(dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("LEFI_INTAKE__DATABASE__URL", format!("sqlite://{}/lefi.db", dir.path().display()))
-            .env("LEFI_INTAKE__SOURCE__MAILDIR", &maildir)
-            .env("LEFI_INTAKE__SOURCE__POLL_INTERVAL_SECS", "1")
-            .env("LEFI_INTAKE__REPLY__DIR", dir.path().join("outbox"))
-            .env("LEFI_INTAKE__WEB__LISTEN", format!("127.0.0.1:{port}"))
-            .env("LEFI_INTAKE__OPS__LISTEN", "")
-            // No waits: every one of the guesses reaches the password check.
-            .env("LEFI_INTAKE__WEB__SIGNIN_DELAY_SECS", "0")
-            .env("LEFI_INTAKE__WEB__SIGNIN_LOCK_AFTER", "100000")
-            .envs(crate::support::WITHOUT_TRUST);
-    };
-    let mut add = Command::new(env!("CARGO_BIN_EXE_lefi-intake"));
-    env(&mut add);
-    let mut add = add.args(["officer", "add", "anna", "--password-stdin"]).stdin(Stdio::piped()).spawn().unwrap();
-    add.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
-    assert!(add.wait().unwrap().success());
-
-    let mut run = Command::new(env!("CARGO_BIN_EXE_lefi-intake"));
-    env(&mut run);
-    let mut daemon = run.arg("run").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the pages did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let (_, head, page) =
-        http(port, &format!("GET /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"));
-    let cookie = head
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: lefi_login="))
-        .and_then(|v| v.split(';').next())
-        .expect("login cookie")
-        .to_string();
-    let csrf = csrf_of(&page);
-    let (before, _) = memory_mib(daemon.id());
+    // No waits: every one of the guesses reaches the password check.
+    let served = Served::start(
+        &[("LEFI_INTAKE__WEB__SIGNIN_DELAY_SECS", "0"), ("LEFI_INTAKE__WEB__SIGNIN_LOCK_AFTER", "100000")],
+        &["anna"],
+        PASSWORD,
+        false,
+    );
+    let port = served.port;
+    let (cookie, csrf) = served.sign_in_form();
+    let (before, _) = served.memory_kib();
 
     let started = Instant::now();
     let guesses: Vec<_> = (0..300)
@@ -105,20 +47,20 @@ fn three_hundred_parallel_failed_sign_ins_keep_memory_flat_and_the_intake_record
     // Mail keeps coming in meanwhile.
     for n in 1..=5 {
         let raw = termination(n, "2027-01-01", &format!("during-{n}@kommun{n}.se"));
-        lefi_intake::source::maildir::Maildir::deliver(&maildir, &format!("{}.M{n}P1.x", 1_795_000_000 + n), &raw)
-            .unwrap();
+        lefi_intake::source::maildir::Maildir::deliver(
+            &served.maildir,
+            &format!("{}.M{n}P1.x", 1_795_000_000 + n),
+            &raw,
+        )
+        .unwrap();
     }
     let statuses: Vec<u16> = guesses.into_iter().map(|g| g.join().unwrap()).collect();
     let elapsed = started.elapsed();
-    let (peak, now) = memory_mib(daemon.id());
+    let (peak, now) = served.memory_kib();
+    let (before, peak, now) = (before / 1024, peak / 1024, now / 1024);
 
     let recorded = || {
-        let out = Command::new(env!("CARGO_BIN_EXE_lefi-intake"))
-            .args(["terminations", "list", "--format", "json"])
-            .current_dir(dir.path())
-            .env("LEFI_INTAKE__DATABASE__URL", format!("sqlite://{}/lefi.db", dir.path().display()))
-            .output()
-            .unwrap();
+        let out = served.command().args(["terminations", "list", "--format", "json"]).output().unwrap();
         serde_json::from_slice::<serde_json::Value>(&out.stdout).map(|v| v.as_array().map_or(0, Vec::len)).unwrap_or(0)
     };
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -126,8 +68,6 @@ fn three_hundred_parallel_failed_sign_ins_keep_memory_flat_and_the_intake_record
         assert!(Instant::now() < deadline, "the intake stopped recording during the sign-in flood");
         std::thread::sleep(Duration::from_millis(200));
     }
-    let _ = Command::new("kill").arg(daemon.id().to_string()).status();
-    let _ = daemon.wait();
 
     let count = |s: u16| statuses.iter().filter(|x| **x == s).count();
     eprintln!(
@@ -201,7 +141,7 @@ async fn the_command_line_unlocks_an_account() {
     let store = &r.intake.db.store;
     let anna = store.officer("anna").await.unwrap().unwrap();
     let until = chrono::Utc::now() + chrono::Duration::minutes(15);
-    store.record_failed_signin(&anna, 1, until, chrono::Utc::now()).await.unwrap();
+    store.record_failed_signin(&anna, 1, 1, until, chrono::Utc::now()).await.unwrap();
     assert!(store.officer("anna").await.unwrap().unwrap().locked_at(chrono::Utc::now()));
     let list = Command::new(env!("CARGO_BIN_EXE_lefi-intake"))
         .args(["officer", "list"])

@@ -398,8 +398,13 @@ async fn over_imap_only_the_authenticated_sender_is_taken_and_a_forgery_is_quara
     let Some(mut h) = Harness::new(Options::default(), Security::Plain).await else { return };
     h.settings.trust.sender_authentication = lefi_intake::config::SenderAuthentication::Required;
     h.settings.trust.authserv_ids = vec!["mx.fk.test".into()];
+    // Our MX's results above the Received line it wrote on receipt.
     let header = |verdict: &str, domain: &str| {
-        format!("Authentication-Results: mx.fk.test; dmarc={verdict} header.from={domain}\r\n").into_bytes()
+        format!(
+            "Authentication-Results: mx.fk.test; dmarc={verdict} header.from={domain}\r\n\
+             Received: from mx.{domain} by mx.fk.test (Postfix) with ESMTPS; Mon, 16 Nov 2026 10:00:00 +0100\r\n"
+        )
+        .into_bytes()
     };
     let mut genuine = header("pass", "kommun1.se");
     genuine.extend(termination(1, "2027-01-01", "genuine@kommun1.se"));

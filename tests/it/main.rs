@@ -16,6 +16,8 @@ mod ops;
 mod pipeline;
 mod properties;
 mod readme;
+mod security;
+mod served;
 mod smtp;
 mod store;
 mod support;

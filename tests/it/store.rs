@@ -273,7 +273,7 @@ async fn one_failing_mail_of_a_batch_leaves_the_others_recorded() {
 /// A database from before the feed (migration 7) gets its terminations on
 /// file into the feed when it is upgraded: each recorded, and revoked after
 /// that when it since was. (The schema is taken back to migration 6 by hand:
-/// the tables and columns 7–9 add are dropped and their migrations forgotten.)
+/// the tables and columns 7–10 add are dropped and their migrations forgotten.)
 #[tokio::test]
 async fn upgrading_puts_the_terminations_on_file_into_the_feed() {
     use crate::support::intake::TestIntake;
@@ -299,6 +299,7 @@ async fn upgrading_puts_the_terminations_on_file_into_the_feed() {
             "DROP TABLE api_tokens",
             "DROP INDEX messages_received",
             "ALTER TABLE messages DROP COLUMN case_id",
+            "ALTER TABLE sessions DROP COLUMN last_seen_at",
             "DELETE FROM _sqlx_migrations WHERE version >= 7",
         ] {
             pool.execute(sql).await.unwrap_or_else(|e| panic!("{name}: {sql}: {e}"));

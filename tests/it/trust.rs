@@ -29,11 +29,19 @@ fn trust_on(registry: &'static str) -> [(&'static str, &'static str); 3] {
     ]
 }
 
-/// The mail as our MX would pass it on: its verdict for `domain` on top.
+/// The mail as our MX would pass it on: its verdict on top, above the
+/// Received line it wrote when it took the mail.
 fn received_with(raw: Vec<u8>, results: &str) -> Vec<u8> {
-    let mut out = format!("Authentication-Results: {results}\r\n").into_bytes();
+    let mut out = format!("Authentication-Results: {results}\r\n{}", our_received()).into_bytes();
     out.extend_from_slice(&raw);
     out
+}
+
+/// The Received line our MX writes on receipt.
+fn our_received() -> String {
+    format!(
+        "Received: from mx.sender.example (mx.sender.example [192.0.2.25]) by {OUR_MX} (Postfix) with ESMTPS id 4F1; Mon, 16 Nov 2026 10:00:00 +0100\r\n"
+    )
 }
 
 fn dmarc_pass(raw: Vec<u8>, domain: &str) -> Vec<u8> {
@@ -97,6 +105,21 @@ async fn only_an_authenticated_sender_is_taken_automatically_and_a_forger_gets_n
             format!("Authentication-Results: {OUR_MX}; dmarc=pass header.from=kommun5.se\r\n").into_bytes();
         planted.extend(termination(5, "2027-01-01", "planted@kommun5.se"));
         t.deliver(&received_with(planted, &format!("{OUR_MX}; dmarc=none header.from=kommun5.se")), DAY);
+        // Our MX wrote no results of its own; the sender put a pass claiming
+        // our MX's name into what it sent, below the line our MX added.
+        let mut below_ours = our_received().into_bytes();
+        below_ours.extend(format!("Authentication-Results: {OUR_MX}; dmarc=pass header.from=kommun8.se\r\n").bytes());
+        below_ours.extend(termination(8, "2027-01-01", "below-ours@kommun8.se"));
+        t.deliver(&below_ours, DAY);
+        // DMARC passed for the registered mailbox, but From names a second one too;
+        // and a Sender of another domain beside a From that passed.
+        let two_from = termination(9, "2027-01-01", "two-from@kommun9.se");
+        let two_from =
+            String::from_utf8(two_from).unwrap().replacen("From: ", "From: Angripare <bestallare@evil.example>, ", 1);
+        t.deliver(&dmarc_pass(two_from.into_bytes(), "kommun9.se"), DAY);
+        let mut with_sender = b"Sender: ombud@evil.example\r\n".to_vec();
+        with_sender.extend(termination(10, "2027-01-01", "sender@kommun10.se"));
+        t.deliver(&dmarc_pass(with_sender, "kommun10.se"), DAY);
         // No date, no authentication: the neutral answer only, never the list of what is missing.
         let incomplete = Mail {
             from: "anna@kommun6.se",
@@ -141,6 +164,14 @@ async fn only_an_authenticated_sender_is_taken_automatically_and_a_forger_gets_n
         assert!(planted.reasons.contains(&Reason::SenderForged), "{name}: {:?}", planted.reasons);
         let incomplete = message(store, "incomplete@kommun6.se").await;
         assert_eq!(incomplete.verdict, Verdict::Quarantine, "{name}");
+        let below_ours = message(store, "below-ours@kommun8.se").await;
+        assert_eq!(below_ours.verdict, Verdict::Quarantine, "{name}");
+        assert!(below_ours.reasons.contains(&Reason::SenderForged), "{name}: {:?}", below_ours.reasons);
+        for (id, what) in [("two-from@kommun9.se", "two From mailboxes"), ("sender@kommun10.se", "a foreign Sender")] {
+            let m = message(store, id).await;
+            assert_eq!(m.verdict, Verdict::Quarantine, "{name}: {what}");
+            assert!(m.reasons.contains(&Reason::SenderNotAuthenticated), "{name}: {what}: {:?}", m.reasons);
+        }
         assert_eq!(store.terminations().await.unwrap().len(), 3, "{name}: kommun1, kommun2, kommun7");
 
         let replies = t.replies();
@@ -148,6 +179,7 @@ async fn only_an_authenticated_sender_is_taken_automatically_and_a_forger_gets_n
         assert_eq!(to("registrator@kommun1.se")[0].kind, "confirmation");
         assert!(to("registrator@kommun3.se").is_empty(), "{name}: no backscatter to a forged sender");
         assert!(to("registrator@kommun5.se").is_empty(), "{name}: no answer to a planted header");
+        assert!(to("registrator@kommun8.se").is_empty(), "{name}: nor to one planted below our Received line");
         assert_eq!(to("registrator@kommun4.se")[0].kind, "manual_review", "{name}");
         let neutral = to("anna@kommun6.se");
         assert_eq!(neutral.len(), 1, "{name}");

@@ -66,6 +66,9 @@ pub struct IntentFinding {
     /// "on behalf of …"): two organisations in one statement.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub on_behalf: bool,
+    /// More sentences mention a termination than are read ([`MAX_CANDIDATES`](super::MAX_CANDIDATES)).
+    #[serde(skip, default)]
+    pub overflow: bool,
 }
 
 /// Every form of [`REQUEST`](statement) holds one of these; searched once in
@@ -139,9 +142,18 @@ pub fn find(text: &Text) -> IntentFinding {
     let lower = &text.lower;
     let may_request = text.mentions(&REQUEST_WORDS);
     let mut classified: Vec<Classified> = Vec::new();
+    let mut overflow = false;
     for (start, end) in termination::phrases(lower) {
+        // Several termination words often share a sentence: its first decides
+        // (and the sentence is found once, not once per word).
+        if classified.last().is_some_and(|c| start < c.bounds.1) {
+            continue;
+        }
+        if classified.len() == super::MAX_CANDIDATES {
+            overflow = true;
+            break;
+        }
         let bounds = text.sentence_bounds(start, end);
-        // Several termination words often share a sentence: its first decides.
         if classified.last().is_some_and(|c| c.bounds == bounds) {
             continue;
         }
@@ -158,6 +170,7 @@ pub fn find(text: &Text) -> IntentFinding {
         classified.iter().map(|c| Sentence { evidence: text.evidence(c.start, c.end), class: c.class }).collect();
     let mut finding = decide_intent(text, &classified);
     finding.considered = considered;
+    finding.overflow = overflow;
     finding
 }
 
@@ -204,6 +217,7 @@ fn decide_intent(text: &Text, classified: &[Classified]) -> IntentFinding {
                 sentences: Vec::new(),
                 stating: Vec::new(),
                 on_behalf: false,
+                overflow: false,
             },
         };
         // "Frågan om att avsluta … ska behandlas i nämnden. Vi återkommer när
@@ -282,6 +296,7 @@ fn finding(
         sentences,
         stating,
         on_behalf: false,
+        overflow: false,
     }
 }
 

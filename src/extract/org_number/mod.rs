@@ -131,12 +131,15 @@ impl Candidate {
 }
 
 /// Every number of the organisation-number shape in the text, in order.
+/// The numbers of the organisation-number shape in the text, in order (at
+/// most [`MAX_CANDIDATES`](super::MAX_CANDIDATES) and one of each scan beyond).
 pub fn candidates(text: &Text) -> Vec<Candidate> {
     let original = &text.original;
     let mut out = Vec::new();
     let mut taken: Vec<(usize, usize)> = Vec::new();
     let vat = scan::may_hold_vat(original).then(|| scan::VAT_OR_PEPPOL.captures_iter(original));
-    for caps in vat.into_iter().flatten() {
+    // One more than the limit of each kind, so the caller can tell it was reached.
+    for caps in vat.into_iter().flatten().take(super::MAX_CANDIDATES + 1) {
         let whole = caps.get(0).expect("whole match");
         let digits = caps.get(1).or_else(|| caps.get(2)).expect("one group matches");
         taken.push((whole.start(), whole.end()));
@@ -147,7 +150,7 @@ pub fn candidates(text: &Text) -> Vec<Candidate> {
             parsed: OrgNumber::parse(digits.as_str()),
         });
     }
-    for (m_start, end) in scan::numbers(original) {
+    for (m_start, end) in scan::numbers(original).into_iter().take(super::MAX_CANDIDATES + 1) {
         if taken.iter().any(|(s, e)| m_start < *e && *s < end) || !scan::standalone(original, m_start, end) {
             continue;
         }
