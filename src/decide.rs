@@ -71,6 +71,26 @@ pub fn decide(mail: &Inbound, extraction: &Extraction, ctx: &Context<'_>) -> Dec
     if extraction.overflow {
         doubtful.push(Reason::TooManyValues);
     }
+    // Closed world: where the mail states a termination, a sentence no role
+    // explains, a part instead of the whole, or a condition outside the
+    // statement sends it to an officer. (A question, a withdrawal, a plan has
+    // its own reason: the sentence that makes it one is the unexplained one.)
+    let states_it = extraction.intent.intent == Intent::Terminate && !subject_only;
+    if states_it && extraction.read_from != TextOrigin::Forwarded {
+        let reading = &extraction.reading;
+        if reading.unexplained().next().is_some() {
+            doubtful.push(Reason::UnexplainedText);
+        }
+        if reading.partial().is_some() {
+            doubtful.push(Reason::PartialScope);
+        }
+        if reading.conditional().is_some() {
+            doubtful.push(Reason::IntentUncertain);
+        }
+        if reading.asks().is_some() {
+            doubtful.push(Reason::Question);
+        }
+    }
 
     // The sender's own text states nothing: the statement is someone else's.
     if extraction.read_from == TextOrigin::Forwarded {

@@ -155,6 +155,20 @@ pub fn explain_sender(mail: &crate::mail::Inbound, trust: &crate::config::TrustS
 
 fn explain_extraction(out: &mut String, ex: &Extraction) {
     use std::fmt::Write;
+    if !ex.reading.sentences.is_empty() {
+        let _ = writeln!(out, "  every sentence, by role (an unexplained one goes to an officer):");
+        for s in &ex.reading.sentences {
+            let role = format!("{:?}", s.role).to_lowercase();
+            let marks = if s.markers.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = s.markers.iter().map(|m| format!("{m:?}").to_lowercase()).collect();
+                format!(" [{}]", names.join(", "))
+            };
+            let flag = if s.role == crate::extract::Role::Unexplained { ">>" } else { "  " };
+            let _ = writeln!(out, "  {flag} {role:<11}{marks} {:?}", s.evidence.text);
+        }
+    }
     let rule = ex.intent.rule.map(|r| format!(" by rule {r}")).unwrap_or_default();
     let _ = writeln!(
         out,

@@ -124,6 +124,10 @@ pub enum Reason {
     TooLarge,
     /// The mail's text is longer than the text limit and was cut: what follows was not read.
     TextTruncated,
+    /// A sentence of the mail has no role the reader knows and could change what it means: an officer reads it.
+    UnexplainedText,
+    /// The termination covers only a part: one unit of the organisation, some of the service, a person's access.
+    PartialScope,
     /// The mail names more than a hundred terminations, numbers or dates, as no real mail does: the rest was not read.
     TooManyValues,
     /// The organisation's termination is already on file with another effective date.

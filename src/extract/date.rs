@@ -66,6 +66,9 @@ pub enum DateNote {
 pub struct DateConsidered {
     /// As written.
     pub written: String,
+    /// Where it stands in the extraction's text.
+    #[serde(skip, default)]
+    pub span: (usize, usize),
     /// As read (YYYY-MM-DD), when it is a day.
     pub value: Option<NaiveDate>,
     pub evidence: Evidence,
@@ -88,12 +91,132 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
         | \b[0-9]{{1,2}}(?::[ae]|st|nd|rd|th)?\.?\s+(?:of\s+)?(?:{MONTHS})\.?(?:,?\s+[0-9]{{4}})?\b
         | \b(?:{MONTHS})\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)[0-9]{{4}}\b
         | \b(?:idag|i\s+dag|today|dags\s+dato)\b
+        # Ordinal words: den första juli 2027, the first of January 2027, January the first, 2027.
+        | (?:{SV_ORDINALS})\s+(?:{MONTHS})\.?(?:\s+[0-9]{{4}})?\b
+        | \b(?:{EN_ORDINALS})\s+(?:day\s+)?of\s+(?:{MONTHS})\.?(?:,?\s+[0-9]{{4}})?\b
+        | \b(?:{MONTHS})\s+(?:the\s+)?(?:{EN_ORDINALS})(?:,\s*|\s+)[0-9]{{4}}\b
         "
     ))
 });
 
+/// Day numbers written as words, 1–31, in order (Swedish ordinals stand
+/// without a word boundary: "första" starts with an ASCII letter, "åttonde" not).
+const SV_ORDINAL_WORDS: [&str; 31] = [
+    "första",
+    "andra",
+    "tredje",
+    "fjärde",
+    "femte",
+    "sjätte",
+    "sjunde",
+    "åttonde",
+    "nionde",
+    "tionde",
+    "elfte",
+    "tolfte",
+    "trettonde",
+    "fjortonde",
+    "femtonde",
+    "sextonde",
+    "sjuttonde",
+    "artonde",
+    "nittonde",
+    "tjugonde",
+    "tjugoförsta",
+    "tjugoandra",
+    "tjugotredje",
+    "tjugofjärde",
+    "tjugofemte",
+    "tjugosjätte",
+    "tjugosjunde",
+    "tjugoåttonde",
+    "tjugonionde",
+    "trettionde",
+    "trettioförsta",
+];
+const EN_ORDINAL_WORDS: [&str; 31] = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "twenty-first",
+    "twenty-second",
+    "twenty-third",
+    "twenty-fourth",
+    "twenty-fifth",
+    "twenty-sixth",
+    "twenty-seventh",
+    "twenty-eighth",
+    "twenty-ninth",
+    "thirtieth",
+    "thirty-first",
+];
+/// The ordinals as alternations, longest first (so "tjugoförsta" is not read as "första").
+const SV_ORDINALS: &str = "trettioförsta|trettionde|tjugoförsta|tjugoandra|tjugotredje|tjugofjärde|tjugofemte\
+|tjugosjätte|tjugosjunde|tjugoåttonde|tjugonionde|tjugonde|trettonde|fjortonde|femtonde|sextonde|sjuttonde|artonde\
+|nittonde|första|andra|tredje|fjärde|femte|sjätte|sjunde|åttonde|nionde|tionde|elfte|tolfte";
+const EN_ORDINALS: &str = "thirty-first|thirtieth|twenty-first|twenty-second|twenty-third|twenty-fourth\
+|twenty-fifth|twenty-sixth|twenty-seventh|twenty-eighth|twenty-ninth|twentieth|thirteenth|fourteenth|fifteenth\
+|sixteenth|seventeenth|eighteenth|nineteenth|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth\
+|eleventh|twelfth";
+
+/// The day an ordinal word in `matched` names.
+fn ordinal_day(matched: &str) -> Option<u32> {
+    let words: Vec<&str> = matched.split(|c: char| !c.is_alphabetic() && c != '-').collect();
+    words.iter().find_map(|w| {
+        SV_ORDINAL_WORDS
+            .iter()
+            .position(|o| o == w)
+            .or_else(|| EN_ORDINAL_WORDS.iter().position(|o| o == w))
+            .map(|i| i as u32 + 1)
+    })
+}
+
+/// The weekday named right before a date ("måndagen den", "Monday,"), if one is.
+fn weekday_before(before: &str) -> Option<chrono::Weekday> {
+    use chrono::Weekday::*;
+    const NAMES: [(&str, chrono::Weekday); 14] = [
+        ("måndag", Mon),
+        ("tisdag", Tue),
+        ("onsdag", Wed),
+        ("torsdag", Thu),
+        ("fredag", Fri),
+        ("lördag", Sat),
+        ("söndag", Sun),
+        ("monday", Mon),
+        ("tuesday", Tue),
+        ("wednesday", Wed),
+        ("thursday", Thu),
+        ("friday", Fri),
+        ("saturday", Sat),
+        ("sunday", Sun),
+    ];
+    let tail = before.trim_end().trim_end_matches(',').trim_end();
+    let tail = tail.strip_suffix(" den").or_else(|| tail.strip_suffix(" the")).unwrap_or(tail).trim_end();
+    let tail = tail.trim_end_matches(',').trim_end();
+    let last = tail.rsplit(|c: char| !c.is_alphabetic()).next()?;
+    let last = last.strip_suffix("en").unwrap_or(last);
+    NAMES.iter().find(|(n, _)| last == *n).map(|(_, d)| *d)
+}
+
 /// What may stand between an anchoring phrase and the date.
-const ANCHOR_TAIL: &str = r"\s*(?:[:=\-–]\s*)?(?:den\s+|the\s+|on\s+|at\s+|dagen\s+)?$";
+const ANCHOR_TAIL: &str = r"\s*(?:[:=\-–|]\s*)?(?:den\s+|the\s+|on\s+|at\s+|dagen\s+)?$";
 
 /// Phrases that make the following date the effective date.
 static FROM: LazyLock<Regex> = LazyLock::new(|| {
@@ -104,7 +227,9 @@ static FROM: LazyLock<Regex> = LazyLock::new(|| {
             |uppsägningsdatum|avslutsdatum|slutdatum|från\s+datum|gäller\s+från\s+datum|effective\s+date|termination\s+date
             |datum\s+för\s+uppsägning(?:en)?|datum\s+då\s+uppsägningen\s+ska\s+gälla|ska\s+gälla
             |takes?\s+effect(?:\s+(?:on|from|as\s+of))?|in\s+effect\s+(?:from|on)|träder\s+i\s+kraft(?:\s+(?:den|från))?|uppsägningen\s+ska\s+gälla\s+från
-            |från\s+vilket\s+datum\s+uppsägningen\s+ska\s+gälla)
+            |från\s+vilket\s+datum\s+uppsägningen\s+ska\s+gälla
+            |date\s+from\s+which\s+the\s+termination\s+(?:shall|should|will|is\s+to)\s+apply|(?:shall|should|will)\s+apply\s+(?:from|as\s+of)
+            |termination\s+(?:applies|is\s+effective|takes\s+effect)\s+(?:from|as\s+of))
         {ANCHOR_TAIL}"
     ))
 });
@@ -113,7 +238,10 @@ static FROM: LazyLock<Regex> = LazyLock::new(|| {
 static UNTIL: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(&format!(
         r"(?x)
-        (?:till\s+och\s+med|t\.?\s?o\.?\s?m\.?|tom|until|through|up\s+to\s+and\s+including|sista\s+dag(?:en)?(?:\s+(?:är|blir))?|last\s+day(?:\s+(?:is|will\s+be))?)
+        (?:till\s+och\s+med|t\.?\s?o\.?\s?m\.?|tom|until|through|up\s+to\s+and\s+including|sista\s+dag(?:en)?(?:\s+(?:är|blir))?|last\s+day(?:\s+(?:is|will\s+be))?
+        # Sista dag som vi ska ha tjänsten är den; Sista leveransdag; The last day of the service will be
+            |sista\s+(?:leverans|prenumerations|avtals)?dag(?:en)?(?:\s+[^\s.]+){{0,7}}?\s+(?:är|blir|ska\s+vara|skall\s+vara|kommer\s+att\s+vara)
+            |sista\s+leveransdag(?:en)?|last\s+day(?:\s+[^\s.]+){{0,6}}?\s+(?:is|will\s+be|shall\s+be))
         {ANCHOR_TAIL}"
     ))
 });
@@ -228,6 +356,10 @@ struct Candidate {
     parsed: Parsed,
     anchored: bool,
     deadline: bool,
+    /// A weekday written with it names another day ("måndagen den 1 april 2027" is a Thursday).
+    wrong_weekday: bool,
+    /// "i dag", "today": a day named by the receipt, not written out.
+    relative: bool,
 }
 
 pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -> (DateFinding, Vec<DateConsidered>) {
@@ -266,12 +398,24 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
             }
             _ => None,
         };
+        let relative = matches!(written, Written::Today);
+        let weekday = weekday_before(before(lower, whole.start()));
+        let wrong = |p: &Parsed| matches!((p, weekday), (Parsed::Date(d), Some(w)) if d.weekday() != w);
+        let at = |parsed: Parsed| Candidate {
+            start: whole.start(),
+            end: whole.end(),
+            wrong_weekday: wrong(&parsed),
+            parsed,
+            anchored,
+            deadline,
+            relative,
+        };
         if let Some(d) = other_reading {
-            let parsed = Parsed::Date(d);
-            candidates.push(Candidate { start: whole.start(), end: whole.end(), parsed, anchored, deadline });
+            candidates.push(at(Parsed::Date(d)));
         }
-        candidates.push(Candidate { start: whole.start(), end: whole.end(), parsed, anchored, deadline });
+        candidates.push(at(parsed));
     }
+    joined_with_relative(lower, &mut candidates);
 
     let in_statement = |start: usize| {
         text.source_at(start) == super::TextOrigin::Subject
@@ -288,6 +432,7 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
         _ => DateNote::NotTheEffectiveDate,
     };
     let mut notes = Vec::new();
+    let mut contradicted = false;
     let mut valid: Vec<Found<NaiveDate>> = Vec::new();
     let mut invalid: Option<&Candidate> = None;
     let mut deadline: Option<&Candidate> = None;
@@ -295,6 +440,7 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
         let n = note(c);
         notes.push(DateConsidered {
             written: text.original[c.start..c.end].to_string(),
+            span: (c.start, c.end),
             value: match c.parsed {
                 Parsed::Date(d) => Some(d),
                 Parsed::Invalid => None,
@@ -302,6 +448,9 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
             evidence: text.evidence(c.start, c.end),
             note: n,
         });
+        if matches!(n, DateNote::Anchored | DateNote::InStatement) && c.wrong_weekday {
+            contradicted = true;
+        }
         match (n, &c.parsed) {
             (DateNote::Anchored | DateNote::InStatement, Parsed::Date(d)) if !valid.iter().any(|f| f.value == *d) => {
                 valid.push(Found { value: *d, evidence: text.evidence(c.start, c.end) });
@@ -316,6 +465,8 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
         }
     }
     let finding = match (valid.len(), invalid) {
+        // A date whose weekday says another day contradicts itself.
+        (1.., _) if contradicted => DateFinding::Ambiguous { candidates: valid },
         (1, None) => DateFinding::Found(valid.remove(0)),
         (0, Some(c)) => DateFinding::Invalid { evidence: text.evidence(c.start, c.end) },
         // A deadline or a period says the date is not one day only in a mail
@@ -332,6 +483,29 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
         _ => DateFinding::Ambiguous { candidates: valid },
     };
     (finding, notes)
+}
+
+/// "i dag, 2026-12-01", "2026-12-01 (i dag)", "today (1 December 2026)": a
+/// relative day and an explicit one written as one: each is anchored as the
+/// other is, so that, when they name different days, the date is ambiguous
+/// (an officer decides), and when they name the same, it is that day.
+fn joined_with_relative(lower: &str, candidates: &mut [Candidate]) {
+    for i in 0..candidates.len() {
+        for j in 0..candidates.len() {
+            let (a, b) = (&candidates[i], &candidates[j]);
+            if i == j || !a.relative || b.relative {
+                continue;
+            }
+            let (first, second) = if a.start < b.start { (a, b) } else { (b, a) };
+            let Some(between) = lower.get(first.end..second.start) else { continue };
+            let joined = between.len() <= 12
+                && between.trim_matches(|c: char| c.is_whitespace() || ",;:()–-".contains(c)).is_empty();
+            if joined && (a.anchored || b.anchored) {
+                candidates[i].anchored = true;
+                candidates[j].anchored = true;
+            }
+        }
+    }
 }
 
 /// A period named in a mail about a termination: in a sentence about it, or
@@ -355,6 +529,11 @@ fn before(lower: &str, start: usize) -> &str {
         from += 1;
     }
     &lower[from..start]
+}
+
+/// Whether lower-case `text` holds something written as a date.
+pub fn mentions_a_date(text: &str) -> bool {
+    DATE.is_match(text)
 }
 
 /// Looks at the words right before a date for an anchoring phrase.
@@ -391,6 +570,9 @@ fn read(matched: &str) -> Written {
     let numbers: Vec<&str> = matched.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
     let number = |i: usize| numbers.get(i).and_then(|n| n.parse::<u32>().ok());
     let month = matched.split(|c: char| !c.is_alphabetic()).find_map(month_number);
+    if let (Some(day), Some(month)) = (ordinal_day(matched), month) {
+        return Written::Numeric { form: Form::Full, day, month, year: number(0).map(|y| y as i32) };
+    }
     if !matched.starts_with(|c: char| c.is_ascii_digit()) {
         let Some(month) = month else { return Written::Today };
         // "January 1, 2027".
@@ -471,6 +653,48 @@ mod tests {
             DateFinding::Found(f) => Some(f.value.to_string()),
             _ => None,
         }
+    }
+
+    #[test]
+    fn ordinal_day_words_name_the_day() {
+        assert_eq!(
+            found("Vi säger upp LEFI Prenumeration från och med den första juli 2027."),
+            Some("2027-07-01".into())
+        );
+        assert_eq!(found("Vi säger upp LEFI från den tjugoförsta mars 2027."), Some("2027-03-21".into()));
+        assert_eq!(found("We terminate LEFI with effect from the first of January 2027."), Some("2027-01-01".into()));
+        assert_eq!(found("We terminate LEFI as of January the first, 2027."), Some("2027-01-01".into()));
+    }
+
+    #[test]
+    fn a_weekday_that_names_another_day_makes_the_date_ambiguous() {
+        // 1 April 2027 is a Thursday.
+        let wrong = date("Vi säger upp LEFI Prenumeration från och med måndagen den 1 april 2027.");
+        assert!(matches!(wrong, DateFinding::Ambiguous { .. }), "{wrong:?}");
+        assert_eq!(
+            found("Vi säger upp LEFI Prenumeration från och med torsdagen den 1 april 2027."),
+            Some("2027-04-01".into())
+        );
+        assert!(matches!(date("We terminate LEFI from Monday, 1 April 2027."), DateFinding::Ambiguous { .. }));
+    }
+
+    #[test]
+    fn today_beside_a_written_date_is_that_date_or_a_contradiction() {
+        // Received 2026-11-20.
+        let other = date("Vi säger upp LEFI Prenumeration från och med i dag, 2026-12-01.");
+        assert!(matches!(other, DateFinding::Ambiguous { .. }), "never the relative day alone: {other:?}");
+        assert_eq!(found("Vi säger upp LEFI Prenumeration från och med i dag, 2026-11-20."), Some("2026-11-20".into()));
+        assert_eq!(
+            found("Vi säger upp LEFI Prenumeration från och med 2026-11-20 (i dag)."),
+            Some("2026-11-20".into())
+        );
+    }
+
+    #[test]
+    fn the_last_day_named_in_a_sentence_of_its_own_means_the_day_after() {
+        let body = "Vi säger upp LEFI Prenumeration. Sista dag som vi ska ha tjänsten är den 31 januari 2027.";
+        assert_eq!(found(body), Some("2027-02-01".into()));
+        assert_eq!(found("Vi säger upp LEFI. Sista leveransdag 2027-01-31."), Some("2027-02-01".into()));
     }
 
     #[test]

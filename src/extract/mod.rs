@@ -12,6 +12,7 @@ mod org_name;
 mod org_number;
 mod party;
 mod pattern;
+mod reading;
 mod termination;
 mod text;
 
@@ -31,6 +32,7 @@ pub use org_name::NameFinding;
 pub use org_number::{
     NumberConsidered, NumberFound, NumberNote, OrgNumberFinding, OrgNumberProblem, mask_personal_numbers,
 };
+pub use reading::{Marker, ReadSentence, Reading, Role};
 use text::Text;
 
 /// The most candidates of one kind (termination sentences, organisation
@@ -119,6 +121,9 @@ pub struct Extraction {
     /// Every date looked at, and what became of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dates_considered: Vec<DateConsidered>,
+    /// Every sentence of the new text with the role it was read in.
+    #[serde(default, skip_serializing_if = "reading_is_empty")]
+    pub reading: Reading,
     /// More than [`MAX_CANDIDATES`] of a kind: the rest was not read.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub overflow: bool,
@@ -171,7 +176,15 @@ impl Extraction {
 pub fn extract(mail: &Inbound, reference: Option<NaiveDate>) -> Extraction {
     let subject = mail.bare_subject();
     let own = Text::new(subject, &mail.new_text(), TextOrigin::Body);
-    let own_extraction = extract_from(&own, reference);
+    let mut own_extraction = extract_from(&own, reference);
+    // What stands in a disclaimer's paragraph is read too: a sentence there
+    // that is no boilerplate is the sender's.
+    let boilerplate = mail.disclaimer_text();
+    if !boilerplate.trim().is_empty() {
+        let party = own_extraction.org_name().map(str::to_string);
+        let text = Text::new("", &boilerplate, TextOrigin::Body);
+        own_extraction.reading.sentences.extend(reading::read_boilerplate(&text, party.as_deref()).sentences);
+    }
     // A forward whose own text says nothing is read from the forwarded mail.
     if own_extraction.says_nothing()
         && let Some(forwarded) = mail.forwarded_text()
@@ -199,7 +212,18 @@ fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
     let (org_number, numbers_considered) = org_number::choose(text, &numbers, &place);
     let (effective_date, dates_considered) = date::find(text, &intent, reference);
     let overflow = too_many_numbers || intent.overflow || dates_considered.len() > MAX_CANDIDATES;
+    // The days read as the effective date: the one found (and the day before
+    // it, the last day of service); or, for a deadline, the deadline.
+    let the_date: Vec<NaiveDate> = match &effective_date {
+        DateFinding::Found(f) => std::iter::once(f.value).chain(f.value.pred_opt()).collect(),
+        DateFinding::Vague { .. } => {
+            dates_considered.iter().filter(|d| d.note == DateNote::Deadline).filter_map(|d| d.value).collect()
+        }
+        _ => Vec::new(),
+    };
+    let reading = reading::read(text, &intent, name, &dates_considered, &the_date);
     Extraction {
+        reading,
         overflow,
         mentions_attachment: text.mentions(&ATTACHMENT_WORDS),
         intent,
@@ -210,6 +234,10 @@ fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
         numbers_considered,
         dates_considered,
     }
+}
+
+fn reading_is_empty(r: &Reading) -> bool {
+    r.sentences.is_empty()
 }
 
 impl Extraction {

@@ -39,6 +39,11 @@ impl Text {
         words.may_be_in(&self.pairs)
     }
 
+    /// Where the subject line ends.
+    pub fn subject_end(&self) -> usize {
+        self.subject_end
+    }
+
     /// Where the body starts (after the subject and its blank line).
     pub fn body_start(&self) -> usize {
         (self.subject_end + 2).min(self.original.len())
@@ -118,7 +123,7 @@ fn is_paragraph_break(bytes: &[u8], i: usize) -> bool {
 }
 
 /// True when the byte at `i` ends a sentence.
-fn is_sentence_end(text: &str, i: usize) -> bool {
+pub fn is_sentence_end(text: &str, i: usize) -> bool {
     let bytes = text.as_bytes();
     match bytes[i] {
         b'?' | b'!' => true,

@@ -138,6 +138,11 @@ impl Inbound {
         self.text_of(SectionKind::New)
     }
 
+    /// The boilerplate the sender's client or organisation added (disclaimers).
+    pub fn disclaimer_text(&self) -> String {
+        self.text_of(SectionKind::Disclaimer)
+    }
+
     /// The first forwarded mail's text, when there is one.
     pub fn forwarded_text(&self) -> Option<String> {
         let text = self.text_of(SectionKind::Forwarded);

@@ -5,6 +5,15 @@
 //! zero-width spaces and full-width digits. And `format=flowed` text (RFC
 //! 3676), whose lines a client broke where the writer did not.
 
+/// `text` in Unicode's composed form (NFC).
+fn composed(text: String) -> String {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text,
+        _ => text.nfc().collect(),
+    }
+}
+
 /// Removed: they are invisible and never part of a word's spelling.
 fn is_invisible(c: char) -> bool {
     matches!(
@@ -60,6 +69,9 @@ pub fn characters(text: String) -> String {
     if text.is_ascii() && !text.contains(" - ") {
         return text;
     }
+    // Composed first: text pasted from a PDF or written in Apple Mail spells
+    // "ä" as "a" and a combining diaeresis (NFD), which no word list matches.
+    let text = composed(text);
     let chars: Vec<char> = text.chars().collect();
     let is_digit = |c: char| c.is_ascii_digit() || ascii_digit(c).is_some();
     let digit_at = |i: usize| chars.get(i).is_some_and(|c| is_digit(*c));
@@ -172,6 +184,12 @@ mod tests {
         assert_eq!(characters("Lule\u{ad}å kom\u{200b}mun".into()), "Luleå kommun");
         assert_eq!(characters("212000\u{2013}\u{ad}0530".into()), "212000-0530");
         assert_eq!(characters("\u{feff}2027-01-01".into()), "2027-01-01");
+    }
+
+    #[test]
+    fn decomposed_letters_are_composed() {
+        assert_eq!(characters("A\u{308}rendet avser uppsa\u{308}gning".into()), "Ärendet avser uppsägning");
+        assert_eq!(characters("fra\u{30a}n och med".into()), "från och med");
     }
 
     #[test]

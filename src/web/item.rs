@@ -146,6 +146,17 @@ fn item_body(
                 @if let (Some(by), Some(at)) = (&item.decided_by, &item.decided_at) { " av " (by) " " (local_time(*at, tz)) }
                 @if let Some(note) = &item.decision_note { " – " (note) } }
         }
+        @if let Some(ex) = ex.filter(|e| e.reading.unexplained().next().is_some()) {
+            section {
+                h2 { "Meningar som kan ändra innebörden" }
+                p { "Tjänsten känner inte igen vad de här meningarna gör i brevet. Läs dem innan du beslutar." }
+                ul.unexplained {
+                    @for s in ex.reading.unexplained() {
+                        li { mark { (s.evidence.text) } " " span.kind { "(" (markers_sv(&s.markers)) ")" } }
+                    }
+                }
+            }
+        }
         section {
             h2 { "Det som hittades" }
             table {
@@ -331,6 +342,26 @@ fn picked(choice: &Option<String>, typed: &str) -> String {
         Some(c) if c != OTHER && !c.is_empty() => c.to_string(),
         _ => typed.trim().to_string(),
     }
+}
+
+/// What an unexplained sentence mentions, in Swedish.
+fn markers_sv(markers: &[crate::extract::Marker]) -> String {
+    use crate::extract::Marker;
+    let words: Vec<&str> = markers
+        .iter()
+        .map(|m| match m {
+            Marker::Service => "tjänsten",
+            Marker::Unit => "en del av organisationen",
+            Marker::Organisation => "en annan organisation",
+            Marker::Condition => "ett villkor",
+            Marker::Date => "ett datum",
+            Marker::Time => "en tid",
+            Marker::Person => "en person",
+            Marker::Question => "en fråga",
+            Marker::Restriction => "en begränsning",
+        })
+        .collect();
+    format!("nämner {}", words.join(", "))
 }
 
 fn intent_sv(i: crate::extract::Intent) -> &'static str {

@@ -99,6 +99,10 @@ pub fn reason_sv(r: Reason) -> &'static str {
         Reason::Unparseable => "Går inte att läsa som e-post",
         Reason::TooLarge => "För stort för att läsas",
         Reason::TextTruncated => "Texten är för lång och lästes bara delvis",
+        Reason::UnexplainedText => "En mening i brevet har ingen känd roll och kan ändra dess innebörd",
+        Reason::PartialScope => {
+            "Uppsägningen gäller bara en del: en förvaltning, en del av tjänsten eller en persons behörighet"
+        }
         Reason::TooManyValues => "Brevet nämner fler än hundra uppsägningar, nummer eller datum och lästes bara delvis",
         Reason::ConflictsWithRecord => "Organisationen har redan en uppsägning med annat datum",
         Reason::SenderNotAuthenticated => "Avsändaren är inte autentiserad (DMARC/DKIM)",

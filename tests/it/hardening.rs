@@ -315,8 +315,10 @@ async fn every_answer_fits_the_line_limit_and_says_it_is_mime() {
     }
     let kinds: std::collections::BTreeSet<String> = t.replies().into_iter().map(|r| r.kind).collect();
     assert!(kinds.len() >= 4, "every kind of answer was checked: {kinds:?}");
-    let confirmed = t.replies().into_iter().any(|r| r.to == "registrator@kommun1.se" && r.kind == "confirmation");
-    assert!(confirmed, "the hostile mail's termination was confirmed");
+    // Its subject is cut at 1,000 characters, so an officer decides: it is
+    // answered as received for review, and that answer too keeps the limit.
+    let answered = t.replies().into_iter().any(|r| r.to == "registrator@kommun1.se" && r.kind == "manual_review");
+    assert!(answered, "the hostile mail was answered");
 }
 
 #[tokio::test]
@@ -341,12 +343,8 @@ async fn a_mail_cut_at_the_text_limit_goes_to_an_officer_not_to_an_automatic_ans
         t.deliver(&raw.raw(), "2026-11-16");
         t.run_once().await;
         let m = t.db.store.messages().await.unwrap().remove(0);
-        assert_eq!(
-            (m.verdict, m.reasons),
-            (lefi_intake::domain::Verdict::Quarantine, vec![lefi_intake::domain::Reason::TextTruncated]),
-            "{}",
-            t.db.name
-        );
+        assert_eq!(m.verdict, lefi_intake::domain::Verdict::Quarantine, "{}", t.db.name);
+        assert!(m.reasons.contains(&lefi_intake::domain::Reason::TextTruncated), "{}: {:?}", t.db.name, m.reasons);
         let kinds: Vec<String> = t.replies().into_iter().map(|r| r.kind).collect();
         assert_eq!(kinds, ["manual_review"], "{}: only the neutral receipt, no list of what is missing", t.db.name);
         t.db.drop_schema().await;

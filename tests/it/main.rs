@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod canonical;
 mod cli;
 mod conflicts;
 mod crash;

@@ -473,3 +473,33 @@ async fn the_overview_counts_what_came_in_and_what_waits() {
     assert_eq!(page.matches("<rect class=\"bar\"").count(), months.len(), "{page}");
     review.intake.db.drop_schema().await;
 }
+
+#[tokio::test]
+async fn the_item_page_shows_the_sentences_that_could_change_the_meaning() {
+    let mut intake = TestIntake::on(TestDb::sqlite().await).await;
+    let body = format!(
+        "Hej,\n\nÄrendet gäller uppsägning av LEFI Prenumeration.\n\nOrganisationsnummer: {}\n\
+         Organisationsnamn: Testby5 kommun\nUppsägningen gäller från: 2027-01-01\n\n\
+         Socialförvaltningen ska däremot ha kvar sin prenumeration.\n\nMed vänlig hälsning\nAnna",
+        crate::support::mails::org_number(5)
+    );
+    let mail = Mail {
+        from: "registrator@kommun5.se",
+        subject: "Uppsägning av LEFI Prenumeration",
+        body: &body,
+        message_id: "scope@kommun5.se",
+        date: "Mon, 16 Nov 2026 10:00:00 +0100",
+        extra_headers: "",
+    };
+    intake.deliver(&mail.raw(), "2026-11-16");
+    intake.run_once().await;
+    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+    intake.db.store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
+    let r = Review::over(intake);
+    let (cookie, _) = r.sign_in("anna").await;
+    let id = item_of(&r, "scope@kommun5.se").await;
+    let (_, _, page) = r.get(&format!("/items/{id}"), Some(&cookie)).await;
+    assert!(page.contains("Meningar som kan ändra innebörden"), "{page}");
+    assert!(page.contains("<mark>Socialförvaltningen ska däremot ha kvar sin prenumeration.</mark>"), "{page}");
+    assert!(page.contains("partial_scope") && page.contains("unexplained_text"), "{page}");
+}

@@ -45,7 +45,12 @@ pub fn classify(sentence: &str, phrase: (usize, usize), in_subject: bool, may_re
     let words = &trimmed[phrase.0..phrase.1];
 
     if is_label(trimmed, phrase.1) {
-        return SentenceClass::Label;
+        // "Att ärendet gäller uppsägning: Ja": the seed's list filled in.
+        return if label_affirms(trimmed, phrase.1) {
+            SentenceClass::Stated(StatementRule::Notice)
+        } else {
+            SentenceClass::Label
+        };
     }
     let after = &trimmed[phrase.1..];
     if HEDGE.is_match(trimmed)
@@ -180,6 +185,20 @@ fn is_label(sentence: &str, phrase_end: usize) -> bool {
     }
 }
 
+/// A label naming the matter ("Att ärendet gäller uppsägning:") whose value
+/// says yes to it ("Ja", "Uppsägning av LEFI Prenumeration", "Yes").
+fn label_affirms(sentence: &str, phrase_end: usize) -> bool {
+    let Some(colon) = sentence[phrase_end..].find(':').map(|i| phrase_end + i) else { return false };
+    let label = &sentence[..colon];
+    let value = sentence[colon + 1..].trim_start().trim_start_matches(['*', '[', '(']);
+    let names_the_matter =
+        ["gäller", "avser", "ärende", "concerns", "matter", "regarding"].iter().any(|w| label.contains(w));
+    let yes = ["ja", "yes", "x]", "x)", "uppsägning", "termination"]
+        .iter()
+        .any(|w| value.starts_with(w) && value[w.len()..].starts_with(|c: char| !c.is_alphanumeric() || w.len() > 3));
+    names_the_matter && yes
+}
+
 fn is_negated(before: &str, phrase: &str) -> bool {
     // The negation stands in the phrase ("säger inte upp") or in the three
     // words before it ("vill inte säga upp", "do not wish to cancel").
@@ -228,7 +247,9 @@ static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?x)(?:^|[\s,;(])(?:ifall|i\s+fall|såvida|förutsatt\s+att|under\s+förutsättning\s+att|if|unless|provided\s+that|in\s+case)\s
         # om is if before a clause's subject, about before a noun (fråga om uppsägning).
         | (?:^|[\s,;(])om\s+(?:vi|ni|det|man|inte|kommunen|regionen|myndigheten|förbundet|priset|avgiften|kostnaden
-          |kostnaderna|nämnden|styrelsen|beslutet|den|de|du|jag)\b",
+          |kostnaderna|nämnden|styrelsen|beslutet|den|de|du|jag)\b
+        # Om Försäkringskassan inte kan leverera: om, a definite subject, a verb.
+        | (?:^|[\s,;(])om\s+\S+(?:en|et|na|an)\s+(?:inte|ej|kan|har|är|blir|skulle|ska|skall|vill|godkänn\S*|beslutar|beslutat|höjer|sänker|ändrar)\b",
     )
 });
 
@@ -289,7 +310,13 @@ static NOTICE_FRAME: LazyLock<Regex> = LazyLock::new(|| {
         r"(?x)(?:\b(?:lämnar|lämnas|skickar|meddelar|här\s+(?:kommer|är|följer)|bifogad|bifogat|bifogar|bifogas
           |notice\s+of|give\s+notice|giving\s+notice|submit|submits|attached|enclosed|find)|översänder)\s+(?:\S+\s+){0,3}?$
         # A form's field naming the matter: Ärendet gäller: Uppsägning av LEFI Prenumeration.
-        | (?:\b(?:gäller|avser|ämne|subject|matter|regarding|re)|ärende|ärendet)\s*:\s*$",
+        | (?:\b(?:gäller|avser|ämne|subject|matter|regarding|re)|ärende|ärendet)\s*:\s*$
+        # The seed's own statement of the matter: Ärendet gäller uppsägning av; Detta är en
+        # uppsägning av; This email concerns the termination of.
+        | (?:^|[\s,;(*•-])(?:ärendet|ärende|detta|det\s+här|denna|this|it|the\s+matter|the\s+case)
+          (?:\s+(?:e-?post|e-?postmeddelande|mejl|mail|meddelande|brev|skrivelse|ärende|e-?mail|message|letter|request|notice))?
+          \s+(?:gäller|avser|rör|är|utgör|concerns|regards|is\s+regarding|is\s+about|relates\s+to|is|constitutes|serves\s+as)
+          \s+(?:(?:en|ett|the|a|an|our|vår|formal|formell)\s+)*$",
     )
 });
 
@@ -349,6 +376,30 @@ mod tests {
         assert_eq!(class("Uppsägningen gäller från och med 2027-01-01."), stated(StatementRule::Notice));
         assert_eq!(class("Härmed lämnas uppsägning av LEFI Prenumeration."), stated(StatementRule::Notice));
         assert_eq!(class("Uppsägning av LEFI Prenumeration"), stated(StatementRule::Notice));
+    }
+
+    #[test]
+    fn the_seeds_statement_of_the_matter_states_it() {
+        for s in [
+            "Ärendet gäller uppsägning av LEFI Prenumeration.",
+            "Ärendet avser uppsägning av LEFI Prenumeration för Uppsala kommun.",
+            "Detta är en uppsägning av LEFI Prenumeration.",
+            "Detta mejl gäller uppsägning av vår anslutning till LEFI Prenumeration.",
+            "This email concerns the termination of our LEFI Prenumeration subscription.",
+            "This concerns the termination of LEFI Prenumeration for Region Kronoberg.",
+            "Att ärendet gäller uppsägning: Ja, uppsägning av LEFI Prenumeration",
+        ] {
+            assert_eq!(class(s), stated(StatementRule::Notice), "{s}");
+        }
+        assert_eq!(class("Att ärendet gäller uppsägning: Nej"), SentenceClass::Label);
+    }
+
+    #[test]
+    fn a_condition_on_another_party_before_the_statement_hedges_it() {
+        assert_eq!(
+            class("Om Försäkringskassan inte kan leverera före årsskiftet säger Kumla kommun upp LEFI Prenumeration."),
+            SentenceClass::Hedged
+        );
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub(super) fn join_words<'a>(words: impl Iterator<Item = &'a str>, capacity: usi
 /// Trims quotes, brackets and punctuation, and cuts at what follows a name
 /// ("Uppsala kommun, org.nr …", "Region Skåne (Regionstyrelsen)").
 pub(super) fn clean(raw: &str) -> String {
-    let s = cut_at_stop(raw.trim());
+    let s = cut_at_stop(without_leading_unit(raw.trim()));
     let quotes = |c: char| {
         matches!(c, '"' | '\'' | '«' | '»' | '“' | '”' | '‘' | '’' | '„' | '*' | '<' | '>' | '[' | ']' | ')' | '(')
             || c.is_whitespace()
@@ -85,6 +85,25 @@ pub(super) fn clean(raw: &str) -> String {
         return String::new();
     }
     name
+}
+
+/// A unit of the organisation written before its name ("Socialförvaltningen,
+/// Uppsala kommun", "Socialnämnden i Ale kommun"): the organisation is what follows.
+fn without_leading_unit(s: &str) -> &str {
+    let (head, rest) = match s.split_once(',') {
+        Some((head, rest)) => (head, rest.trim_start()),
+        None => match s.find(" i ").or_else(|| s.find(" vid ")).or_else(|| s.find(" inom ")) {
+            Some(at) => (&s[..at], s[at..].trim_start().split_once(' ').map_or("", |(_, r)| r)),
+            None => return s,
+        },
+    };
+    let unit = head.split_whitespace().count() <= 3
+        && head
+            .split_whitespace()
+            .last()
+            .is_some_and(|w| with_lowered(w, |l| DEPARTMENT_SUFFIXES.iter().any(|d| l.ends_with(d.as_bytes()))))
+        && !with_lowered(head.trim(), |l| AUTHORITY_HEADS.contains(&l));
+    if unit && rest.starts_with(char::is_uppercase) { rest } else { s }
 }
 
 /// Cuts a name where the text after it begins: a comma, a bracket, a dash

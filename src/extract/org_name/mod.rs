@@ -130,6 +130,16 @@ fn signature_span(text: &Text) -> Option<(usize, usize)> {
     (at >= text.body_start()).then_some((at, lower.len()))
 }
 
+/// Public bodies named inside `spans` that are not `party` (nor
+/// Försäkringskassan): another organisation than the one terminating.
+pub fn other_bodies(text: &Text, spans: &[(usize, usize)], party: Option<&str>) -> Vec<(usize, usize)> {
+    public_bodies_in(text, spans)
+        .into_iter()
+        .filter(|c| party.is_none_or(|p| !same_name(&c.name, p)))
+        .map(|c| (c.start, c.end))
+        .collect()
+}
+
 /// The names the terminating-party forms give ("Härmed säger X upp", "X säger upp").
 fn stated_parties(text: &Text) -> Vec<Candidate> {
     let original = &text.original;

@@ -28,7 +28,10 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
         (?:organisations?\s*(?:nummer|nr\.?|-?nr\.?)|organisationsnumret|org\.?\s*(?:-|\s)?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|orgnummer
           |organi[sz]ation\s+(?:number|no\.?|id)|corporate\s+identity\s+(?:number|no\.?)|company\s+(?:registration\s+)?(?:number|no\.?)
           |registration\s+(?:number|no\.?)|reg\.?\s*no\.?|identitetsnummer)
-        \s*(?:[:=.\-–]|är|is|\s)*$",
+        # A remark in brackets may stand between the label and its value:
+        # Organisationsnummer (enligt vårt ekonomisystem): 16212000-2197.
+        (?:\s*\([^()\n]{1,50}\))?
+        \s*(?:[:=.\-–|]|är|is|\s)*$",
     )
 });
 
