@@ -34,8 +34,20 @@ pub fn analyse(raw: &[u8], received: Option<NaiveDate>, own_addresses: &[String]
     };
     let reference_date = received.or_else(|| inbound.date_written());
     let ctx = Context { received: reference_date, own_addresses };
-    // Robots' mails are not read for facts: whatever they quote is not a statement.
+    // Robots' mails are not read for facts: whatever they quote is not a
+    // statement. But "ignore" is for mail with no request in it: an
+    // automated mail (an auto-submitted message from a case system) whose own
+    // text states a termination goes to an officer — unanswered all the same.
+    // (A list's mail is addressed to its members, never a request to us.)
     if let Some(decision) = decide::ignore(&inbound, &ctx) {
+        let automated = decision.reasons == [Reason::AutoReply];
+        if automated {
+            let extraction = extract::extract(&inbound, reference_date);
+            if extraction.states_a_termination() {
+                let decision = Decision::quarantine(Vec::new(), decision.reasons);
+                return Analysis { mail: Some(inbound), extraction: Some(extraction), decision, reference_date };
+            }
+        }
         return Analysis { mail: Some(inbound), extraction: None, decision, reference_date };
     }
     let extraction = extract::extract(&inbound, reference_date);

@@ -149,6 +149,11 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The mail comes from a robot, a list or ourselves: never answered (RFC 3834).
+    pub fn is_automated_sender(self) -> bool {
+        matches!(self, Reason::AutoReply | Reason::Bounce | Reason::BulkMail | Reason::OwnMail)
+    }
+
     /// One line for officers and the README (the variant's doc comment).
     pub fn description(self) -> &'static str {
         self.get_documentation().unwrap_or_default().trim()

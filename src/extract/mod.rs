@@ -236,6 +236,18 @@ fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
     }
 }
 
+impl Extraction {
+    /// The sender's own text states a termination (not the subject alone, not a forwarded mail).
+    pub fn states_a_termination(&self) -> bool {
+        let stated_in_the_body = self
+            .intent
+            .considered
+            .iter()
+            .any(|s| matches!(s.class, SentenceClass::Stated(_)) && s.evidence.source == TextOrigin::Body);
+        self.intent.intent == Intent::Terminate && stated_in_the_body && self.read_from == TextOrigin::Body
+    }
+}
+
 fn reading_is_empty(r: &Reading) -> bool {
     r.sentences.is_empty()
 }

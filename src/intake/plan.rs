@@ -291,8 +291,15 @@ Organisationsnummer: 212000-3005\r\n";
     fn robots_get_no_answer_and_ignored_mails_none_at_all() {
         let from_robot = String::from_utf8_lossy(MAIL).replace("anna@uppsala.se", "noreply@uppsala.se");
         assert!(matches!(planned(from_robot.as_bytes(), OnRecord::default()).reply, ReplyStep::NotAnswerable));
+        // An auto-reply whose own text states the termination goes to an
+        // officer, unanswered; one that states nothing is filed away.
         let auto_reply = String::from_utf8_lossy(MAIL).replace("Date:", "Auto-Submitted: auto-replied\r\nDate:");
         let plan = planned(auto_reply.as_bytes(), OnRecord::default());
+        assert_eq!(plan.message.verdict, Verdict::Quarantine);
+        assert!(matches!(plan.reply, ReplyStep::None));
+        let out_of_office = "From: anna@uppsala.se\r\nSubject: Automatiskt svar\r\nAuto-Submitted: auto-replied\r\n\
+                             Date: Mon, 16 Nov 2026 10:00:00 +0100\r\n\r\nJag är ledig.\r\n";
+        let plan = planned(out_of_office.as_bytes(), OnRecord::default());
         assert_eq!(plan.message.verdict, Verdict::Ignore);
         assert!(matches!(plan.reply, ReplyStep::None));
     }

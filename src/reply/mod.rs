@@ -40,6 +40,8 @@ impl ReplyKind {
             }
             Verdict::Accept => Some(ReplyKind::Confirmation),
             Verdict::Incomplete => Some(ReplyKind::Incomplete),
+            // A robot's mail held for an officer is not answered either (RFC 3834).
+            Verdict::Quarantine if decision.reasons.iter().any(|r| r.is_automated_sender()) => None,
             Verdict::Quarantine if answer_quarantine => Some(ReplyKind::ManualReview),
             Verdict::Quarantine | Verdict::Ignore => None,
         }
@@ -124,6 +126,14 @@ pub fn reply_subject(original: &str) -> String {
 mod tests {
     use super::*;
     use crate::mail::MailAddress;
+
+    #[test]
+    fn a_robots_mail_held_for_an_officer_is_not_answered() {
+        let held = Decision::quarantine(Vec::new(), vec![Reason::AutoReply]);
+        assert_eq!(ReplyKind::for_decision(&held, true), None);
+        let person = Decision::quarantine(Vec::new(), vec![Reason::Question]);
+        assert_eq!(ReplyKind::for_decision(&person, true), Some(ReplyKind::ManualReview));
+    }
 
     #[test]
     fn subjects_are_one_bounded_line_with_one_re() {

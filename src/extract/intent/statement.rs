@@ -70,6 +70,12 @@ pub fn classify(sentence: &str, phrase: (usize, usize), in_subject: bool, may_re
         return SentenceClass::Asked;
     }
     let hereby = HEREBY.is_match(trimmed);
+    // "Mejlet ska innehålla att ärendet gäller uppsägning", "så säger ni upp
+    // tjänsten": what a termination must say, or how one is made, told to
+    // others — no one's own.
+    if REPORTED.is_match(before) || INSTRUCTION.is_match(trimmed) {
+        return SentenceClass::Mentioned;
+    }
     match form(words) {
         Form::Present => SentenceClass::Stated(StatementRule::Declaration),
         Form::Noun if hereby || NOTICE_FRAME.is_match(before) || NOUN_IN_FORCE.is_match(&trimmed[phrase.0..]) => {
@@ -290,6 +296,20 @@ static DECIDED: LazyLock<Regex> =
 static PAST: LazyLock<Regex> = LazyLock::new(|| {
     pattern::compile(
         r"\b(?:gällde|gällt|skickade|skickades|skickats|lämnade|lämnades|lämnats|inkom|var|blev|sent|was|were)\b",
+    )
+});
+
+/// What a termination must hold, reported: "ska innehålla att", "ange att", "must state that".
+static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"\b(?:innehålla|innehåller|ange|anges|anger|framgå|framgår|skriva|skriv|include|includes|state|states)\s+(?:att\s+|that\s+)(?:\S+\s+){0,4}$",
+    )
+});
+
+/// How one terminates, told to others: "så säger ni upp", "så avslutar du", "this is how you cancel".
+static INSTRUCTION: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::compile(
+        r"\bså\s+(?:säger|avslutar|avanmäler)\s+(?:ni|man|du)\b|\bhow\s+(?:to|you)\s+(?:terminat|cancel)|\bthis\s+is\s+how\s+(?:you|to)\b",
     )
 });
 
