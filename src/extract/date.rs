@@ -358,8 +358,6 @@ struct Candidate {
     deadline: bool,
     /// A weekday written with it names another day ("måndagen den 1 april 2027" is a Thursday).
     wrong_weekday: bool,
-    /// "i dag", "today": a day named by the receipt, not written out.
-    relative: bool,
 }
 
 pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -> (DateFinding, Vec<DateConsidered>) {
@@ -398,7 +396,6 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
             }
             _ => None,
         };
-        let relative = matches!(written, Written::Today);
         let weekday = weekday_before(before(lower, whole.start()));
         let wrong = |p: &Parsed| matches!((p, weekday), (Parsed::Date(d), Some(w)) if d.weekday() != w);
         let at = |parsed: Parsed| Candidate {
@@ -408,14 +405,13 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
             parsed,
             anchored,
             deadline,
-            relative,
         };
         if let Some(d) = other_reading {
             candidates.push(at(Parsed::Date(d)));
         }
         candidates.push(at(parsed));
     }
-    joined_with_relative(lower, &mut candidates);
+    joined_dates(lower, &mut candidates);
 
     let in_statement = |start: usize| {
         text.source_at(start) == super::TextOrigin::Subject
@@ -485,15 +481,16 @@ pub fn find(text: &Text, intent: &IntentFinding, reference: Option<NaiveDate>) -
     (finding, notes)
 }
 
-/// "i dag, 2026-12-01", "2026-12-01 (i dag)", "today (1 December 2026)": a
-/// relative day and an explicit one written as one: each is anchored as the
-/// other is, so that, when they name different days, the date is ambiguous
-/// (an officer decides), and when they name the same, it is that day.
-fn joined_with_relative(lower: &str, candidates: &mut [Candidate]) {
+/// Two dates written as one: "i dag, 2026-12-01", "2026-12-01 (i dag)", a
+/// struck-through old date left beside the new ("1 januari 2027 1 februari
+/// 2027"). Each is anchored as the other is, so that, when they name
+/// different days, the date is ambiguous (an officer decides), and when they
+/// name the same, it is that day.
+fn joined_dates(lower: &str, candidates: &mut [Candidate]) {
     for i in 0..candidates.len() {
         for j in 0..candidates.len() {
             let (a, b) = (&candidates[i], &candidates[j]);
-            if i == j || !a.relative || b.relative {
+            if i == j || a.start == b.start {
                 continue;
             }
             let (first, second) = if a.start < b.start { (a, b) } else { (b, a) };

@@ -31,6 +31,7 @@ use keywords::Words;
 pub use org_name::NameFinding;
 pub use org_number::{
     NumberConsidered, NumberFound, NumberNote, OrgNumberFinding, OrgNumberProblem, mask_personal_numbers,
+    replace_personal_numbers,
 };
 pub use reading::{Marker, ReadSentence, Reading, Role};
 use text::Text;
@@ -42,6 +43,14 @@ use text::Text;
 /// length. What follows the limit is not read (`Extraction::overflow`), and
 /// the mail goes to an officer.
 pub const MAX_CANDIDATES: usize = 100;
+
+/// Whether `word` names an organisation or a part of one ("kommun",
+/// "Socialnämnden", "verket"): public, never a person's name.
+pub fn is_organisation_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    gazetteer::ORG_WORDS.iter().any(|w| w.trim() == lower || lower.ends_with(w.trim()))
+        || gazetteer::DEPARTMENT_SUFFIXES.iter().any(|s| lower.ends_with(s))
+}
 
 /// Which part of the mail a value was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,16 +221,20 @@ fn extract_from(text: &Text, reference: Option<NaiveDate>) -> Extraction {
     let (org_number, numbers_considered) = org_number::choose(text, &numbers, &place);
     let (effective_date, dates_considered) = date::find(text, &intent, reference);
     let overflow = too_many_numbers || intent.overflow || dates_considered.len() > MAX_CANDIDATES;
-    // The days read as the effective date: the one found (and the day before
-    // it, the last day of service); or, for a deadline, the deadline.
-    let the_date: Vec<NaiveDate> = match &effective_date {
-        DateFinding::Found(f) => std::iter::once(f.value).chain(f.value.pred_opt()).collect(),
-        DateFinding::Vague { .. } => {
-            dates_considered.iter().filter(|d| d.note == DateNote::Deadline).filter_map(|d| d.value).collect()
-        }
-        _ => Vec::new(),
+    // The dates read as the effective date: the day found (and the day before
+    // it, the last day of service); or, for a deadline, the deadline; or the
+    // impossible day written.
+    let found = match &effective_date {
+        DateFinding::Found(f) => Some(f.value),
+        _ => None,
     };
-    let reading = reading::read(text, &intent, name, &dates_considered, &the_date);
+    let vague = matches!(effective_date, DateFinding::Vague { .. });
+    let invalid = matches!(effective_date, DateFinding::Invalid { .. });
+    let is_the_date = |d: &DateConsidered| match found {
+        Some(day) => d.value.is_some_and(|v| v == day || Some(v) == day.pred_opt()),
+        None => vague && d.note == DateNote::Deadline || invalid && d.note == DateNote::Invalid,
+    };
+    let reading = reading::read(text, &intent, name, &dates_considered, &is_the_date);
     Extraction {
         reading,
         overflow,

@@ -128,13 +128,22 @@ fn cut_at_stop(s: &str) -> &str {
 }
 
 pub(super) fn comparable(name: &str) -> String {
-    let lower = name.to_lowercase();
+    let lower = county_board(&name.to_lowercase());
     // Names from `clean` have single spaces between their words already.
     let collapsed = !lower.starts_with(' ')
         && !lower.ends_with(' ')
         && !lower.contains("  ")
         && !lower.contains(|c: char| c.is_whitespace() && c != ' ');
     if collapsed { lower } else { join_words(lower.split_whitespace(), lower.len()) }
+}
+
+/// "Länsstyrelsen i Dalarnas län" and "Länsstyrelsen Dalarna" are one
+/// authority: both become "länsstyrelsen dalarna".
+fn county_board(lower: &str) -> String {
+    let Some(rest) = lower.strip_prefix("länsstyrelsen i ") else { return lower.to_string() };
+    let county = rest.trim().strip_suffix(" län").unwrap_or(rest.trim());
+    let county = county.strip_suffix('s').filter(|c| !c.ends_with('s')).unwrap_or(county);
+    format!("länsstyrelsen {county}")
 }
 
 /// "region skånes" is "region skåne" (both already comparable keys).

@@ -35,8 +35,9 @@ pub static PUBLIC_BODY: LazyLock<Vec<(Words, Form)>> = LazyLock::new(|| {
         (Words::new(&lower_names(AGENCIES)), format!(r"(?:{agencies})\b")),
         // "Räddningstjänsten Syd", "Dalslands kommunalförbund": federations.
         (
-            Words::new(&["räddningstjänsten", "kommunalförbund", "räddningstjänstförbund"]),
-            r"\bRäddningstjänsten[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?|(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+[ \t]+(?:kommunalförbund|räddningstjänstförbund)\b"
+            Words::new(&["räddningstjänsten", "förbund"]),
+            // Any kind of federation: kommunal-, räddningstjänst-, socialtjänst-, samordnings-, utbildningsförbund.
+            r"\bRäddningstjänsten[ \t]+[A-ZÅÄÖ]\w+(?:[ \t]+[A-ZÅÄÖ]\w+)?|(?:[A-ZÅÄÖ]\w+[ \t]+)?[A-ZÅÄÖ]\w+[ \t]+\w*förbund\b"
                 .to_string(),
         ),
         // "Kommunalförbundet Norrbottens e-nämnd": a federation's name may hold

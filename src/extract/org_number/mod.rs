@@ -19,7 +19,7 @@ use super::text::{self, Text};
 use super::{Evidence, Found};
 use crate::domain::{NumberBasis, OrgNumber, OrgNumberError};
 use labels::Labelled;
-pub use scan::mask_personal_numbers;
+pub use scan::{mask_personal_numbers, replace_personal_numbers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -126,6 +126,14 @@ pub(super) fn standalone(text: &str, start: usize, end: usize) -> bool {
 /// shown to officers, stored extractions and logs never carry one. Any number
 /// of the shape whose "month" says a person counts, whatever its check digit.
 pub fn mask_personal_numbers(text: String) -> String {
+    let masked =
+        replace_personal_numbers(text, |digits| format!("{}-****", &digits[digits.len() - 10..digits.len() - 4]));
+    mask_centenarians(masked)
+}
+
+/// Replaces every personal identity number of the ten- or twelve-digit
+/// shape in `text` with what `with` makes of its digits.
+pub fn replace_personal_numbers(text: String, mut with: impl FnMut(&str) -> String) -> String {
     if text.bytes().filter(u8::is_ascii_digit).count() < 10 {
         return text;
     }
@@ -133,16 +141,14 @@ pub fn mask_personal_numbers(text: String) -> String {
     let mut last = 0;
     for (start, end) in numbers(&text) {
         if OrgNumber::parse(&text[start..end]) == Err(OrgNumberError::Personal) {
-            let digits: Vec<u8> = text[start..end].bytes().filter(u8::is_ascii_digit).collect();
-            let date = &digits[digits.len() - 10..digits.len() - 4];
+            let digits: String = text[start..end].chars().filter(char::is_ascii_digit).collect();
             out.push_str(&text[last..start]);
-            out.push_str(std::str::from_utf8(date).expect("ASCII digits"));
-            out.push_str("-****");
+            out.push_str(&with(&digits));
             last = end;
         }
     }
     out.push_str(&text[last..]);
-    mask_centenarians(out)
+    out
 }
 
 /// "121212+1212": the form of a person over a hundred, which no organisation

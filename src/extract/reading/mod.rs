@@ -18,8 +18,6 @@ mod words;
 
 use serde::{Deserialize, Serialize};
 
-use chrono::NaiveDate;
-
 use super::date::DateConsidered;
 use super::intent::IntentFinding;
 use super::org_name;
@@ -134,15 +132,16 @@ const MAX_SENTENCE_CHARS: usize = 400;
 
 /// Reads every sentence of `text` (subject and new text). `party` is the
 /// organisation's name as found, so that naming it is not naming another;
-/// `dates` the dates the date extractor looked at and `the_date` the days
-/// it read as the effective date (with the day before, for "t.o.m."), so
-/// that a sentence repeating that day is a fact, not news.
+/// `dates` the dates the date extractor looked at, of which those
+/// `is_the_date` says it read as the effective date (or as its deadline, or
+/// as an impossible one), so that a sentence repeating that day is a fact,
+/// not news.
 pub fn read(
     text: &Text,
     intent: &IntentFinding,
     party: Option<&str>,
     dates: &[DateConsidered],
-    the_date: &[NaiveDate],
+    is_the_date: &dyn Fn(&DateConsidered) -> bool,
 ) -> Reading {
     let units = units(text);
     let signature_from = trailing_signature(text, &units, intent);
@@ -161,7 +160,7 @@ pub fn read(
         let in_subject = text.source_at(start) == TextOrigin::Subject;
         let stating = intent.sentences.iter().any(|(s, e)| *s < end && start < *e);
         let markers = || markers(text, start, end, &words, &others);
-        let restates_the_date = || restates(dates, the_date, start, end) && only(&markers(), RESTATEMENT);
+        let restates_the_date = || restates(dates, is_the_date, start, end) && only(&markers(), RESTATEMENT);
         if signature_from.is_some_and(|from| start >= from) {
             in_signature = true;
         }
@@ -170,7 +169,10 @@ pub fn read(
         } else if words::SIGN_OFF.starts(&words) && words.len() <= 6 || is_separator(original) {
             in_signature = true;
             Role::SignOff
-        } else if is_history_line(original, &words) || words::SYSTEM_LINE.starts(&words) && words.len() <= 14 {
+        } else if is_history_line(original, &words)
+            || words::SYSTEM_LINE.starts(&words) && words.len() <= 14
+            || is_addressee(&words)
+        {
             Role::History
         } else if words::DISCLAIMER.any(&words) {
             Role::Disclaimer
@@ -186,6 +188,8 @@ pub fn read(
             Role::Courtesy
         } else if words::MOTIVE.any(&words) && !markers().iter().any(|m| words::NOT_IN_MOTIVE.contains(m)) {
             Role::Motive
+        } else if words::INTRODUCTION.any(&words) && !markers().iter().any(|m| words::NOT_IN_INTRODUCTION.contains(m)) {
+            Role::Courtesy
         } else if markers().is_empty() {
             Role::Neutral
         } else {
@@ -196,7 +200,7 @@ pub fn read(
         }
         let markers = match role {
             Role::Unexplained => markers(),
-            Role::Statement | Role::Subject => scope(text, start, end, &words),
+            Role::Statement | Role::Subject => scope(text, start, end, &words, party),
             _ => Vec::new(),
         };
         // A subject that names a unit or a condition is read like a sentence with no role.
@@ -267,9 +271,9 @@ fn only(markers: &[Marker], allowed: &[Marker]) -> bool {
 /// The sentence `start..end` holds dates, and each is one the date
 /// extractor read as the effective date ("vi vill ha kvar leveranserna
 /// t.o.m. 31 december 2026" above an effective date of 1 January 2027).
-fn restates(dates: &[DateConsidered], the_date: &[NaiveDate], start: usize, end: usize) -> bool {
+fn restates(dates: &[DateConsidered], is_the_date: &dyn Fn(&DateConsidered) -> bool, start: usize, end: usize) -> bool {
     let inside: Vec<&DateConsidered> = dates.iter().filter(|d| start <= d.span.0 && d.span.1 <= end).collect();
-    !inside.is_empty() && inside.iter().all(|d| d.value.is_some_and(|v| the_date.contains(&v)))
+    !inside.is_empty() && inside.into_iter().all(is_the_date)
 }
 
 /// "Uppgifter enligt er anvisning:", "Enligt instruktionen lämnar vi följande uppgifter:".
@@ -395,6 +399,14 @@ fn is_history_line(original: &str, words: &[&str]) -> bool {
         || (line.ends_with("skrev:") || line.ends_with("wrote:")) && words.len() <= 20
 }
 
+/// A line of a letter's address block naming us: "Försäkringskassan",
+/// "Registeruttag", "Avdelningen för registeruttag".
+fn is_addressee(words: &[&str]) -> bool {
+    words.len() <= 6
+        && words.iter().any(|w| matches!(*w, "registeruttag" | "försäkringskassan"))
+        && !words::NOT_IN_SIGNATURE.any(words)
+}
+
 /// A line of a signature: short, or a contact line (phone, address, web).
 fn is_signature_line(original: &str, words: &[&str]) -> bool {
     let line = original.trim();
@@ -488,6 +500,30 @@ fn markers(text: &Text, start: usize, end: usize, words: &[&str], others: &[(usi
     out
 }
 
+/// A subject that joins another name to the party's ("Ockelbo/Sandviken",
+/// "Ockelbo och Sandviken"): two organisations in one matter.
+fn joined_to_another(subject: &str, party: Option<&str>) -> bool {
+    let Some(party) = party else { return false };
+    let own: Vec<String> =
+        words_of(&party.to_lowercase()).iter().map(|w| w.trim_end_matches('s').to_string()).collect();
+    let tokens: Vec<&str> = subject.split_whitespace().flat_map(|t| t.split(['/', '&', '+'])).collect();
+    let joined = subject.contains(['/', '&', '+']) || subject.contains(" och ") || subject.contains(" and ");
+    let names: Vec<String> = tokens
+        .iter()
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|t| t.starts_with(char::is_uppercase) && t.chars().count() > 2)
+        .map(|t| t.to_lowercase().trim_end_matches('s').to_string())
+        .collect();
+    joined
+        && names.iter().any(|n| own.contains(n))
+        && names.iter().any(|n| {
+            !own.contains(n)
+                && !["uppsägning", "lefi", "prenumeration", "termination", "ärende", "re", "sv", "fw", "vb"]
+                    .contains(&n.as_str())
+                && !words::SERVICE.any(&[n.as_str()])
+        })
+}
+
 /// "Om"/"if" that opens a condition: first in the sentence, or before the
 /// subject of a clause ("om vi inte får", "if the budget"), not "beslut om
 /// uppsägning" (about).
@@ -507,7 +543,7 @@ fn has_unit(words: &[&str]) -> bool {
 /// What narrows a statement: a unit it is made for ("för
 /// Arbetsmarknadsförvaltningen"), a restriction ("endast", "except"), or a
 /// person's access instead of the service.
-fn scope(text: &Text, start: usize, end: usize, words: &[&str]) -> Vec<Marker> {
+fn scope(text: &Text, start: usize, end: usize, words: &[&str], party: Option<&str>) -> Vec<Marker> {
     let mut out = Vec::new();
     if words::RESTRICTION.any(words) {
         out.push(Marker::Restriction);
@@ -531,8 +567,10 @@ fn scope(text: &Text, start: usize, end: usize, words: &[&str]) -> Vec<Marker> {
         if has_unit(words) && !out.contains(&Marker::Unit) {
             out.push(Marker::Unit);
         }
+        if joined_to_another(&text.original[start..end], party) {
+            out.push(Marker::Organisation);
+        }
     }
-    let _ = end;
     out
 }
 

@@ -4,7 +4,7 @@ use crate::extract::intent;
 fn roles(subject: &str, body: &str) -> Vec<(Role, String)> {
     let text = Text::new(subject, body, TextOrigin::Body);
     let found = intent::find(&text);
-    read(&text, &found, Some("Sundsvalls kommun"), &[], &[])
+    read(&text, &found, Some("Sundsvalls kommun"), &[], &|_| false)
         .sentences
         .into_iter()
         .map(|s| (s.role, s.evidence.text))
@@ -70,12 +70,15 @@ fn a_statement_for_a_unit_is_partial() {
         TextOrigin::Body,
     );
     let found = intent::find(&text);
-    assert!(read(&text, &found, Some("Sundsvalls kommun"), &[], &[]).partial().is_some());
+    assert!(read(&text, &found, Some("Sundsvalls kommun"), &[], &|_| false).partial().is_some());
     let whole = Text::new(
         "Uppsägning",
         "This concerns the termination of LEFI Prenumeration for Region Kronoberg.",
         TextOrigin::Body,
     );
     let found = intent::find(&whole);
-    assert!(read(&whole, &found, Some("Region Kronoberg"), &[], &[]).partial().is_none(), "the organisation itself");
+    assert!(
+        read(&whole, &found, Some("Region Kronoberg"), &[], &|_| false).partial().is_none(),
+        "the organisation itself"
+    );
 }

@@ -82,6 +82,13 @@ pub static COURTESY: LazyLock<Lexicon> = LazyLock::new(|| {
         "om du har frågor",
         "om du har några frågor",
         "om något är oklart",
+        "om något saknas",
+        "om något",
+        "if anything",
+        "besvaras av",
+        "frågor om",
+        "frågor kring",
+        "questions about",
         "om ni behöver",
         "om ni behöver något mer",
         "om ni behöver ytterligare",
@@ -199,6 +206,18 @@ pub static MOTIVE: LazyLock<Lexicon> = LazyLock::new(|| {
         "new system",
         "another system",
         "not in use",
+        "inte längre",
+        "behövs inte",
+        "inte behövs",
+        "inte behöver",
+        "bakgrund*",
+        "nya system*",
+        "inga pågående",
+        "inga ärenden",
+        "decommission*",
+        "retired",
+        "obsolete",
+        "no ongoing",
     ])
 });
 
@@ -345,6 +364,11 @@ pub static SYSTEM_LINE: LazyLock<Lexicon> = LazyLock::new(|| {
         "automatiskt genererat",
         "submitted via",
         "sent via",
+        "detta meddelande har skickats",
+        "detta meddelande skickas",
+        "detta meddelande har skapats",
+        "this message was sent",
+        "this message has been sent",
         "form submission",
         "this message was generated",
     ])
@@ -822,6 +846,38 @@ pub static ATTACHMENT: LazyLock<Lexicon> = LazyLock::new(|| {
         "pdf",
     ])
 });
+
+/// The writer says who they are, why they write, who is copied: "Jag
+/// arbetar som systemförvaltare på IT-avdelningen", "I am the technical
+/// contact for the integration", "Min kollega Anna har kopia".
+pub static INTRODUCTION: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "jag arbetar",
+        "jag jobbar",
+        "jag är",
+        "jag skriver",
+        "jag har fått i uppdrag",
+        "jag har blivit ombedd",
+        "min kollega",
+        "kopia",
+        "i work",
+        "i am",
+        "i write",
+        "i have been asked",
+        "my colleague",
+        "copied",
+        "cc",
+    ])
+});
+
+/// The markers an introduction may not carry.
+pub const NOT_IN_INTRODUCTION: &[super::Marker] = &[
+    super::Marker::Condition,
+    super::Marker::Restriction,
+    super::Marker::Organisation,
+    super::Marker::Date,
+    super::Marker::Question,
+];
 
 /// Words that open a list of facts: "Uppgifter enligt er anvisning:",
 /// "Enligt instruktionen lämnar vi följande uppgifter:", "Details below:".
