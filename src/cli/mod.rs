@@ -3,6 +3,7 @@
 //! the person at the terminal.
 
 mod check_config;
+mod corpus;
 mod demo;
 mod extract;
 mod officer;
@@ -78,6 +79,12 @@ enum Command {
         #[command(subcommand)]
         command: subscribers::Command,
     },
+    /// Officers' decisions as the intake's regression tests: export them as
+    /// a redacted corpus, or score the intake against any corpus.
+    Corpus {
+        #[command(subcommand)]
+        command: corpus::Command,
+    },
     /// Figures for the agency: how often officers agree with the intake.
     Report {
         #[command(subcommand)]
@@ -118,6 +125,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Subscribers { command } => {
             with_runtime(async { subscribers::run(&app(config).await?, command).await })
         }
+        Command::Corpus { command: command @ corpus::Command::Check { .. } } => corpus::check(command),
+        Command::Corpus { command } => with_runtime(async { corpus::run(&app(config).await?, command).await }),
         Command::Report { command } => with_runtime(async { report::run(&app(config).await?, command).await }),
         Command::Token { command } => with_runtime(async { token::run(&app(config).await?, command).await }),
         Command::Purge(args) => with_runtime(async { purge::run(&app(config).await?, args).await }),

@@ -5,6 +5,8 @@
 //!
 //! The raw mail keeps them for the audit until `retention.raw_days` purges it.
 
+pub mod redact;
+
 use std::io::{self, Write};
 
 pub use crate::extract::mask_personal_numbers;

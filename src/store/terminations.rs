@@ -129,6 +129,17 @@ impl Store {
     }
 
     /// Active terminations, by organisation number.
+    /// The termination recorded from mail `message` (the newest, active or
+    /// revoked since): what an approval of that mail recorded.
+    pub async fn termination_from(&self, message: i64) -> Result<Option<TerminationRecord>> {
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.message_id = $1 ORDER BY t.id DESC LIMIT 1")))
+                .bind(message)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(read).transpose()
+    }
+
     pub async fn terminations(&self) -> Result<Vec<TerminationRecord>> {
         let rows =
             sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.status = 'active' ORDER BY t.org_number")))
