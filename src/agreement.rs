@@ -78,6 +78,10 @@ pub struct AgreementReport {
     /// Per reason the item was quarantined for (an item with two reasons
     /// counts under both); reasons without decided items are left out.
     pub per_reason: Vec<ReasonTally>,
+    /// The same two, over the last 30 days: a kind of mail the rules begin to
+    /// misread shows here first, as a rising share of corrections.
+    pub per_field_last_30_days: Vec<FieldCorrections>,
+    pub per_reason_last_30_days: Vec<ReasonTally>,
 }
 
 /// The figures over `items`, as of `now`.
@@ -87,11 +91,6 @@ pub fn summarise(items: &[DecidedItem], now: DateTime<Utc>) -> AgreementReport {
     let mut last_30_days = Tally::default();
     let mut proposed = Tally::default();
     let mut proposed_last_30_days = Tally::default();
-    let mut per_field: Vec<FieldCorrections> =
-        Field::VARIANTS.iter().map(|&field| FieldCorrections { field, corrected: 0, approved: 0 }).collect();
-    let mut per_reason: Vec<ReasonTally> =
-        Reason::VARIANTS.iter().map(|&reason| ReasonTally { reason, tally: Tally::default() }).collect();
-
     for item in items {
         let recent = item.decided_at >= since;
         let is_proposal = item.reasons.contains(&Reason::Proposed);
@@ -105,20 +104,47 @@ pub fn summarise(items: &[DecidedItem], now: DateTime<Utc>) -> AgreementReport {
                 proposed_last_30_days.add(item.outcome);
             }
         }
-        if item.outcome != ReviewOutcome::Rejected {
-            for f in &mut per_field {
-                f.approved += 1;
-                if item.corrected_fields.contains(&f.field) {
-                    f.corrected += 1;
-                }
+    }
+    let recent: Vec<&DecidedItem> = items.iter().filter(|i| i.decided_at >= since).collect();
+    AgreementReport {
+        overall,
+        last_30_days,
+        proposed,
+        proposed_last_30_days,
+        per_field: per_field(items.iter()),
+        per_reason: per_reason(items.iter()),
+        per_field_last_30_days: per_field(recent.iter().copied()),
+        per_reason_last_30_days: per_reason(recent.iter().copied()),
+    }
+}
+
+/// Corrections per field among the approvals of `items`.
+fn per_field<'a>(items: impl Iterator<Item = &'a DecidedItem>) -> Vec<FieldCorrections> {
+    let mut out: Vec<FieldCorrections> =
+        Field::VARIANTS.iter().map(|&field| FieldCorrections { field, corrected: 0, approved: 0 }).collect();
+    for item in items.filter(|i| i.outcome != ReviewOutcome::Rejected) {
+        for f in &mut out {
+            f.approved += 1;
+            if item.corrected_fields.contains(&f.field) {
+                f.corrected += 1;
             }
         }
-        for r in per_reason.iter_mut().filter(|r| item.reasons.contains(&r.reason)) {
+    }
+    out
+}
+
+/// Outcomes per reason of `items` (an item with two reasons counts under
+/// both); reasons without decided items are left out.
+fn per_reason<'a>(items: impl Iterator<Item = &'a DecidedItem>) -> Vec<ReasonTally> {
+    let mut out: Vec<ReasonTally> =
+        Reason::VARIANTS.iter().map(|&reason| ReasonTally { reason, tally: Tally::default() }).collect();
+    for item in items {
+        for r in out.iter_mut().filter(|r| item.reasons.contains(&r.reason)) {
             r.tally.add(item.outcome);
         }
     }
-    per_reason.retain(|r| r.tally.decided > 0);
-    AgreementReport { overall, last_30_days, proposed, proposed_last_30_days, per_field, per_reason }
+    out.retain(|r| r.tally.decided > 0);
+    out
 }
 
 #[cfg(test)]
@@ -160,6 +186,11 @@ mod tests {
         assert_eq!((date.corrected, date.approved), (1, 4));
         let reasons: Vec<(Reason, u64)> = r.per_reason.iter().map(|t| (t.reason, t.tally.decided)).collect();
         assert_eq!(reasons, [(Reason::AmbiguousOrgName, 2), (Reason::Forwarded, 1), (Reason::Proposed, 3)]);
+        let recent: Vec<(Reason, u64)> =
+            r.per_reason_last_30_days.iter().map(|t| (t.reason, t.tally.decided)).collect();
+        assert_eq!(recent, [(Reason::AmbiguousOrgName, 1), (Reason::Proposed, 2)]);
+        let name = r.per_field_last_30_days.iter().find(|f| f.field == Field::OrgName).unwrap();
+        assert_eq!((name.corrected, name.approved), (1, 3));
     }
 
     #[test]

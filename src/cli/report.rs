@@ -53,13 +53,26 @@ fn text(r: &AgreementReport) -> String {
     out += &row("proposals, last 30 days", &r.proposed_last_30_days);
     out += &row("all decided items", &r.overall);
     out += &row("all, last 30 days", &r.last_30_days);
-    out += "\nfield corrected in approvals\n";
-    for f in &r.per_field {
-        out += &format!("  {:<26} {} of {}\n", f.field.as_str(), f.corrected, f.approved);
+    out += "\nfield corrected in approvals          all      last 30 days\n";
+    for (f, recent) in r.per_field.iter().zip(&r.per_field_last_30_days) {
+        out += &format!(
+            "  {:<26} {:>5} of {:<5} {:>5} of {}\n",
+            f.field.as_str(),
+            f.corrected,
+            f.approved,
+            recent.corrected,
+            recent.approved
+        );
     }
     if !r.per_reason.is_empty() {
         out += "\nper reason\n";
         for t in &r.per_reason {
+            out += &row(&format!("  {}", t.reason.as_str()), &t.tally);
+        }
+    }
+    if !r.per_reason_last_30_days.is_empty() {
+        out += "\nper reason, last 30 days\n";
+        for t in &r.per_reason_last_30_days {
             out += &row(&format!("  {}", t.reason.as_str()), &t.tally);
         }
     }

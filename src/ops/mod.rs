@@ -126,6 +126,10 @@ async fn readyz(State(state): State<Arc<OpsState>>) -> Response {
 async fn metrics_text(State(state): State<Arc<OpsState>>) -> Response {
     let figures = tokio::time::timeout(DATABASE_TIMEOUT, state.store.figures()).await.ok().and_then(Result::ok);
     prometheus::set_figures(figures.as_ref(), chrono::Utc::now());
+    let decided = tokio::time::timeout(DATABASE_TIMEOUT, state.store.decided_items()).await.ok().and_then(Result::ok);
+    if let Some(items) = decided {
+        prometheus::set_agreement(&crate::agreement::summarise(&items, chrono::Utc::now()));
+    }
     // A reader that has never had a good pass (a wrong password from the
     // start) has no last-poll time to alert on: this says how long it fails.
     let failing = match state.health.mailbox() {

@@ -27,6 +27,10 @@ pub const QUARANTINE_OPEN: &str = "lefi_intake_quarantine_open";
 pub const QUARANTINE_OLDEST: &str = "lefi_intake_quarantine_oldest_open_age_seconds";
 pub const DATABASE_UP: &str = "lefi_intake_database_up";
 pub const BUILD_INFO: &str = "lefi_intake_build_info";
+pub const DECISIONS_30D: &str = "lefi_intake_officer_decisions_30d";
+pub const DECISIONS_BY_REASON_30D: &str = "lefi_intake_officer_decisions_by_reason_30d";
+pub const APPROVALS_30D: &str = "lefi_intake_officer_approvals_30d";
+pub const CORRECTIONS_30D: &str = "lefi_intake_officer_corrections_30d";
 
 /// The process's recorder, installed on first use (the `metrics` macros
 /// record nothing before it is installed).
@@ -80,9 +84,36 @@ fn describe() {
     describe_gauge!(QUARANTINE_OLDEST, Unit::Seconds, "Age of the oldest open quarantine item (0: none).");
     describe_gauge!(DATABASE_UP, "1 when the last scrape could read the database.");
     describe_gauge!(BUILD_INFO, "The running version (the value is always 1).");
+    describe_gauge!(DECISIONS_30D, "Officers' decisions of the last 30 days, by outcome against the intake's reading.");
+    describe_gauge!(
+        DECISIONS_BY_REASON_30D,
+        "Officers' decisions of the last 30 days, by quarantine reason and outcome."
+    );
+    describe_gauge!(APPROVALS_30D, "Officers' approvals of the last 30 days.");
+    describe_gauge!(CORRECTIONS_30D, "Officers' approvals of the last 30 days that corrected a field, by field.");
 }
 
 /// The queue figures as gauges (`None`: the database could not be read).
+/// How officers decided over the last 30 days, from the agreement report.
+pub fn set_agreement(report: &crate::agreement::AgreementReport) {
+    use crate::domain::Code;
+    let t = &report.last_30_days;
+    for (outcome, n) in [("unchanged", t.unchanged), ("corrected", t.corrected), ("rejected", t.rejected)] {
+        metrics::gauge!(DECISIONS_30D, "outcome" => outcome).set(n as f64);
+    }
+    let approvals = report.per_field_last_30_days.first().map_or(0, |f| f.approved);
+    metrics::gauge!(APPROVALS_30D).set(approvals as f64);
+    for f in &report.per_field_last_30_days {
+        metrics::gauge!(CORRECTIONS_30D, "field" => f.field.as_str()).set(f.corrected as f64);
+    }
+    for r in &report.per_reason_last_30_days {
+        let t = &r.tally;
+        for (outcome, n) in [("unchanged", t.unchanged), ("corrected", t.corrected), ("rejected", t.rejected)] {
+            metrics::gauge!(DECISIONS_BY_REASON_30D, "reason" => r.reason.as_str(), "outcome" => outcome).set(n as f64);
+        }
+    }
+}
+
 pub fn set_figures(figures: Option<&Figures>, now: chrono::DateTime<chrono::Utc>) {
     let Some(f) = figures else {
         metrics::gauge!(DATABASE_UP).set(0.0);

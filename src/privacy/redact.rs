@@ -56,6 +56,9 @@ const KEPT: &[&str] = &[
 /// Headers naming a person: rebuilt from their redacted mailboxes.
 const MAILBOXES: &[&str] = &["from", "to", "cc", "reply-to", "sender", "return-path"];
 
+/// Forwarded mails inside forwarded mails, read this deep at most.
+const MAX_NESTING: usize = 8;
+
 /// What is always ours to keep: our own mailbox.
 const OURS: &[&str] = &["registeruttag@forsakringskassan.se"];
 
@@ -117,6 +120,14 @@ impl Redactor {
 
     /// The mail rebuilt without personal data.
     pub fn mail(&mut self, raw: &[u8]) -> Result<Vec<u8>, RedactError> {
+        self.mail_at(raw, 0)
+    }
+
+    fn nested(&mut self, raw: &[u8], depth: usize) -> Vec<u8> {
+        self.mail_at(raw, depth).unwrap_or_default()
+    }
+
+    fn mail_at(&mut self, raw: &[u8], depth: usize) -> Result<Vec<u8>, RedactError> {
         self.learn_names(raw);
         let message = MessageParser::default().parse(raw).ok_or(RedactError::NotAMail)?;
         let mut out = String::new();
@@ -136,7 +147,7 @@ impl Redactor {
         if !out.to_ascii_lowercase().contains("mime-version:") {
             out.push_str("MIME-Version: 1.0\r\n");
         }
-        self.part(&message, 0, &mut out, 0);
+        self.part(&message, 0, &mut out, depth);
         Ok(out.into_bytes())
     }
 
@@ -183,8 +194,16 @@ impl Redactor {
                     base64_of(b"[redacted: the attachment is not exported]")
                 ));
             }
-            PartType::Message(nested) => {
-                let inner = self.mail(&nested.raw_message).unwrap_or_default();
+            PartType::Message(_) => {
+                // The forwarded mail's own bytes, redacted in turn (a mail
+                // nested past a few levels is written as a placeholder).
+                let bytes =
+                    message.raw_message.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
+                let inner = if depth < MAX_NESTING {
+                    self.nested(bytes, depth + 1)
+                } else {
+                    b"Subject: [redacted: nested too deep]\r\n\r\n".to_vec()
+                };
                 out.push_str(&format!(
                     "Content-Type: message/rfc822\r\n{disposition}\r\n{}\r\n",
                     String::from_utf8_lossy(&inner)

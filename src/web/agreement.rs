@@ -35,10 +35,14 @@ pub async fn show(State(state): State<Arc<AppState>>, SignedIn(session): SignedI
         section {
             h2 { "Rättade uppgifter" }
             table {
-                thead { tr { th { "Uppgift" } th { "Rättad i" } } }
+                thead { tr { th { "Uppgift" } th { "Rättad i, alla" } th { "Rättad i, senaste 30 dagarna" } } }
                 tbody {
-                    @for f in &r.per_field {
-                        tr { td { (field_sv(f.field)) } td { (f.corrected) " av " (f.approved) " godkännanden" } }
+                    @for (f, recent) in r.per_field.iter().zip(&r.per_field_last_30_days) {
+                        tr {
+                            td { (field_sv(f.field)) }
+                            td { (f.corrected) " av " (f.approved) " godkännanden" }
+                            td { (recent.corrected) " av " (recent.approved) " godkännanden" }
+                        }
                     }
                 }
             }
@@ -49,6 +53,16 @@ pub async fn show(State(state): State<Arc<AppState>>, SignedIn(session): SignedI
                 table {
                     thead { tr { th { "Skäl" } th { "Beslutade" } th { "Oförändrade" } th { "Rättade" } th { "Avvisade" } th { "Samstämmighet" } } }
                     tbody { @for t in &r.per_reason { (row(reason_sv(t.reason), &t.tally)) } }
+                }
+            }
+        }
+        @if !r.per_reason_last_30_days.is_empty() {
+            section {
+                h2 { "Per skäl, senaste 30 dagarna" }
+                p { "En ny sorts brev som reglerna läser fel syns här först, som fler rättelser." }
+                table {
+                    thead { tr { th { "Skäl" } th { "Beslutade" } th { "Oförändrade" } th { "Rättade" } th { "Avvisade" } th { "Samstämmighet" } } }
+                    tbody { @for t in &r.per_reason_last_30_days { (row(reason_sv(t.reason), &t.tally)) } }
                 }
             }
         }

@@ -6,6 +6,7 @@ mod browser;
 mod canonical;
 mod cli;
 mod conflicts;
+mod corpus;
 mod crash;
 mod faults;
 mod fixtures;
