@@ -216,7 +216,7 @@ fn weekday_before(before: &str) -> Option<chrono::Weekday> {
 }
 
 /// What may stand between an anchoring phrase and the date.
-const ANCHOR_TAIL: &str = r"\s*(?:[:=\-–|]\s*)?(?:den\s+|the\s+|on\s+|at\s+|dagen\s+)?$";
+const ANCHOR_TAIL: &str = r"\s*(?:\.{2,}\s*)?(?:[:=\-–|]\s*)?(?:den\s+|the\s+|on\s+|at\s+|dagen\s+)?$";
 
 /// Phrases that make the following date the effective date.
 static FROM: LazyLock<Regex> = LazyLock::new(|| {
@@ -227,7 +227,7 @@ static FROM: LazyLock<Regex> = LazyLock::new(|| {
             |uppsägningsdatum|avslutsdatum|slutdatum|från\s+datum|gäller\s+från\s+datum|effective\s+date|termination\s+date
             |datum\s+för\s+uppsägning(?:en)?|datum\s+då\s+uppsägningen\s+ska\s+gälla|ska\s+gälla
             |takes?\s+effect(?:\s+(?:on|from|as\s+of))?|in\s+effect\s+(?:from|on)|träder\s+i\s+kraft(?:\s+(?:den|från))?|uppsägningen\s+ska\s+gälla\s+från
-            |från\s+vilket\s+datum\s+uppsägningen\s+ska\s+gälla
+            |från\s+vilket\s+datum(?:\s+uppsägningen\s+ska\s+gälla)?
             |date\s+from\s+which\s+the\s+termination\s+(?:shall|should|will|is\s+to)\s+apply|(?:shall|should|will)\s+apply\s+(?:from|as\s+of)
             |termination\s+(?:applies|is\s+effective|takes\s+effect)\s+(?:from|as\s+of))
         {ANCHOR_TAIL}"
@@ -495,8 +495,12 @@ fn joined_dates(lower: &str, candidates: &mut [Candidate]) {
             }
             let (first, second) = if a.start < b.start { (a, b) } else { (b, a) };
             let Some(between) = lower.get(first.end..second.start) else { continue };
-            let joined = between.len() <= 12
-                && between.trim_matches(|c: char| c.is_whitespace() || ",;:()–-".contains(c)).is_empty();
+            // Only separators and words that say "that is" stand between:
+            // "i dag, den 1 december 2026", "today, i.e. 1 December".
+            let rest: String = between.chars().filter(|c| !c.is_whitespace() && !",;:()–-.".contains(*c)).collect();
+            let joined = between.len() <= 20
+                && (rest.is_empty()
+                    || ["den", "the", "dvs", "alltså", "ie", "thatis", "ellertidigare"].contains(&rest.as_str()));
             if joined && (a.anchored || b.anchored) {
                 candidates[i].anchored = true;
                 candidates[j].anchored = true;

@@ -241,6 +241,10 @@ pub fn read_boilerplate(text: &Text, party: Option<&str>) -> Reading {
     Reading { sentences }
 }
 
+/// Three or more dots or underscores: a form's leaders between label and value.
+static DOT_LEADERS: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\s*(?:[.…]{3,}|_{3,})\s*:?").expect("valid"));
+
 /// A fact line, a contact line, the lead-in to a list of facts, a note of
 /// the attached copy, a decision on record.
 fn gives_a_fact(
@@ -424,6 +428,9 @@ fn is_signature_line(original: &str, words: &[&str]) -> bool {
 /// "Telefon"), or values alone — the organisation's number or name, a date.
 fn is_fact(text: &Text, start: usize, end: usize, words: &[&str], party: Option<&str>) -> bool {
     let original = text.original[start..end].trim_start_matches(['-', '*', '•', '–', '>', ' ', '\t', '|']);
+    // A form's dot or underscore leaders stand where a colon would ("Handläggare ......").
+    let leaders = DOT_LEADERS.replace_all(original, ":");
+    let original = leaders.as_ref();
     if words::CONTACT_LABEL.starts(words) && original.contains(':') {
         // "Handläggare: Karin Holm, Socialförvaltningen, tfn 0660-880 00"
         let value = original.split_once(':').map_or("", |(_, v)| v).to_lowercase();
@@ -469,7 +476,10 @@ fn is_fact(text: &Text, start: usize, end: usize, words: &[&str], party: Option<
 /// only when what it says besides the courtesy carries nothing that could
 /// change the meaning.
 fn is_courtesy(words: &[&str], markers: &[Marker]) -> bool {
-    words::COURTESY.any(words) && !markers.iter().any(|m| words::NOT_IN_COURTESY.contains(m)) && {
+    // A question in courtesy asks for the confirmation we send anyway; any
+    // other ("let us know whether …") needs a person to answer it.
+    let asks_more = markers.contains(&Marker::Question) && !words::CONFIRMATION.any(words);
+    words::COURTESY.any(words) && !asks_more && !markers.iter().any(|m| words::NOT_IN_COURTESY.contains(m)) && {
         // "Om ni har frågor" is courtesy, not a condition: its own words are
         // taken out before the rest is looked at.
         let rest = words::COURTESY.without(words);

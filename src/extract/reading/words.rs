@@ -150,6 +150,20 @@ pub static COURTESY: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
+/// What a courtesy question may ask: a confirmation (our answer gives it).
+pub static CONFIRMATION: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "bekräfta*",
+        "bekräftelse*",
+        "kvitter*",
+        "kvittens",
+        "confirm*",
+        "acknowledge*",
+        "mottag*",
+        "receipt",
+    ])
+});
+
 /// The markers a courtesy sentence may not carry beyond its courtesy: it
 /// would then say more than courtesy. (The service, a time, a person and a
 /// question belong to courtesy: "Tack för åren med tjänsten", "Kontakta mig
@@ -218,6 +232,17 @@ pub static MOTIVE: LazyLock<Lexicon> = LazyLock::new(|| {
         "retired",
         "obsolete",
         "no ongoing",
+        // the background of the use being ended
+        "har använt*",
+        "har tagit emot",
+        "har haft",
+        "har prenumererat",
+        "sedan",
+        "has used",
+        "have used",
+        "have received",
+        "has received",
+        "since",
     ])
 });
 
@@ -634,7 +659,6 @@ pub static CONDITION: LazyLock<Lexicon> = LazyLock::new(|| {
         "förutsättning*",
         "i händelse",
         "dock",
-        "men",
         "däremot",
         "undantag*",
         "utom",
@@ -647,7 +671,6 @@ pub static CONDITION: LazyLock<Lexicon> = LazyLock::new(|| {
         "provided",
         "providing",
         "however",
-        "but",
         "in case",
         "otherwise",
         "subject to",
