@@ -240,7 +240,7 @@ fn promtool_accepts_the_metrics_and_the_alerts(metrics: &str) {
         assert!(out.status.success(), "promtool {args:?}: {}", String::from_utf8_lossy(&out.stdout));
     }
     let rules = std::fs::read_to_string(docs.join("alerts.yml")).unwrap();
-    let named = regex::Regex::new(r"lefi_intake_[a-z_]+").unwrap();
+    let named = regex::Regex::new(r"lefi_intake_[a-z0-9_]+").unwrap();
     for name in named.find_iter(&rules).map(|m| m.as_str()) {
         let exported = metrics.lines().any(|l| l.starts_with(&format!("# TYPE {name} ")));
         assert!(exported, "docs/alerts.yml names {name}, which /metrics does not export");
