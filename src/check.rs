@@ -208,7 +208,10 @@ async fn smtp(settings: &Settings) -> Check {
         Err(CheckError::Token(e)) => {
             Check::failed("smtp", e, "smtp.oauth2_token_command, smtp.oauth2_token_file (or imap's)")
         }
-        Err(CheckError::Smtp(e)) => {
+        Err(CheckError::Smtp(crate::reply::smtp::SmtpError::Tls { host, source })) => {
+            Check::failed("smtp", format!("{server}: TLS with {host}: {source}"), "smtp.security, smtp.tls_ca_file")
+        }
+        Err(CheckError::Smtp(crate::reply::smtp::SmtpError::Smtp(e))) => {
             use crate::reply::transport::{error_text, refuses_credentials, token_refused};
             let fix = if s.auth == crate::config::SmtpAuth::Xoauth2 && token_refused(&e) {
                 "the OAuth2 token: smtp.oauth2_token_command (or imap's), smtp.username, the app's SMTP.SendAsApp permission"
@@ -221,6 +224,9 @@ async fn smtp(settings: &Settings) -> Check {
             };
             let detail = format!("{server}: {}", error_text(&e));
             Check::failed("smtp", detail, fix)
+        }
+        Err(CheckError::Smtp(e)) => {
+            Check::failed("smtp", format!("{server}: {e}"), "smtp.host, smtp.port, smtp.security, smtp.timeout_secs")
         }
     }
 }

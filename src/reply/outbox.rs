@@ -58,28 +58,32 @@ impl<D: Deliver> OutboxWorker<D> {
         &self.deliver
     }
 
-    /// Sends every reply that is due now; returns what happened.
+    /// Sends every reply that is due now; returns what happened. As many
+    /// senders as the transport has connections each claim a reply, send it
+    /// and record the outcome, then take the next: no sender waits for the
+    /// slowest of a batch, and each connection has at most one message the
+    /// server accepted that is not yet marked sent (the window a crash can
+    /// double).
     pub async fn send_due(&self) -> Result<SendSummary, StoreError> {
+        let senders = (0..self.concurrency).map(|_| self.send_until_none_due());
+        let summaries = futures_util::future::try_join_all(senders).await?;
+        Ok(summaries.into_iter().fold(SendSummary::default(), |a, b| SendSummary {
+            sent: a.sent + b.sent,
+            retrying: a.retrying + b.retrying,
+            failed: a.failed + b.failed,
+        }))
+    }
+
+    /// One sender: claims, sends and records until nothing is due.
+    async fn send_until_none_due(&self) -> Result<SendSummary, StoreError> {
         let mut summary = SendSummary::default();
         let lease = chrono::Duration::seconds(self.settings.lease_secs as i64);
-        loop {
-            let mut claimed = Vec::with_capacity(self.concurrency);
-            while claimed.len() < self.concurrency && self.fence.is_held() {
-                match self.store.claim_due_reply(Utc::now(), lease).await? {
-                    Some(item) => claimed.push(item),
-                    None => break,
-                }
-            }
-            if claimed.is_empty() {
-                break;
-            }
-            let results = futures_util::future::join_all(claimed.iter().map(|item| self.send_one(item))).await;
-            for (item, result) in claimed.iter().zip(results) {
-                // Not sent for want of the lease: the claim runs out and the
-                // instance that holds the lease sends it.
-                let Some(result) = result else { continue };
-                self.record(item, result, &mut summary).await?;
-            }
+        while self.fence.is_held() {
+            let Some(item) = self.store.claim_due_reply(Utc::now(), lease).await? else { break };
+            // Not sent for want of the lease: the claim runs out and the
+            // instance that holds the lease sends it.
+            let Some(result) = self.send_one(&item).await else { continue };
+            self.record(&item, result, &mut summary).await?;
         }
         Ok(summary)
     }

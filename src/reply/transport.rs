@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use lettre::AsyncTransport;
 use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+
+use super::smtp::{SmtpError, SmtpPool};
 
 /// Why a reply did not go out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,25 +144,27 @@ impl Deliver for MessageIdFileTransport {
     }
 }
 
-/// Replies over SMTP (lettre's async transport with rustls, a small pool).
-/// With XOAUTH2 the transport is built again with a fresh token when the
-/// one it holds is old or was refused (tokens expire within the hour).
+/// Replies over SMTP: lettre's protocol on connections of our own (TCP_NODELAY,
+/// `smtp.pool_size` at once; see `smtp.rs`). With XOAUTH2 a fresh token is
+/// asked for when the one held is old or was refused (tokens expire within
+/// the hour); each new connection authenticates with the token then held.
 pub struct SmtpDelivery {
     settings: crate::config::SmtpSettings,
+    pool: SmtpPool,
     auth: Auth,
     describe: String,
 }
 
+type Login = (Credentials, Vec<Mechanism>);
+
 enum Auth {
-    /// No AUTH, or AUTH PLAIN/LOGIN with a password: one transport for good.
-    Fixed(Transport),
+    /// No AUTH, or AUTH PLAIN/LOGIN with a password.
+    Fixed(Option<Login>),
     OAuth2 {
         source: crate::oauth2::TokenSource,
-        current: tokio::sync::Mutex<Option<(std::time::Instant, Transport)>>,
+        current: tokio::sync::Mutex<Option<(std::time::Instant, Login)>>,
     },
 }
-
-type Transport = lettre::AsyncSmtpTransport<lettre::Tokio1Executor>;
 
 /// How long a token is used before another is asked for (Entra ID's last
 /// 60 to 90 minutes).
@@ -210,57 +215,50 @@ impl SmtpDelivery {
         s: &crate::config::SmtpSettings,
         source: crate::oauth2::TokenSource,
     ) -> Result<SmtpDelivery, SmtpSetupError> {
-        use lettre::transport::smtp::authentication::{Credentials, Mechanism};
         use secrecy::ExposeSecret;
-
         let auth = match s.auth {
-            crate::config::SmtpAuth::Password if s.username.is_empty() => Auth::Fixed(build(s, None)?),
+            crate::config::SmtpAuth::Password if s.username.is_empty() => Auth::Fixed(None),
             crate::config::SmtpAuth::Password => {
                 let credentials = Credentials::new(s.username.clone(), s.password.expose_secret().to_string());
-                Auth::Fixed(build(s, Some((credentials, vec![Mechanism::Plain, Mechanism::Login])))?)
+                Auth::Fixed(Some((credentials, vec![Mechanism::Plain, Mechanism::Login])))
             }
-            crate::config::SmtpAuth::Xoauth2 => {
-                // The settings are checked now; the token is asked for when sending.
-                build(s, None)?;
-                Auth::OAuth2 { source, current: tokio::sync::Mutex::new(None) }
-            }
+            // The token is asked for when sending.
+            crate::config::SmtpAuth::Xoauth2 => Auth::OAuth2 { source, current: tokio::sync::Mutex::new(None) },
         };
         Ok(SmtpDelivery {
             settings: s.clone(),
+            pool: build(s)?,
             auth,
             describe: format!("smtp {}:{} ({:?}, auth {})", s.host, s.port, s.security, s.auth),
         })
     }
 
-    /// The transport to send with: for XOAUTH2, built with a token younger
+    /// The login new connections make: for XOAUTH2, with a token younger
     /// than [`TOKEN_REUSE`].
-    async fn transport(&self) -> Result<Transport, DeliveryError> {
-        use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+    async fn login(&self) -> Result<Option<Login>, DeliveryError> {
         match &self.auth {
-            Auth::Fixed(t) => Ok(t.clone()),
+            Auth::Fixed(login) => Ok(login.clone()),
             Auth::OAuth2 { source, current } => {
                 let mut current = current.lock().await;
-                if let Some((at, t)) = current.as_ref()
+                if let Some((at, login)) = current.as_ref()
                     && at.elapsed() < TOKEN_REUSE
                 {
-                    return Ok(t.clone());
+                    return Ok(Some(login.clone()));
                 }
                 let timeout = std::time::Duration::from_secs(self.settings.timeout_secs);
                 let token = source
                     .token(timeout)
                     .await
                     .map_err(|e| DeliveryError::Temporary(format!("the OAuth2 token: {e}")))?;
-                let credentials = Credentials::new(self.settings.username.clone(), token);
-                let t = build(&self.settings, Some((credentials, vec![Mechanism::Xoauth2])))
-                    .map_err(|e| DeliveryError::Temporary(e.to_string()))?;
-                tracing::debug!("SMTP transport built with a new OAuth2 token");
-                *current = Some((std::time::Instant::now(), t.clone()));
-                Ok(t)
+                let login = (Credentials::new(self.settings.username.clone(), token), vec![Mechanism::Xoauth2]);
+                tracing::debug!("SMTP login with a new OAuth2 token");
+                *current = Some((std::time::Instant::now(), login.clone()));
+                Ok(Some(login))
             }
         }
     }
 
-    /// After the server refused the token: the next send asks for another.
+    /// After the server refused the token: the next connection asks for another.
     async fn forget_token(&self) {
         if let Auth::OAuth2 { current, .. } = &self.auth {
             *current.lock().await = None;
@@ -270,8 +268,11 @@ impl SmtpDelivery {
     /// Opens a connection as sending would (TCP, TLS, EHLO, AUTH) and sends
     /// NOOP (`check-config`).
     pub async fn check(&self) -> Result<(), CheckError> {
-        let transport = self.transport().await.map_err(|e| CheckError::Token(e.to_string()))?;
-        transport.test_connection().await.map(|_| ()).map_err(CheckError::Smtp)
+        let login = self.login().await.map_err(|e| CheckError::Token(e.to_string()))?;
+        let mut conn = self.pool.connect(login.as_ref()).await.map_err(CheckError::Smtp)?;
+        let noop = conn.test_connected().await;
+        let _ = conn.quit().await;
+        if noop { Ok(()) } else { Err(CheckError::Token("the server did not answer NOOP".into())) }
     }
 }
 
@@ -281,56 +282,55 @@ pub enum CheckError {
     #[error("{0}")]
     Token(String),
     #[error(transparent)]
-    Smtp(lettre::transport::smtp::Error),
+    Smtp(SmtpError),
 }
 
-/// The lettre transport for these settings, with `auth` when given.
-fn build(
-    s: &crate::config::SmtpSettings,
-    auth: Option<(
-        lettre::transport::smtp::authentication::Credentials,
-        Vec<lettre::transport::smtp::authentication::Mechanism>,
-    )>,
-) -> Result<Transport, SmtpSetupError> {
-    use lettre::transport::smtp::PoolConfig;
-    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+/// The connections for these settings: TLS as configured, the hello name checked.
+fn build(s: &crate::config::SmtpSettings) -> Result<SmtpPool, SmtpSetupError> {
+    use lettre::transport::smtp::client::{Certificate, TlsParameters};
     use lettre::transport::smtp::extension::ClientId;
 
     use crate::config::Security;
 
-    let tls_parameters = || -> Result<TlsParameters, SmtpSetupError> {
-        let mut builder = TlsParameters::builder(s.host.clone());
-        if !s.tls_ca_file.as_os_str().is_empty() {
-            let path = s.tls_ca_file.display().to_string();
-            let pem = std::fs::read(&s.tls_ca_file)
-                .map_err(|e| SmtpSetupError::CaFile { path: path.clone(), reason: e.to_string() })?;
-            let cert =
-                Certificate::from_pem(&pem).map_err(|e| SmtpSetupError::CaFile { path, reason: e.to_string() })?;
-            builder = builder.add_root_certificate(cert);
+    let ca_file = || -> Result<Option<Vec<u8>>, SmtpSetupError> {
+        if s.tls_ca_file.as_os_str().is_empty() {
+            return Ok(None);
         }
-        builder.build_rustls().map_err(|source| SmtpSetupError::Tls { host: s.host.clone(), source })
+        let path = s.tls_ca_file.display().to_string();
+        std::fs::read(&s.tls_ca_file).map(Some).map_err(|e| SmtpSetupError::CaFile { path, reason: e.to_string() })
     };
-    let tls = match s.security {
-        Security::Tls => Tls::Wrapper(tls_parameters()?),
-        Security::Starttls => Tls::Required(tls_parameters()?),
-        Security::Plain => Tls::None,
+    let (implicit_tls, starttls) = match s.security {
+        Security::Tls => {
+            let config = crate::source::tls::client_config(&s.tls_ca_file).map_err(|e| SmtpSetupError::CaFile {
+                path: s.tls_ca_file.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            (Some(config), None)
+        }
+        Security::Starttls => {
+            let mut builder = TlsParameters::builder(s.host.clone());
+            if let Some(pem) = ca_file()? {
+                let path = s.tls_ca_file.display().to_string();
+                let cert =
+                    Certificate::from_pem(&pem).map_err(|e| SmtpSetupError::CaFile { path, reason: e.to_string() })?;
+                builder = builder.add_root_certificate(cert);
+            }
+            let params =
+                builder.build_rustls().map_err(|source| SmtpSetupError::Tls { host: s.host.clone(), source })?;
+            (None, Some(params))
+        }
+        Security::Plain => (None, None),
     };
-    let mut builder = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(s.host.clone())
-        .port(s.port)
-        .tls(tls)
-        .timeout(Some(std::time::Duration::from_secs(s.timeout_secs)))
-        .pool_config(PoolConfig::new().max_size(s.pool_size));
-    if !s.hello_name.trim().is_empty() {
+    let hello = if s.hello_name.trim().is_empty() {
+        ClientId::default()
+    } else {
         let name = s.hello_name.trim();
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')) {
             return Err(SmtpSetupError::HelloName(name.to_string()));
         }
-        builder = builder.hello_name(ClientId::Domain(name.to_string()));
-    }
-    if let Some((credentials, mechanisms)) = auth {
-        builder = builder.credentials(credentials).authentication(mechanisms);
-    }
-    Ok(builder.build())
+        ClientId::Domain(name.to_string())
+    };
+    Ok(SmtpPool::new(s.clone(), hello, implicit_tls, starttls))
 }
 
 /// 4xx answers, timeouts and network errors are worth retrying; 5xx answers
@@ -350,26 +350,39 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> DeliveryError {
 
 impl Deliver for SmtpDelivery {
     async fn deliver(&self, message: lettre::Message) -> Result<(), DeliveryError> {
-        let transport = self.transport().await?;
-        match transport.send(message).await {
-            Ok(_) => Ok(()),
+        let login = self.login().await?;
+        let envelope = message.envelope().clone();
+        let sent = self.pool.send(&envelope, &message.formatted(), login.as_ref()).await;
+        match sent {
+            Ok(()) => Ok(()),
             Err(e) if matches!(self.auth, Auth::OAuth2 { .. }) => {
                 // Whatever failed, the next attempt asks for a fresh token:
                 // a refused one must not be used for the rest of the hour.
                 self.forget_token().await;
-                if token_refused(&e) {
+                if let SmtpError::Smtp(inner) = &e
+                    && token_refused(inner)
+                {
                     return Err(DeliveryError::Temporary(format!(
-                        "{e} (the server refused the OAuth2 token: check the token source and the app's \
+                        "{inner} (the server refused the OAuth2 token: check the token source and the app's \
                          SMTP.SendAsApp permission)"
                     )));
                 }
-                Err(classify(&e))
+                Err(classify_send(&e))
             }
-            Err(e) => Err(classify(&e)),
+            Err(e) => Err(classify_send(&e)),
         }
     }
 
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+}
+
+/// A failed hand-over: the server's answer as [`classify`] reads it;
+/// connecting, TLS and timeouts are worth retrying.
+fn classify_send(e: &SmtpError) -> DeliveryError {
+    match e {
+        SmtpError::Smtp(inner) => classify(inner),
+        other => DeliveryError::Temporary(other.to_string()),
     }
 }

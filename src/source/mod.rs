@@ -9,6 +9,7 @@
 pub mod imap;
 mod key;
 pub mod maildir;
+pub mod tls;
 
 use std::future::Future;
 

@@ -10,8 +10,8 @@ use secrecy::ExposeSecret;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::ClientConfig;
 use tokio_rustls::rustls::pki_types::ServerName;
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 use super::timed::{TimedOut, timed};
 use crate::config::{ImapAuth, ImapSettings, Security};
@@ -66,22 +66,7 @@ fn is_certificate_error(e: &std::io::Error) -> bool {
 }
 
 pub fn tls_config(ca_file: &std::path::Path) -> Result<Arc<ClientConfig>, ConnectError> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if !ca_file.as_os_str().is_empty() {
-        let pem = std::fs::read(ca_file)
-            .map_err(|e| ConnectError::TlsConfig(format!("reading {}: {e}", ca_file.display())))?;
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-            let cert = cert.map_err(|e| ConnectError::TlsConfig(format!("{}: {e}", ca_file.display())))?;
-            roots.add(cert).map_err(|e| ConnectError::TlsConfig(format!("{}: {e}", ca_file.display())))?;
-        }
-    }
-    let config = ClientConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ConnectError::TlsConfig(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+    crate::source::tls::client_config(ca_file).map_err(|e| ConnectError::TlsConfig(e.to_string()))
 }
 
 async fn tls_wrap(s: &ImapSettings, tls: &Arc<ClientConfig>, io: ImapStream) -> Result<ImapStream, ConnectError> {
