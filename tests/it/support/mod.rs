@@ -33,10 +33,12 @@ pub fn maildir_inbox(maildir: &std::path::Path) -> usize {
     ["new", "cur"].iter().map(|d| std::fs::read_dir(maildir.join(d)).map(|e| e.count()).unwrap_or(0)).sum()
 }
 
-/// Under CI a missing server fails the test; on a developer machine the test
-/// is skipped with a warning.
+/// Under CI, or under `scripts/test` (LEFI_TEST_REQUIRE_SERVERS=1), a missing
+/// server fails the test; in a plain `cargo test` on a developer machine the
+/// test is skipped with a warning.
 pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| v == "true" || v == "1");
+    set("CI") || set("LEFI_TEST_REQUIRE_SERVERS")
 }
 
 /// Starts a test server with `try_start`, which picks its ports anew each
@@ -69,7 +71,7 @@ pub async fn run_daemon<S, D>(
 ) -> Result<lefi_intake::daemon::RunSummary, lefi_intake::daemon::DaemonError>
 where
     S: lefi_intake::source::MailSource,
-    D: lefi_intake::reply::transport::Deliver + 'static,
+    D: lefi_intake::outbox::transport::Deliver + 'static,
 {
     let app = lefi_intake::app::App::with_store(settings.clone(), store).expect("the application builds");
     app.daemon(source, deliver).run(once, shutdown).await
@@ -84,7 +86,7 @@ pub async fn run_once<S, D>(
 ) -> lefi_intake::daemon::RunSummary
 where
     S: lefi_intake::source::MailSource,
-    D: lefi_intake::reply::transport::Deliver + 'static,
+    D: lefi_intake::outbox::transport::Deliver + 'static,
 {
     let token = tokio_util::sync::CancellationToken::new();
     run_daemon(settings, store, source, deliver, true, token).await.expect("run once")
