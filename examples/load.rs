@@ -11,9 +11,12 @@
 //! out-of-office, one question, each from its own organisation — and runs
 //! `run --once` in this process. It prints mails/s (first mail handed out to
 //! the last commit), the time from a mail's arrival to its commit (p50/p99),
-//! answers/s, and the peak resident memory during the drain; then the same
-//! mailbox drained by a bare client that only fetches 50 bodies and moves
-//! them in one command (the ceiling on this machine). Last, with the daemon
+//! answers/s, the whole job (from the start until every mail is recorded and
+//! filed and every answer accepted by Postfix), and the peak resident memory
+//! during the drain; then the two ceilings on this machine: the same answers
+//! sent by a bare SMTP client (as many connections as `smtp.pool_size`,
+//! TCP_NODELAY, no database), and the same mailbox drained by a bare IMAP
+//! client that only fetches 50 bodies and moves them in one command. Last, with the daemon
 //! idling on an empty mailbox, `--arrivals` single mails are appended one at a
 //! time: the time from the APPEND to the mail's commit, beside the time a bare
 //! IDLE client on the same server is told of it.
@@ -182,7 +185,7 @@ async fn drain(n: usize, backend: &str) -> f64 {
     let filled = filling.elapsed();
 
     let app = App::with_store(settings(&db, &dovecot, &postfix), db.store.clone()).expect("app");
-    lefi_intake::telemetry::init(&app.settings.log);
+    lefi_intake::ops::telemetry::init(&app.settings.log);
     peak_mib(true);
     let started = Instant::now();
     let t0 = chrono::Utc::now();
@@ -194,13 +197,27 @@ async fn drain(n: usize, backend: &str) -> f64 {
     let (rate, p50, p99, replies_rate) = figures(&db.store, t0, n).await;
     println!(
         "{backend:<9} {n:>6} mails: {rate:>7.0} mails/s to the last commit; arrival to commit p50 {p50:.2} s, \
-         p99 {p99:.2} s; {} answers, {replies_rate:.0}/s; whole run {:.1} s; peak RSS {peak} MiB \
-         (mailbox filled in {:.1} s)",
+         p99 {p99:.2} s; {} answers, {replies_rate:.0}/s; peak RSS {peak} MiB (mailbox filled in {:.1} s)",
         summary.replies.sent,
-        whole.as_secs_f64(),
         filled.as_secs_f64()
     );
     assert_eq!(summary.total(), n, "every mail recorded");
+    assert_eq!((summary.pending_replies, summary.replies.failed), (0, 0), "every answer accepted by Postfix");
+    println!(
+        "{backend:<9} {n:>6} mails: whole job {:>7.0} mails/s ({:.1} s: recorded, filed, every answer accepted by Postfix)",
+        n as f64 / whole.as_secs_f64(),
+        whole.as_secs_f64()
+    );
+
+    // The SMTP ceiling: the same answers sent by a bare client.
+    let pool = app.settings.smtp.pool_size as usize;
+    let bare_smtp = bare_smtp(&db.store, &app.settings, postfix.port, pool).await;
+    println!(
+        "{backend:<9} {n:>6} mails: bare SMTP client {bare_smtp:>7.0} answers/s (the same {} messages, {pool} connections, \
+         TCP_NODELAY, no database); the intake's answers are {:.0} % of it",
+        summary.replies.sent,
+        100.0 * replies_rate / bare_smtp
+    );
 
     // The ceiling: the same backlog fetched and moved by a bare client.
     append(&dovecot, "Bare", n, &format!("{backend}-bare")).await;
@@ -233,6 +250,78 @@ async fn figures(store: &Store, t0: chrono::DateTime<chrono::Utc>, n: usize) -> 
         _ => f64::NAN,
     };
     (n as f64 / span, percentile(&latencies, 0.5), percentile(&latencies, 0.99), replies_rate)
+}
+
+/// Sends the answers the intake sent, built by the same code, over `pool`
+/// connections of a bare SMTP client (one command, one reply: no PIPELINING,
+/// as lettre speaks), with TCP_NODELAY and no database; answers/s.
+async fn bare_smtp(store: &Store, settings: &Settings, port: u16, pool: usize) -> f64 {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let address = settings.reply.from.parse().expect("our address");
+    let from = lettre::message::Mailbox::new(Some(settings.reply.from_name.clone()), address);
+    let sent = store.outbox(Some(lefi_intake::store::OutboxStatus::Sent)).await.unwrap();
+    let messages: Vec<(String, Vec<u8>)> = sent
+        .iter()
+        .map(|item| {
+            let built = lefi_intake::outbox::message::build(item, &from).expect("the same message");
+            // Dot-stuffing (RFC 5321 §4.5.2), and the end of DATA.
+            let mut data = Vec::new();
+            for line in built.formatted().split_inclusive(|&b| b == b'\n') {
+                if line.starts_with(b".") {
+                    data.push(b'.');
+                }
+                data.extend_from_slice(line);
+            }
+            data.extend_from_slice(b".\r\n");
+            (item.recipient.clone(), data)
+        })
+        .collect();
+    let sender = from.email.to_string();
+    let shares: Vec<Vec<(String, Vec<u8>)>> =
+        (0..pool).map(|k| messages.iter().skip(k).step_by(pool).cloned().collect()).collect();
+    let started = Instant::now();
+    let tasks: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let sender = sender.clone();
+            tokio::spawn(async move {
+                let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("postfix");
+                stream.set_nodelay(true).unwrap();
+                let (read, mut write) = stream.into_split();
+                let mut read = BufReader::new(read);
+                // One reply, possibly of several lines (`250-…` then `250 …`).
+                async fn reply(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, expect: &str) {
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        read.read_line(&mut line).await.unwrap();
+                        assert!(line.starts_with(expect), "Postfix answered {line:?}, expected {expect}");
+                        if line.as_bytes().get(3) != Some(&b'-') {
+                            break;
+                        }
+                    }
+                }
+                reply(&mut read, "220").await;
+                write.write_all(b"EHLO bare.load.test\r\n").await.unwrap();
+                reply(&mut read, "250").await;
+                for (to, data) in &share {
+                    write.write_all(format!("MAIL FROM:<{sender}>\r\n").as_bytes()).await.unwrap();
+                    reply(&mut read, "250").await;
+                    write.write_all(format!("RCPT TO:<{to}>\r\n").as_bytes()).await.unwrap();
+                    reply(&mut read, "250").await;
+                    write.write_all(b"DATA\r\n").await.unwrap();
+                    reply(&mut read, "354").await;
+                    write.write_all(data).await.unwrap();
+                    reply(&mut read, "250").await;
+                }
+                write.write_all(b"QUIT\r\n").await.unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("bare client");
+    }
+    messages.len() as f64 / started.elapsed().as_secs_f64()
 }
 
 async fn bare_fetch_and_move(dovecot: &Dovecot, mailbox: &str, n: usize) -> f64 {

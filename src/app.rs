@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 
-use crate::backoff::Backoff;
 use crate::config::{Settings, SourceKind};
 use crate::daemon::{Daemon, Pacing};
+use crate::domain::backoff::Backoff;
 use crate::intake::{Intake, Policy};
 use crate::ops::{Health, OpsState};
+use crate::outbox::OutboxWorker;
+use crate::outbox::transport::{self, Deliver, TransportError};
 use crate::reply::ReplyContext;
-use crate::reply::outbox::OutboxWorker;
 use crate::reply::templates::{TemplateError, Templates};
-use crate::reply::transport::{self, Deliver, TransportError};
 use crate::review::Reviewer;
 use crate::source::imap::{Imap, ImapError};
 use crate::source::maildir::Maildir;
@@ -123,7 +123,8 @@ impl App {
             registry: self.settings.registry.mode,
             mode: self.settings.intake.mode,
         };
-        let signin = crate::signin::SignInGuard::new(crate::signin::Throttle::from_settings(&self.settings.web));
+        let signin =
+            crate::web::signin::SignInGuard::new(crate::web::signin::Throttle::from_settings(&self.settings.web));
         Arc::new(AppState {
             reviewer: self.reviewer(),
             web: self.settings.web.clone(),
@@ -181,7 +182,7 @@ impl App {
                 retention_days: s.retention.raw_days,
             },
             health: self.health.clone(),
-            fence: crate::lease::Fence::default(),
+            fence: crate::source::lease::Fence::default(),
         }
     }
 

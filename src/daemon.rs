@@ -10,14 +10,15 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::backoff::{self, Backoff};
+use crate::domain::SourceKey;
+use crate::domain::backoff::{self, Backoff};
 use crate::domain::{Code, Verdict};
 use crate::intake::{Intake, IntakeError};
-use crate::lease::Fence;
 use crate::ops::{Health, prometheus};
-use crate::reply::outbox::{OutboxWorker, SendSummary};
-use crate::reply::transport::Deliver;
-use crate::source::{FailureKind, Folder, MailSource, SourceError, SourceKey, SourceMail};
+use crate::outbox::transport::Deliver;
+use crate::outbox::{OutboxWorker, SendSummary};
+use crate::source::lease::Fence;
+use crate::source::{FailureKind, Folder, MailSource, SourceError, SourceMail};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +143,7 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
         let mut failures: u32 = 0;
         let mut purged_at: Option<std::time::Instant> = None;
         let mut in_flight = InFlight::default();
+        let mut inbox = InboxNote::default();
         loop {
             if shutdown.is_cancelled() {
                 break;
@@ -155,6 +157,11 @@ impl<S: MailSource, D: Deliver + 'static> Daemon<S, D> {
                 Ok(handled) => {
                     failures = 0;
                     health.poll_succeeded();
+                    // Handed out but not recorded yet still waits, for the people watching.
+                    let read_ahead = in_flight.next_batch.as_ref().map_or(0, Vec::len);
+                    if let Some(waiting) = fenced.waiting() {
+                        inbox.note(intake.store(), waiting + read_ahead).await;
+                    }
                     if handled > 0 {
                         committed.notify_one();
                     }
@@ -278,8 +285,42 @@ impl<S: MailSource> MailSource for Fenced<'_, S> {
         self.source.close().await;
     }
 
+    fn waiting(&self) -> Option<usize> {
+        self.source.waiting()
+    }
+
     fn describe(&self) -> String {
         self.source.describe()
+    }
+}
+
+/// What the overview and /metrics show of the inbox. The gauge is set on
+/// every pass; the database row (read by every instance's overview) when the
+/// count changes, at most once a second while a backlog drains (hundreds of
+/// mails a second), at once when the inbox is empty again, and once a minute
+/// otherwise, so its time says the reader is alive.
+#[derive(Default)]
+struct InboxNote {
+    written: Option<(usize, std::time::Instant)>,
+}
+
+impl InboxNote {
+    async fn note(&mut self, store: &Store, waiting: usize) {
+        metrics::gauge!(prometheus::MAILBOX_WAITING).set(waiting as f64);
+        let due = match self.written {
+            None => true,
+            Some((_, at)) if at.elapsed() >= Duration::from_secs(60) => true,
+            Some((before, _)) if before == waiting => false,
+            Some((_, at)) => waiting == 0 || at.elapsed() >= Duration::from_secs(1),
+        };
+        if !due {
+            return;
+        }
+        let count = i64::try_from(waiting).unwrap_or(i64::MAX);
+        match store.note_mailbox_waiting(count, chrono::Utc::now()).await {
+            Ok(()) => self.written = Some((waiting, std::time::Instant::now())),
+            Err(e) => tracing::warn!(error = %e, "could not note the mails waiting in the inbox"),
+        }
     }
 }
 

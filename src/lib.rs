@@ -6,40 +6,32 @@
 //! finds the four facts with their evidence, [`decide`] gives the verdict.
 //! [`analyse::analyse`] runs the three in order. Around it the shell:
 //! [`intake`] plans how one mail is recorded and [`store`] writes it;
-//! [`source`] brings the mail, [`reply`] answers, [`review`] and [`web`] are
-//! the officers' side; [`app`] builds all of it from the configuration and
+//! [`source`] brings the mail, [`reply`] writes the answers and [`outbox`]
+//! sends them, [`review`] and [`web`] are the officers' side; [`app`] builds all of it from the configuration and
 //! [`daemon`] runs the loop. See `docs/architecture.md`.
 
-// The pure core.
+// The layers, bottom to top (docs/architecture.md; `tests/it/layers.rs`
+// checks that no module imports from a layer above its own).
+pub mod domain;
+// The pure core: bytes and a receipt day in, a decision out.
 pub mod analyse;
-mod caseless;
 pub mod classify;
 pub mod decide;
-pub mod domain;
 pub mod extract;
 pub mod mail;
 pub mod privacy;
-pub mod report;
-
 // The shell.
-pub mod agreement;
 pub mod app;
-pub mod auth;
-pub mod backoff;
-pub mod check;
+pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod intake;
-pub mod lease;
-pub mod listing;
-pub mod oauth2;
 pub mod ops;
+pub mod outbox;
 pub mod reply;
 pub mod review;
-pub mod signin;
 pub mod source;
 pub mod store;
-pub mod telemetry;
 pub mod trust;
 pub mod web;
 

@@ -1,11 +1,10 @@
 //! The command line: parse arguments and hand them to `cli`; report errors
 //! with their causes on one line.
 
-mod cli;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use lefi_intake::cli;
 
 fn main() -> ExitCode {
     match cli::run(cli::Cli::parse()) {

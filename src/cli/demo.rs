@@ -6,13 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::config::Settings;
+use crate::domain::{Code, Reason};
+use crate::source::maildir::Maildir;
+use crate::store::QuarantineStatus;
+use crate::store::listing::Listing;
 use anyhow::{Context as _, Result};
-use lefi_intake::app::App;
-use lefi_intake::config::Settings;
-use lefi_intake::domain::{Code, Reason};
-use lefi_intake::listing::Listing;
-use lefi_intake::source::maildir::Maildir;
-use lefi_intake::store::QuarantineStatus;
 use tokio_util::sync::CancellationToken;
 
 #[derive(clap::Args)]
@@ -50,7 +50,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         ("LEFI_INTAKE__TRUST__AUTHSERV_IDS".to_string(), DEMO_MX.to_string()),
     ];
     let settings = Settings::load_with_env(None, vars).context("demo configuration")?;
-    lefi_intake::telemetry::init(&settings.log);
+    crate::ops::telemetry::init(&settings.log);
     Maildir::open(&maildir, settings.source.max_message_bytes).context("creating the demo maildir")?;
     let mut mails: Vec<PathBuf> = Vec::new();
     collect_eml(&fixtures, &mut mails).with_context(|| format!("reading example mails in {}", fixtures.display()))?;
@@ -73,7 +73,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
 
     let app = App::build(settings).await?;
     let csv = std::fs::read(&registry).with_context(|| format!("reading {}", registry.display()))?;
-    let subscribers = lefi_intake::trust::registry::import::parse(&csv)
+    let subscribers = crate::trust::registry::import::parse(&csv)
         .with_context(|| format!("reading the sample registry {}", registry.display()))?;
     let changes = app.store.import_changes(&subscribers).await?;
     app.store.apply_import(&changes, "demo", chrono::Utc::now()).await?;
@@ -134,12 +134,12 @@ pub async fn run(args: Args) -> Result<ExitCode> {
 
 /// Why the figures above differ, and where to look next: the demo's
 /// database is not the one a plain `quarantine list` reads.
-async fn explain(app: &App, summary: &lefi_intake::daemon::RunSummary, terminations: usize, db: &Path) -> Result<()> {
+async fn explain(app: &App, summary: &crate::daemon::RunSummary, terminations: usize, db: &Path) -> Result<()> {
     let messages = app.store.messages().await?;
-    let accepted = messages.iter().filter(|m| m.verdict == lefi_intake::domain::Verdict::Accept).count();
+    let accepted = messages.iter().filter(|m| m.verdict == crate::domain::Verdict::Accept).count();
     let already = messages
         .iter()
-        .filter(|m| m.verdict == lefi_intake::domain::Verdict::Accept && m.reasons.contains(&Reason::AlreadyRegistered))
+        .filter(|m| m.verdict == crate::domain::Verdict::Accept && m.reasons.contains(&Reason::AlreadyRegistered))
         .count();
     let answers = app.store.outbox(None).await?.len();
     let held_back = app.store.audit_log(i64::MAX).await?.iter().filter(|a| a.action == "reply_suppressed").count();

@@ -5,7 +5,7 @@
 mod check_config;
 mod corpus;
 mod demo;
-mod extract;
+pub mod extract;
 mod officer;
 mod outbox;
 mod output;
@@ -20,10 +20,10 @@ mod token;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::config::Settings;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
-use lefi_intake::app::App;
-use lefi_intake::config::Settings;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -110,7 +110,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::CheckConfig => with_runtime(check_config::run(config)),
         Command::Migrate => with_runtime(async {
             let settings = load(config)?;
-            let url = lefi_intake::store::redact(&settings.database.url);
+            let url = crate::store::redact(&settings.database.url);
             App::build(settings).await.context("migrating the database")?;
             println!("migrations applied to {url}");
             Ok(ExitCode::SUCCESS)
@@ -147,7 +147,7 @@ fn load(explicit: Option<&Path>) -> Result<Settings> {
         Some(f) => format!("loading configuration from {}", f.display()),
         None => "loading configuration".to_string(),
     })?;
-    lefi_intake::telemetry::init(&settings.log);
+    crate::ops::telemetry::init(&settings.log);
     Ok(settings)
 }
 

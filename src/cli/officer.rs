@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::store::listing::Listing;
+use crate::web::auth;
 use anyhow::{Context as _, Result};
-use lefi_intake::app::App;
-use lefi_intake::auth;
-use lefi_intake::listing::Listing;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -87,7 +87,7 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
             for o in store.officers().await? {
                 let status = match (o.active, o.locked_until.filter(|t| *t > now)) {
                     (false, _) => "disabled".to_string(),
-                    (true, Some(until)) => format!("locked until {}", lefi_intake::store::timestamp(until)),
+                    (true, Some(until)) => format!("locked until {}", crate::store::timestamp(until)),
                     (true, None) => "active".to_string(),
                 };
                 listing.push(vec![

@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::store::OutboxStatus;
+use crate::store::listing;
 use anyhow::{Context as _, Result};
-use lefi_intake::app::App;
-use lefi_intake::listing;
-use lefi_intake::store::OutboxStatus;
 
 use super::output::{self, Format};
 

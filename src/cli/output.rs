@@ -3,11 +3,11 @@
 
 use std::io::Write;
 
+use crate::domain::{Code, parse_code};
+use crate::store::listing::Listing;
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use lefi_intake::domain::{Code, parse_code};
-use lefi_intake::listing::Listing;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,9 +5,9 @@
 
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::store;
 use anyhow::{Context as _, Result};
-use lefi_intake::app::App;
-use lefi_intake::store;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -1,16 +1,16 @@
 //! `lefi-intake quarantine`: the queue from a terminal, with the same
 //! decisions as the review pages (`review.rs`), taken as a named officer.
 
-use lefi_intake::mail::visible::for_terminal;
+use crate::mail::visible::for_terminal;
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::domain::{Code, OrgNumber, Reason};
+use crate::review::{Corrections, IfOnFile};
+use crate::store::listing::Listing;
+use crate::store::{self, Officer, QuarantineStatus, Store};
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use lefi_intake::app::App;
-use lefi_intake::domain::{Code, OrgNumber, Reason};
-use lefi_intake::listing::Listing;
-use lefi_intake::review::{Corrections, IfOnFile};
-use lefi_intake::store::{self, Officer, QuarantineStatus, Store};
 use serde::Serialize;
 
 use super::output::{self, Format};
@@ -155,7 +155,7 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
                 "item {id}: {} (mail {}, reference {})",
                 view.item.status,
                 view.message.id,
-                lefi_intake::reply::reference(view.message.case_id)
+                crate::reply::reference(view.message.case_id)
             ));
             say(format!("reasons: {}", codes(&view.item.reasons).join(", ")));
             if let Some(by) = &view.item.decided_by {

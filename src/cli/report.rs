@@ -3,10 +3,10 @@
 
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::domain::Code;
+use crate::review::agreement::{self, AgreementReport, Tally};
 use anyhow::{Context as _, Result};
-use lefi_intake::agreement::{self, AgreementReport, Tally};
-use lefi_intake::app::App;
-use lefi_intake::domain::Code;
 
 #[derive(clap::Subcommand)]
 pub enum Command {

@@ -3,11 +3,11 @@
 
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::config::Settings;
+use crate::daemon::{DaemonError, RunSummary};
+use crate::source::lease::MailboxLock;
 use anyhow::{Context as _, Result};
-use lefi_intake::app::App;
-use lefi_intake::config::Settings;
-use lefi_intake::daemon::{DaemonError, RunSummary};
-use lefi_intake::lease::MailboxLock;
 use tokio_util::sync::CancellationToken;
 
 use super::on_signals;
@@ -29,7 +29,7 @@ pub async fn run(settings: Settings, args: Args) -> Result<ExitCode> {
         None
     } else {
         let listener = bind(&app.settings).await?;
-        Some(tokio::spawn(lefi_intake::web::serve(listener, app.web_state(), token.clone())))
+        Some(tokio::spawn(crate::web::serve(listener, app.web_state(), token.clone())))
     };
     let ops = if args.once { None } else { serve_ops(&app, &token).await? };
     let summary = read_the_mailbox(&app, args.once, &token).await?;
@@ -51,7 +51,7 @@ pub async fn run(settings: Settings, args: Args) -> Result<ExitCode> {
 /// when it loses the lease. An empty summary when stopped before it ever
 /// held it.
 async fn read_the_mailbox(app: &App, once: bool, token: &CancellationToken) -> Result<RunSummary> {
-    let times = lefi_intake::lease::LeaseTimes { ttl: std::time::Duration::from_secs(app.settings.ha.lease_secs) };
+    let times = crate::source::lease::LeaseTimes { ttl: std::time::Duration::from_secs(app.settings.ha.lease_secs) };
     let instance = app.settings.ha.instance_name();
     loop {
         let lock = MailboxLock::acquire(&app.store, &app.settings.database.url, times, &instance, once, token)
@@ -112,7 +112,7 @@ pub async fn web_only(app: &App) -> Result<ExitCode> {
     on_signals(token.clone());
     let listener = bind(&app.settings).await?;
     let ops = serve_ops(app, &token).await?;
-    lefi_intake::web::serve(listener, app.web_state(), token.clone()).await.context("serving the review pages")?;
+    crate::web::serve(listener, app.web_state(), token.clone()).await.context("serving the review pages")?;
     token.cancel();
     if let Some(ops) = ops {
         ops.await.context("the health and metrics endpoints")?.context("serving health and metrics")?;
@@ -132,8 +132,8 @@ async fn serve_ops(app: &App, token: &CancellationToken) -> Result<Option<Servin
     }
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on ops.listen = {listen}"))?;
-    let limits = lefi_intake::web::listener::Limits::from_settings(&app.settings.web);
-    Ok(Some(tokio::spawn(lefi_intake::ops::serve(listener, app.ops_state(), limits, token.clone()))))
+    let limits = crate::web::listener::Limits::from_settings(&app.settings.web);
+    Ok(Some(tokio::spawn(crate::ops::serve(listener, app.ops_state(), limits, token.clone()))))
 }
 
 async fn bind(settings: &Settings) -> Result<tokio::net::TcpListener> {

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::domain::{Code, OrgNumber, Subscriber};
+use crate::store::Change;
+use crate::store::listing;
+use crate::trust::registry::import;
 use anyhow::{Context as _, Result, bail};
-use lefi_intake::app::App;
-use lefi_intake::domain::{Code, OrgNumber, Subscriber};
-use lefi_intake::listing;
-use lefi_intake::store::Change;
-use lefi_intake::trust::registry::import;
 
 use super::output::{self, Format};
 
@@ -112,7 +112,7 @@ async fn show(app: &App, org_number: &str) -> Result<ExitCode> {
         for e in history {
             println!(
                 "  {}  {:<22} {:<12} {}",
-                lefi_intake::store::timestamp(e.at),
+                crate::store::timestamp(e.at),
                 e.action,
                 e.actor,
                 e.details.unwrap_or_default()

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::store::listing;
 use anyhow::{Context as _, Result};
-use lefi_intake::app::App;
-use lefi_intake::listing;
 
 use super::output::{self, Format};
 
@@ -37,7 +37,7 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
             output::print(format, &listing::terminations(&rows), &rows)?;
         }
         Command::Revoke { org_number, reason, officer } => {
-            let org = lefi_intake::domain::OrgNumber::parse(&org_number)
+            let org = crate::domain::OrgNumber::parse(&org_number)
                 .map_err(|e| anyhow::anyhow!("{org_number}: not an organisation number ({e:?})"))?;
             let officer = super::quarantine::acting_officer(&app.store, &officer).await?;
             let on_file = app

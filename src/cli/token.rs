@@ -4,11 +4,11 @@
 
 use std::process::ExitCode;
 
+use crate::app::App;
+use crate::store::TokenAdded;
+use crate::store::listing::Listing;
 use anyhow::Result;
 use base64::Engine as _;
-use lefi_intake::app::App;
-use lefi_intake::listing::Listing;
-use lefi_intake::store::TokenAdded;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -45,7 +45,7 @@ pub async fn run(app: &App, command: Command) -> Result<ExitCode> {
             let mut secret = [0u8; 32];
             getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
             let token = format!("lefi_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
-            match store.add_token(&name, &lefi_intake::auth::token_digest(&token), &by, now).await? {
+            match store.add_token(&name, &crate::web::auth::token_digest(&token), &by, now).await? {
                 TokenAdded::Added(_) => {
                     println!("{token}");
                     eprintln!(

@@ -2,6 +2,8 @@
 //! TOML file, then `LEFI_INTAKE__SECTION__KEY` environment variables. Loaded
 //! once at start; a bad value is reported with the key that holds it.
 
+pub mod oauth2;
+
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -10,7 +12,7 @@ use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
 use crate::domain::{Code, parse_code};
 
-const DEFAULTS: &str = include_str!("../config/default.toml");
+const DEFAULTS: &str = include_str!("../../config/default.toml");
 pub const ENV_PREFIX: &str = "LEFI_INTAKE";
 
 #[derive(Debug, thiserror::Error)]
@@ -152,8 +154,8 @@ pub enum SmtpAuth {
 
 impl SmtpSettings {
     /// smtp's own XOAUTH2 token command or file.
-    pub fn own_token_source(&self) -> crate::oauth2::TokenSource {
-        crate::oauth2::TokenSource {
+    pub fn own_token_source(&self) -> crate::config::oauth2::TokenSource {
+        crate::config::oauth2::TokenSource {
             command: self.oauth2_token_command.clone(),
             file: self.oauth2_token_file.clone(),
             keys: "smtp.oauth2_token",
@@ -162,12 +164,12 @@ impl SmtpSettings {
 
     /// Where XOAUTH2 tokens come from: smtp's own command or file, else the
     /// IMAP source's (one app registration usually serves both).
-    pub fn token_source(&self, imap: &ImapSettings) -> crate::oauth2::TokenSource {
+    pub fn token_source(&self, imap: &ImapSettings) -> crate::config::oauth2::TokenSource {
         let own = self.own_token_source();
         if !own.is_unset() {
             return own;
         }
-        crate::oauth2::TokenSource {
+        crate::config::oauth2::TokenSource {
             command: imap.oauth2_token_command.clone(),
             file: imap.oauth2_token_file.clone(),
             keys: "imap.oauth2_token",

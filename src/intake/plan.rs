@@ -199,7 +199,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::source::SourceKey;
+    use crate::domain::SourceKey;
 
     const MAIL: &[u8] = b"From: Anna <anna@uppsala.se>\r\nTo: registeruttag@forsakringskassan.se\r\n\
 Subject: =?utf-8?Q?Upps=C3=A4gning?= LEFI Prenumeration\r\nDate: Mon, 16 Nov 2026 09:00:00 +0100\r\n\

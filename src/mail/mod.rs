@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+pub(crate) mod caseless;
 mod charset;
 pub mod html;
 mod normalise;

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::caseless::{eq_lower, starts_with_lower};
+use crate::mail::caseless::{eq_lower, starts_with_lower};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,6 +5,7 @@
 
 pub mod health;
 pub mod prometheus;
+pub mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,7 +129,7 @@ async fn metrics_text(State(state): State<Arc<OpsState>>) -> Response {
     prometheus::set_figures(figures.as_ref(), chrono::Utc::now());
     let decided = tokio::time::timeout(DATABASE_TIMEOUT, state.store.decided_items()).await.ok().and_then(Result::ok);
     if let Some(items) = decided {
-        prometheus::set_agreement(&crate::agreement::summarise(&items, chrono::Utc::now()));
+        prometheus::set_agreement(&crate::review::agreement::summarise(&items, chrono::Utc::now()));
     }
     // A reader that has never had a good pass (a wrong password from the
     // start) has no last-poll time to alert on: this says how long it fails.

@@ -15,11 +15,13 @@ pub const REASONS: &str = "lefi_intake_quarantine_reasons_total";
 pub const DUPLICATES: &str = "lefi_intake_duplicates_total";
 pub const BATCH_SECONDS: &str = "lefi_intake_batch_seconds";
 pub const PASS_FAILURES: &str = "lefi_intake_pass_failures_total";
-pub const ANSWERS: &str = "lefi_intake_answers_total";
-pub const IMAP_RECONNECTS: &str = "lefi_intake_imap_reconnects_total";
+// Named where they are counted (a layer below does not reach up to this one).
+pub use crate::outbox::ANSWERS;
+pub use crate::source::imap::IMAP_RECONNECTS;
 pub const LAST_POLL: &str = "lefi_intake_last_successful_poll_timestamp_seconds";
 pub const MAILBOX_FAILING: &str = "lefi_intake_mailbox_failing_seconds";
 pub const LEASE: &str = "lefi_intake_mailbox_lease";
+pub const MAILBOX_WAITING: &str = "lefi_intake_mailbox_waiting";
 pub const OUTBOX_PENDING: &str = "lefi_intake_outbox_pending";
 pub const OUTBOX_FAILED: &str = "lefi_intake_outbox_failed";
 pub const OUTBOX_OLDEST: &str = "lefi_intake_outbox_oldest_pending_age_seconds";
@@ -73,6 +75,10 @@ fn describe() {
     describe_gauge!(LAST_POLL, Unit::Seconds, "When a pass over the mailbox last succeeded (Unix time).");
     describe_gauge!(LEASE, "1 where this instance reads the mailbox.");
     describe_gauge!(
+        MAILBOX_WAITING,
+        "Mails this instance saw waiting in the inbox at its last look, not yet recorded."
+    );
+    describe_gauge!(
         MAILBOX_FAILING,
         Unit::Seconds,
         "How long every pass over the mailbox has failed (0: the last pass succeeded, or not reading)."
@@ -95,7 +101,7 @@ fn describe() {
 
 /// The queue figures as gauges (`None`: the database could not be read).
 /// How officers decided over the last 30 days, from the agreement report.
-pub fn set_agreement(report: &crate::agreement::AgreementReport) {
+pub fn set_agreement(report: &crate::review::agreement::AgreementReport) {
     use crate::domain::Code;
     let t = &report.last_30_days;
     for (outcome, n) in [("unchanged", t.unchanged), ("corrected", t.corrected), ("rejected", t.rejected)] {

@@ -5,17 +5,23 @@
 //! backoff; a permanent one (or too many attempts) marks the reply failed,
 //! visible in `lefi-intake outbox list`. Sending never blocks intake.
 
+pub mod message;
+pub mod smtp;
+pub mod transport;
+
+/// The counter of answers handed to the server, by result (`sent`,
+/// `retrying`, `failed`); described on /metrics by `ops::prometheus`.
+pub const ANSWERS: &str = "lefi_intake_answers_total";
+
 use std::time::Duration;
 
 use chrono::Utc;
 use lettre::message::Mailbox;
 
-use super::message;
-use super::transport::{Deliver, DeliveryError};
-use crate::backoff::Backoff;
+use self::transport::{Deliver, DeliveryError};
 use crate::config::OutboxSettings;
-use crate::lease::Fence;
-use crate::ops::prometheus::ANSWERS;
+use crate::domain::backoff::Backoff;
+use crate::source::lease::Fence;
 use crate::store::{OutboxItem, Store, StoreError};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

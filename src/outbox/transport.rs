@@ -161,7 +161,7 @@ enum Auth {
     /// No AUTH, or AUTH PLAIN/LOGIN with a password.
     Fixed(Option<Login>),
     OAuth2 {
-        source: crate::oauth2::TokenSource,
+        source: crate::config::oauth2::TokenSource,
         current: tokio::sync::Mutex<Option<(std::time::Instant, Login)>>,
     },
 }
@@ -213,7 +213,7 @@ impl SmtpDelivery {
 
     fn with_tokens(
         s: &crate::config::SmtpSettings,
-        source: crate::oauth2::TokenSource,
+        source: crate::config::oauth2::TokenSource,
     ) -> Result<SmtpDelivery, SmtpSetupError> {
         use secrecy::ExposeSecret;
         let auth = match s.auth {

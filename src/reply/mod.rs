@@ -4,11 +4,7 @@
 
 mod context;
 mod draft;
-pub mod message;
-pub mod outbox;
-pub mod smtp;
 pub mod templates;
-pub mod transport;
 
 use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 

@@ -6,6 +6,8 @@
 //! item in the expected state: of two officers acting at once, one wins and
 //! the other is told who decided first.
 
+pub mod agreement;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};

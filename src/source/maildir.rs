@@ -14,7 +14,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::{Folder, MailSource, SourceError, SourceKey, SourceMail};
+use super::{Folder, MailSource, SourceError, SourceMail};
+use crate::domain::SourceKey;
 
 pub struct Maildir {
     root: PathBuf,
@@ -22,6 +23,8 @@ pub struct Maildir {
     poll_interval: Duration,
     /// Where each handed-out mail currently is.
     paths: HashMap<SourceKey, PathBuf>,
+    /// Mails in the inbox at the last look, less those handed out.
+    not_handed_out: usize,
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SourceError {
@@ -39,7 +42,7 @@ impl Maildir {
                 std::fs::create_dir_all(&path).map_err(io(format!("creating {}", path.display())))?;
             }
         }
-        Ok(Maildir { root, max_bytes, poll_interval: Duration::from_secs(2), paths: HashMap::new() })
+        Ok(Maildir { root, max_bytes, poll_interval: Duration::from_secs(2), paths: HashMap::new(), not_handed_out: 0 })
     }
 
     /// How often `wait` looks again.
@@ -62,7 +65,7 @@ impl Maildir {
         Ok(new)
     }
 
-    fn waiting(&self) -> Result<Vec<PathBuf>, SourceError> {
+    fn inbox(&self) -> Result<Vec<PathBuf>, SourceError> {
         let mut files = Vec::new();
         for sub in ["new", "cur"] {
             let dir = self.root.join(sub);
@@ -140,7 +143,9 @@ fn received_at(path: &Path) -> DateTime<Utc> {
 impl MailSource for Maildir {
     async fn fetch(&mut self, limit: usize) -> Result<Vec<SourceMail>, SourceError> {
         let mut out = Vec::new();
-        for path in self.waiting()? {
+        let listed = self.inbox()?;
+        let in_inbox = listed.len();
+        for path in listed {
             if out.len() == limit {
                 break;
             }
@@ -158,6 +163,7 @@ impl MailSource for Maildir {
             out.push(SourceMail { key: key.clone(), raw, received_at: received_at(&path), truncated_from });
             self.paths.insert(key, path);
         }
+        self.not_handed_out = in_inbox.saturating_sub(self.paths.len());
         Ok(out)
     }
 
@@ -171,6 +177,10 @@ impl MailSource for Maildir {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    fn waiting(&self) -> Option<usize> {
+        Some(self.not_handed_out)
     }
 
     fn reset(&mut self) {
@@ -219,5 +229,23 @@ mod tests {
         assert!(md.fetch(10).await.unwrap().is_empty());
         assert!(dir.path().join(".Processed/cur/1700000001.a.host:2,S").exists());
         assert!(dir.path().join(".Quarantine/cur/1700000002.b.host:2,S").exists());
+    }
+
+    #[tokio::test]
+    async fn it_counts_what_waits_beyond_the_mails_handed_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut md = Maildir::open(dir.path(), 1000).unwrap();
+        assert_eq!(md.waiting(), Some(0), "nothing seen yet");
+        for i in 0..12 {
+            Maildir::deliver(dir.path(), &format!("17000000{i:02}.m{i}.host"), b"Subject: a\r\n\r\nbody").unwrap();
+        }
+        let first = md.fetch(5).await.unwrap();
+        assert_eq!(md.waiting(), Some(7));
+        let second = md.fetch(5).await.unwrap();
+        assert_eq!(md.waiting(), Some(2), "the first five are handed out, not waiting");
+        let filed: Vec<_> = first.iter().chain(&second).map(|m| (m.key.clone(), Folder::Processed)).collect();
+        md.file(&filed).await.unwrap();
+        md.fetch(5).await.unwrap();
+        assert_eq!(md.waiting(), Some(0));
     }
 }

@@ -7,7 +7,7 @@
 //! names; tests drive either directly.
 
 pub mod imap;
-mod key;
+pub mod lease;
 pub mod maildir;
 pub mod tls;
 
@@ -17,8 +17,7 @@ use chrono::{DateTime, Utc};
 use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::Verdict;
-pub use key::{SourceKey, SourceKeyError};
+use crate::domain::{SourceKey, Verdict};
 
 /// A raw mail as a source hands it over.
 #[derive(Debug, Clone)]
@@ -91,6 +90,13 @@ pub trait MailSource: Send {
     /// that is already gone (filed by an earlier run) is not an error.
     fn file(&mut self, mails: &[(SourceKey, Folder)]) -> impl Future<Output = Result<(), SourceError>> + Send;
 
+    /// How many mails the source saw waiting at its last look that it has
+    /// not handed out yet (`None`: it cannot tell). For the overview of a
+    /// backlog being worked off: as of the last fetch, not a new count.
+    fn waiting(&self) -> Option<usize> {
+        None
+    }
+
     /// Forgets what the source had handed out: after a failed pass, the mails
     /// not recorded are looked at again (they are still in the inbox).
     fn reset(&mut self) {}
@@ -126,6 +132,13 @@ impl MailSource for Configured {
         match self {
             Configured::Maildir(s) => s.file(mails).await,
             Configured::Imap(s) => s.file(mails).await,
+        }
+    }
+
+    fn waiting(&self) -> Option<usize> {
+        match self {
+            Configured::Maildir(s) => s.waiting(),
+            Configured::Imap(s) => s.waiting(),
         }
     }
 

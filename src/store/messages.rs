@@ -5,8 +5,8 @@ use sqlx::{AnyConnection, Row};
 use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
 use super::{Result, Store, codes, join_codes, read_code, read_date, read_org_number, read_timestamp, timestamp};
+use crate::domain::SourceKey;
 use crate::domain::{Code, Field, OrgNumber, Reason, Verdict};
-use crate::source::SourceKey;
 
 /// Where a recorded mail stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray, Display)]

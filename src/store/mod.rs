@@ -10,7 +10,9 @@ pub mod audit;
 mod feed;
 mod figures;
 mod lease;
+pub mod listing;
 pub mod messages;
+mod migrations;
 pub mod officers;
 pub mod outbox;
 pub mod quarantine;
@@ -130,20 +132,14 @@ impl Store {
 
     /// Applies the migrations of this backend that are not applied yet.
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
-        }
+        migrations::migrator(self.backend).run(&self.pool).await?;
         Ok(())
     }
 
     /// How many of this backend's migrations are not applied, and how many
     /// there are (`check-config`; a database never migrated has none applied).
     pub async fn pending_migrations(&self) -> Result<(usize, usize)> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
-        };
+        let migrator = migrations::migrator(self.backend);
         let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
         let applied: Vec<i64> =
             match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&self.pool).await {

@@ -63,8 +63,8 @@ impl Store {
         if let Some(exact) = self.officer(name).await? {
             return Ok(Some(exact));
         }
-        let key = crate::signin::name_key(name);
-        let mut alike = self.officers().await?.into_iter().filter(|o| crate::signin::name_key(&o.name) == key);
+        let key = crate::domain::name_key(name);
+        let mut alike = self.officers().await?.into_iter().filter(|o| crate::domain::name_key(&o.name) == key);
         Ok(match (alike.next(), alike.next()) {
             (Some(one), None) => Some(one),
             _ => None,
@@ -181,12 +181,13 @@ impl Store {
         Ok(true)
     }
 
-    /// A key the service keeps for itself (made once, on first use, by
-    /// whichever instance asks first).
-    pub async fn server_key(&self, name: &str) -> Result<String> {
+    /// A key the service keeps for itself: `fresh` is kept when none of
+    /// that name exists yet (made once, on first use, by whichever instance
+    /// asks first), else the one kept is returned.
+    pub async fn server_key(&self, name: &str, fresh: &str) -> Result<String> {
         sqlx::query("INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(name)
-            .bind(crate::auth::random_token())
+            .bind(fresh)
             .execute(&self.pool)
             .await?;
         let row = sqlx::query("SELECT value FROM server_keys WHERE name = $1").bind(name).fetch_one(&self.pool).await?;

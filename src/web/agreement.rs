@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use super::AppState;
 use super::layout::{field_sv, page, reason_sv};
 use super::session::SignedIn;
-use crate::agreement::{self, Tally};
+use crate::review::agreement::{self, Tally};
 
 pub async fn show(State(state): State<Arc<AppState>>, SignedIn(session): SignedIn) -> Response {
     let items = match state.reviewer.store.decided_items().await {

@@ -100,7 +100,7 @@ pub async fn terminations(
     let Some(token) = bearer.filter(|t| !t.is_empty()) else {
         return error(StatusCode::UNAUTHORIZED, "a bearer token is required (lefi-intake token add NAME)");
     };
-    let client = match store.use_token(&crate::auth::token_digest(token), chrono::Utc::now()).await {
+    let client = match store.use_token(&crate::web::auth::token_digest(token), chrono::Utc::now()).await {
         Ok(Some(name)) => name,
         Ok(None) => return error(StatusCode::UNAUTHORIZED, "unknown or revoked token"),
         Err(e) => return internal(e),

@@ -4,6 +4,7 @@
 
 mod agreement;
 mod api;
+pub mod auth;
 mod headers;
 mod item;
 mod layout;
@@ -13,6 +14,7 @@ mod overview;
 mod queue;
 mod records;
 pub mod session;
+pub mod signin;
 mod subscribers;
 
 use std::sync::Arc;
@@ -33,7 +35,7 @@ pub struct AppState {
     /// What the intake checks, for the warnings on every page.
     pub checks: Checks,
     /// Bounds and throttles password sign-ins.
-    pub signin: crate::signin::SignInGuard,
+    pub signin: crate::web::signin::SignInGuard,
     /// The key that signs sign-in forms, read from the database on first use.
     pub signin_key: tokio::sync::OnceCell<String>,
 }
@@ -54,7 +56,13 @@ impl AppState {
     }
 
     pub async fn signin_key(&self) -> crate::store::Result<&str> {
-        self.signin_key.get_or_try_init(|| self.reviewer.store.server_key("signin_form")).await.map(String::as_str)
+        self.signin_key
+            .get_or_try_init(|| async {
+                let fresh = auth::random_token();
+                self.reviewer.store.server_key("signin_form", &fresh).await
+            })
+            .await
+            .map(String::as_str)
     }
 
     /// The warnings every page shows: checks switched off, a registry that is

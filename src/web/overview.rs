@@ -37,14 +37,29 @@ fn age_sv(secs: i64) -> String {
     }
 }
 
+/// Seconds and minutes too, for what a backlog being worked off is watched by.
+fn recent_sv(secs: i64) -> String {
+    match secs.max(0) {
+        1 => "1 sekund".to_string(),
+        s @ 0..60 => format!("{s} sekunder"),
+        60..120 => "1 minut".to_string(),
+        s @ 120..3_600 => format!("{} minuter", s / 60),
+        s => age_sv(s),
+    }
+}
+
+/// The overview's pace of the outbox: answers sent within this many minutes.
+const SENT_LATELY_MINUTES: i64 = 10;
+
 pub async fn show(State(state): State<Arc<AppState>>, SignedIn(session): SignedIn) -> Response {
     let store = &state.reviewer.store;
     let now = Utc::now();
-    let (day, week, figures, months) = match tokio::try_join!(
+    let (day, week, figures, months, sent_lately) = match tokio::try_join!(
         store.verdicts_since(now - Duration::hours(24)),
         store.verdicts_since(now - Duration::days(7)),
         store.figures(),
         store.terminations_by_month(),
+        store.answers_sent_since(now - Duration::minutes(SENT_LATELY_MINUTES)),
     ) {
         Ok(all) => all,
         Err(e) => return super::internal_error(e),
@@ -66,6 +81,21 @@ pub async fn show(State(state): State<Arc<AppState>>, SignedIn(session): SignedI
         }
         section {
             h2 { "Väntar" }
+            // The whole job: what the mailbox still holds, what the outbox still has to send.
+            p.mailbox {
+                @match figures.mailbox_waiting {
+                    Some((waiting, at)) => {
+                        (waiting) " mejl väntar i brevlådan på att läsas"
+                        " (sett för " (recent_sv((now - at).num_seconds())) " sedan)."
+                    }
+                    None => "Brevlådan har inte lästs än.",
+                }
+            }
+            p.answers {
+                (figures.outbox_pending) " svar väntar på att skickas"
+                @if let Some(t) = figures.oldest_pending_answer { "; det äldsta köades för " (recent_sv((now - t).num_seconds())) " sedan" }
+                ". " (sent_lately) " svar skickades de senaste " (SENT_LATELY_MINUTES) " minuterna."
+            }
             p {
                 a href="/queue" { (figures.quarantine_open) " ärenden" } " väntar på beslut"
                 @if let Some(t) = figures.oldest_open_item { "; det äldsta har väntat " (age_sv((now - t).num_seconds())) }
@@ -78,7 +108,6 @@ pub async fn show(State(state): State<Arc<AppState>>, SignedIn(session): SignedI
                 } @else {
                     "Inga misslyckade svar."
                 }
-                " " (figures.outbox_pending) " svar väntar på att skickas."
             }
         }
         section {
@@ -137,6 +166,16 @@ mod tests {
         assert!(svg.contains("2027-02: 1"));
         assert!(!svg.contains("style="), "no inline styles (the CSP refuses them)");
         assert!(chart(&[]).into_string().contains("Inga registrerade"));
+    }
+
+    #[test]
+    fn recent_ages_read_in_seconds_and_minutes() {
+        assert_eq!(recent_sv(0), "0 sekunder");
+        assert_eq!(recent_sv(1), "1 sekund");
+        assert_eq!(recent_sv(59), "59 sekunder");
+        assert_eq!(recent_sv(61), "1 minut");
+        assert_eq!(recent_sv(3_599), "59 minuter");
+        assert_eq!(recent_sv(7_300), "2 timmar");
     }
 
     #[test]

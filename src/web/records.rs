@@ -101,7 +101,7 @@ pub async fn terminations_csv(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (header::CONTENT_DISPOSITION, "attachment; filename=\"uppsagningar.csv\""),
             ],
-            crate::listing::terminations(&rows).to_csv(),
+            crate::store::listing::terminations(&rows).to_csv(),
         )
             .into_response(),
         Err(e) => super::internal_error(e),

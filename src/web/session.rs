@@ -26,7 +26,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::layout::{error_box, page};
 use crate::store::OfficerSession;
-use crate::{auth, signin};
+use crate::web::{auth, signin};
 
 pub const SESSION_COOKIE: &str = "lefi_session";
 const LOGIN_COOKIE: &str = "lefi_login";

@@ -124,14 +124,7 @@ pub struct SignInGuard {
     recent: Mutex<Recent>,
 }
 
-/// The key a sign-in name is throttled by: the same for every way of writing
-/// it (case, surrounding blanks, composed or decomposed letters), whether an
-/// officer has the name or not — otherwise the answers would tell which
-/// names exist.
-pub fn name_key(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    name.trim().nfc().collect::<String>().to_lowercase()
-}
+pub use crate::domain::name_key;
 
 /// Whose sign-in is being reserved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +145,7 @@ impl SignInGuard {
         for n in 0..cores {
             let checks = checks.clone();
             let spawned = std::thread::Builder::new().name(format!("password-check-{n}")).spawn(move || {
-                let mut checker = crate::auth::PasswordChecker::default();
+                let mut checker = crate::web::auth::PasswordChecker::default();
                 loop {
                     let next = checks.lock().expect("not poisoned").recv();
                     let Ok(check) = next else { break };
@@ -324,7 +317,7 @@ type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// A sign-in form token: a random value and its expiry, signed with `key`.
 pub fn form_token(key: &str, now: DateTime<Utc>) -> String {
-    let body = format!("{}.{}", crate::auth::random_token(), (now + FORM_VALID_FOR).timestamp());
+    let body = format!("{}.{}", crate::web::auth::random_token(), (now + FORM_VALID_FOR).timestamp());
     format!("{body}.{}", signature(key, &body))
 }
 
@@ -332,7 +325,7 @@ pub fn form_token(key: &str, now: DateTime<Utc>) -> String {
 pub fn form_token_valid(key: &str, token: &str, now: DateTime<Utc>) -> bool {
     let Some((body, mac)) = token.rsplit_once('.') else { return false };
     let Some(expires) = body.rsplit_once('.').and_then(|(_, e)| e.parse::<i64>().ok()) else { return false };
-    crate::auth::same_secret(&signature(key, body), mac) && now.timestamp() <= expires
+    crate::web::auth::same_secret(&signature(key, body), mac) && now.timestamp() <= expires
 }
 
 fn signature(key: &str, body: &str) -> String {

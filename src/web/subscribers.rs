@@ -15,8 +15,8 @@ use super::AppState;
 use super::layout::{csrf_field, error_box, local_time, page, search_too_long};
 use super::session::SignedIn;
 use crate::domain::{Code, OrgNumber, Subscriber, SubscriberKind};
-use crate::listing::subscriber_status;
 use crate::store::OfficerSession;
+use crate::store::listing::subscriber_status;
 use crate::trust::registry::import::Row;
 
 #[derive(Deserialize, Default)]

@@ -36,7 +36,7 @@ async fn a_second_request_replaces_or_keeps_the_termination_on_file_and_any_term
         intake.deliver(&termination(6, "2027-01-01", "other@kommun6.se"), "2026-11-17");
         intake.run_once().await;
         let store = intake.db.store.clone();
-        let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+        let hash = lefi_intake::web::auth::hash_password(PASSWORD).unwrap();
         assert!(store.add_officer("anna", "Anna Andersson", Some(&hash)).await.unwrap());
         let mut review = Review::over(intake);
         let second = item_of(&review, "second@kommun5.se").await;

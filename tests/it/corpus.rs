@@ -53,7 +53,7 @@ async fn officers_decisions_export_as_a_redacted_corpus_that_scores_as_they_deci
     }
     intake.deliver(&personal_mail(), "2026-11-16");
     intake.run_once().await;
-    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+    let hash = lefi_intake::web::auth::hash_password(PASSWORD).unwrap();
     intake.db.store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
     let r = Review::over(intake);
     let store = r.intake.db.store.clone();

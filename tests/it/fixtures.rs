@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use lefi_intake::analyse::analyse;
-use lefi_intake::report::Report;
+use lefi_intake::cli::extract::report::Report;
 use serde_json::Value;
 
 pub fn fixture_dir() -> PathBuf {

@@ -401,7 +401,7 @@ fn the_demo_empties_only_a_directory_it_made() {
 /// The pages over what the intake records in one run, with the officer anna.
 async fn reviewed_by_anna(intake: TestIntake) -> Review {
     intake.run_once().await;
-    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+    let hash = lefi_intake::web::auth::hash_password(PASSWORD).unwrap();
     intake.db.store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
     Review::over(intake)
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use lefi_intake::config::{ImapAuth, Security, Settings, SourceKind};
 use lefi_intake::daemon::RunSummary;
 use lefi_intake::domain::Code;
-use lefi_intake::reply::transport::MessageIdFileTransport;
+use lefi_intake::outbox::transport::MessageIdFileTransport;
 use lefi_intake::source::imap::Imap;
 use lefi_intake::source::{FailureKind, MailSource};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -34,7 +34,7 @@ impl Harness {
         settings.imap = dovecot.settings(security);
         settings.log.level = std::env::var("LEFI_TEST_LOG").unwrap_or_else(|_| "warn".into());
         if std::env::var("LEFI_TEST_LOG").is_ok() {
-            lefi_intake::telemetry::init(&settings.log);
+            lefi_intake::ops::telemetry::init(&settings.log);
         }
         Some(Harness { dovecot, db, outbox: tempfile::tempdir().unwrap(), settings })
     }

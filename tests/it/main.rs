@@ -14,6 +14,7 @@ mod ha;
 mod hardening;
 mod hostile;
 mod imap;
+mod layers;
 mod ops;
 mod pipeline;
 mod properties;

@@ -112,7 +112,7 @@ fn a_burst_of_sign_ins_checks_no_more_passwords_than_guessing_one_by_one() {
 async fn a_lock_set_while_a_password_is_checked_is_not_lifted_by_its_success() {
     for db in TestDb::both().await {
         let store = &db.store;
-        let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+        let hash = lefi_intake::web::auth::hash_password(PASSWORD).unwrap();
         store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
         let now = chrono::Utc::now();
         let seen = store.officer("anna").await.unwrap().unwrap();
@@ -166,7 +166,7 @@ async fn a_new_password_ends_the_officers_sessions_and_an_idle_session_ends_by_i
     let r = Review::new(TestDb::sqlite().await, "").await;
     let (session, _) = r.sign_in("anna").await;
     assert_eq!(r.get("/queue", Some(&session)).await.0, StatusCode::OK);
-    let hash = lefi_intake::auth::hash_password("ett annat långt lösenord").unwrap();
+    let hash = lefi_intake::web::auth::hash_password("ett annat långt lösenord").unwrap();
     assert!(r.intake.db.store.set_officer_password("anna", &hash).await.unwrap());
     assert_eq!(r.get("/queue", Some(&session)).await.0, StatusCode::SEE_OTHER, "signed out by the new password");
 
@@ -175,7 +175,7 @@ async fn a_new_password_ends_the_officers_sessions_and_an_idle_session_ends_by_i
     let (session, _) = r.sign_in("bo").await;
     let store = &r.intake.db.store;
     let token = session.trim_start_matches("lefi_session=");
-    let digest = lefi_intake::auth::token_digest(token);
+    let digest = lefi_intake::web::auth::token_digest(token);
     let idle = chrono::Duration::minutes(30);
     let soon = chrono::Utc::now() + chrono::Duration::minutes(29);
     let later = chrono::Utc::now() + chrono::Duration::minutes(31);
@@ -491,7 +491,7 @@ async fn direction_controls_are_shown_in_the_pages_and_never_offered_for_approva
     };
     intake.deliver(&mail.raw(), "2026-11-16");
     intake.run_once().await;
-    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+    let hash = lefi_intake::web::auth::hash_password(PASSWORD).unwrap();
     intake.db.store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
     let r = Review::over(intake);
     let (cookie, _) = r.sign_in("anna").await;

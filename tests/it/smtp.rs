@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use lefi_intake::config::{Security, Settings, SourceKind, TransportKind};
 use lefi_intake::daemon::RunSummary;
-use lefi_intake::reply::transport::SmtpDelivery;
+use lefi_intake::outbox::transport::SmtpDelivery;
 use lefi_intake::source::imap::Imap;
 use lefi_intake::store::OutboxStatus;
 use tokio_util::sync::CancellationToken;
@@ -449,7 +449,7 @@ async fn starttls_and_implicit_tls_with_authentication() {
 /// here). A refused token is not reused: the next send asks for a new one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_go_out_with_smtp_auth_xoauth2_and_a_refused_token_is_asked_for_again() {
-    use lefi_intake::reply::transport::Deliver;
+    use lefi_intake::outbox::transport::Deliver;
     let url = crate::imap::introspection_endpoint().await;
     let Some(mut s) = Servers::start_full(true, Some(url)).await else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -471,7 +471,7 @@ async fn answers_go_out_with_smtp_auth_xoauth2_and_a_refused_token_is_asked_for_
     };
     let refused = delivery.deliver(message(1)).await;
     match refused {
-        Err(lefi_intake::reply::transport::DeliveryError::Temporary(e)) => {
+        Err(lefi_intake::outbox::transport::DeliveryError::Temporary(e)) => {
             assert!(e.contains("the server refused the OAuth2 token"), "the refusal is said: {e}")
         }
         other => panic!("a refused token is a temporary failure, not {other:?}"),

@@ -1,9 +1,9 @@
 //! The repository on both backends.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use lefi_intake::domain::SourceKey;
 use lefi_intake::domain::{Field, OrgNumber, Reason, Termination, Verdict};
 use lefi_intake::reply::{NewReply, ReplyKind};
-use lefi_intake::source::SourceKey;
 use lefi_intake::store::messages::Identity;
 use lefi_intake::store::{self, MessageStatus, NewMessage, OutboxStatus};
 
@@ -300,6 +300,8 @@ async fn upgrading_puts_the_terminations_on_file_into_the_feed() {
             "DROP INDEX messages_received",
             "ALTER TABLE messages DROP COLUMN case_id",
             "ALTER TABLE sessions DROP COLUMN last_seen_at",
+            "DROP TABLE mailbox_status",
+            "DROP INDEX outbox_sent_at",
             "DELETE FROM _sqlx_migrations WHERE version >= 7",
         ] {
             pool.execute(sql).await.unwrap_or_else(|e| panic!("{name}: {sql}: {e}"));

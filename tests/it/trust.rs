@@ -422,7 +422,7 @@ async fn a_termination_updates_the_subscriber_and_reopening_an_approval_restores
         assert_eq!(status(1).await, (SubscriberStatus::Terminated, Some("2027-01-01".into())), "{name}");
         assert_eq!(status(2).await, (SubscriberStatus::Active, None), "{name}");
 
-        let hash = lefi_intake::auth::hash_password("ett långt lösenord").unwrap();
+        let hash = lefi_intake::web::auth::hash_password("ett långt lösenord").unwrap();
         store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
         let anna = store.officer("anna").await.unwrap().unwrap();
         let app = App::with_store(t.settings.clone(), store.clone()).unwrap();
@@ -464,7 +464,7 @@ async fn shadow_mode_proposes_every_accept_and_counts_how_officers_decide() {
         let proposal = message(&store, "p1@kommun1.se").await;
         assert_eq!(proposal.org_number.map(|n| n.to_string()), Some(org_number(1)));
 
-        let hash = lefi_intake::auth::hash_password("ett långt lösenord").unwrap();
+        let hash = lefi_intake::web::auth::hash_password("ett långt lösenord").unwrap();
         store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
         let anna = store.officer("anna").await.unwrap().unwrap();
         let reviewer = App::with_store(t.settings.clone(), store.clone()).unwrap().reviewer();
@@ -473,7 +473,8 @@ async fn shadow_mode_proposes_every_accept_and_counts_how_officers_decide() {
         reviewer.approve(items[1].id, &anna, &corrected).await.unwrap();
         reviewer.reject(items[2].id, &anna, "Skickat av misstag, ringde och bekräftade", false).await.unwrap();
 
-        let report = lefi_intake::agreement::summarise(&store.decided_items().await.unwrap(), chrono::Utc::now());
+        let report =
+            lefi_intake::review::agreement::summarise(&store.decided_items().await.unwrap(), chrono::Utc::now());
         assert_eq!(
             (report.proposed.decided, report.proposed.unchanged, report.proposed.corrected, report.proposed.rejected),
             (3, 1, 1, 1),
@@ -727,7 +728,7 @@ async fn officer_pages_show_the_registry_edit_it_audited_and_warn_when_checks_ar
 #[tokio::test]
 async fn an_empty_required_registry_is_announced_on_every_page() {
     let db = TestDb::sqlite().await;
-    let hash = lefi_intake::auth::hash_password(crate::web::PASSWORD).unwrap();
+    let hash = lefi_intake::web::auth::hash_password(crate::web::PASSWORD).unwrap();
     db.store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
     let t = TestIntake::with_env(db, &trust_on("required")).await;
     let state = App::with_store(t.settings.clone(), t.db.store.clone()).unwrap().web_state();

@@ -66,7 +66,7 @@ Content-Disposition: attachment; filename=\"brev.pdf\"\r\nContent-Transfer-Encod
         intake.run_once().await;
         let store = &intake.db.store;
         for (name, display) in [("anna", "Anna Andersson"), ("bo", "Bo Berg")] {
-            let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+            let hash = lefi_intake::web::auth::hash_password(PASSWORD).unwrap();
             assert!(store.add_officer(name, display, Some(&hash)).await.unwrap());
         }
         let mut settings = intake.settings.clone();
@@ -448,7 +448,7 @@ async fn the_overview_counts_what_came_in_and_what_waits() {
     intake.deliver(&drill_mail(12), &days_ago(30));
     intake.run_once().await;
     let store = intake.db.store.clone();
-    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+    let hash = lefi_intake::web::auth::hash_password(PASSWORD).unwrap();
     assert!(store.add_officer("anna", "Anna Andersson", Some(&hash)).await.unwrap());
     let review = Review::over(intake);
     let (session, _) = review.sign_in("anna").await;
@@ -467,6 +467,18 @@ async fn the_overview_counts_what_came_in_and_what_waits() {
     assert!(accepted_this_week >= 9, "the week column holds today's and three days ago: {accepted_this_week}");
     let open = store.quarantine(QuarantineStatus::Open).await.unwrap().len();
     assert!(page.contains(&format!("{open} ärenden</a> väntar på beslut")), "{page}");
+    // The whole job: the run emptied the inbox and sent every answer.
+    assert!(page.contains("0 mejl väntar i brevlådan på att läsas"), "{page}");
+    let sent = store.outbox(Some(lefi_intake::store::OutboxStatus::Sent)).await.unwrap().len();
+    assert!(sent > 0);
+    assert!(
+        page.contains(&format!("0 svar väntar på att skickas. {sent} svar skickades de senaste 10 minuterna.")),
+        "{page}"
+    );
+    // A backlog as the reader last saw it, and answers still queued.
+    store.note_mailbox_waiting(4_321, chrono::Utc::now() - chrono::Duration::seconds(150)).await.unwrap();
+    let (_, _, page) = review.get("/", Some(&session)).await;
+    assert!(page.contains("4321 mejl väntar i brevlådan på att läsas (sett för 2 minuter sedan)."), "{page}");
     // One bar per month of the active terminations' dates.
     let months: std::collections::BTreeSet<String> =
         store.terminations().await.unwrap().iter().map(|t| t.effective_date.format("%Y-%m").to_string()).collect();
@@ -493,7 +505,7 @@ async fn the_item_page_shows_the_sentences_that_could_change_the_meaning() {
     };
     intake.deliver(&mail.raw(), "2026-11-16");
     intake.run_once().await;
-    let hash = lefi_intake::auth::hash_password(PASSWORD).unwrap();
+    let hash = lefi_intake::web::auth::hash_password(PASSWORD).unwrap();
     intake.db.store.add_officer("anna", "Anna", Some(&hash)).await.unwrap();
     let r = Review::over(intake);
     let (cookie, _) = r.sign_in("anna").await;

@@ -192,7 +192,7 @@ fn imap_connect_failure(server: &str, e: ConnectError) -> Vec<Check> {
 }
 
 async fn smtp(settings: &Settings) -> Check {
-    use crate::reply::transport::{CheckError, SmtpDelivery};
+    use crate::outbox::transport::{CheckError, SmtpDelivery};
     let s = &settings.smtp;
     let server = format!("{}:{} ({})", s.host, s.port, s.security);
     let delivery = match SmtpDelivery::from_settings(settings) {
@@ -208,11 +208,11 @@ async fn smtp(settings: &Settings) -> Check {
         Err(CheckError::Token(e)) => {
             Check::failed("smtp", e, "smtp.oauth2_token_command, smtp.oauth2_token_file (or imap's)")
         }
-        Err(CheckError::Smtp(crate::reply::smtp::SmtpError::Tls { host, source })) => {
+        Err(CheckError::Smtp(crate::outbox::smtp::SmtpError::Tls { host, source })) => {
             Check::failed("smtp", format!("{server}: TLS with {host}: {source}"), "smtp.security, smtp.tls_ca_file")
         }
-        Err(CheckError::Smtp(crate::reply::smtp::SmtpError::Smtp(e))) => {
-            use crate::reply::transport::{error_text, refuses_credentials, token_refused};
+        Err(CheckError::Smtp(crate::outbox::smtp::SmtpError::Smtp(e))) => {
+            use crate::outbox::transport::{error_text, refuses_credentials, token_refused};
             let fix = if s.auth == crate::config::SmtpAuth::Xoauth2 && token_refused(&e) {
                 "the OAuth2 token: smtp.oauth2_token_command (or imap's), smtp.username, the app's SMTP.SendAsApp permission"
             } else if refuses_credentials(&e) {

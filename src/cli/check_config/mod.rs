@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use lefi_intake::check::{self, Check};
+pub mod checks;
+
+use self::checks::Check;
 
 pub async fn run(config: Option<&Path>) -> Result<ExitCode> {
     let settings = match super::load(config) {
@@ -25,7 +27,7 @@ pub async fn run(config: Option<&Path>) -> Result<ExitCode> {
         None => "built-in defaults".to_string(),
     };
     println!("{}", line(&Check { name: "configuration", detail: format!("{source}, and the environment"), fix: None }));
-    let passed = check::run(&settings, |c| println!("{}", line(c))).await;
+    let passed = checks::run(&settings, |c| println!("{}", line(c))).await;
     Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::analyse::analyse;
+use crate::cli::extract::report::{self, Report};
+use crate::mail::visible::for_terminal;
 use anyhow::{Context as _, Result};
-use lefi_intake::analyse::analyse;
-use lefi_intake::mail::visible::for_terminal;
-use lefi_intake::report::{self, Report};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -43,7 +43,7 @@ struct Wrong {
 pub fn run(dir: &Path, min_verdicts: f64, json: bool) -> Result<ExitCode> {
     let mails = corpus(dir).with_context(|| format!("reading the corpus {}", dir.display()))?;
     anyhow::ensure!(!mails.is_empty(), "{} holds no .eml file with a .json beside it", dir.display());
-    let own = vec![lefi_intake::MAILBOX_ADDRESS.to_string()];
+    let own = vec![crate::MAILBOX_ADDRESS.to_string()];
     let mut score = Score { mails: mails.len(), ..Score::default() };
     for eml in &mails {
         let name = eml.strip_prefix(dir).unwrap_or(eml).display().to_string();

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::analyse::analyse;
+use crate::app::App;
+use crate::domain::{Code, ReviewOutcome, Verdict};
+use crate::privacy::redact::Redactor;
+use crate::store::{QuarantineItem, QuarantineStatus};
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
-use lefi_intake::analyse::analyse;
-use lefi_intake::app::App;
-use lefi_intake::domain::{Code, ReviewOutcome, Verdict};
-use lefi_intake::privacy::redact::Redactor;
-use lefi_intake::store::{QuarantineItem, QuarantineStatus};
 use serde_json::{Value, json};
 
 #[derive(clap::Args)]
@@ -54,7 +54,7 @@ pub async fn run(app: &App, args: Args) -> Result<ExitCode> {
         args.since.is_none_or(|since| day.is_some_and(|d| d >= since)) && (args.all_decided || disagrees(i))
     });
     decided.sort_by_key(|i| i.id);
-    let own = vec![lefi_intake::MAILBOX_ADDRESS.to_string()];
+    let own = vec![crate::MAILBOX_ADDRESS.to_string()];
     let mut redactor = Redactor::new();
     let (mut written, mut purged, mut changed) = (BTreeMap::<&str, usize>::new(), 0, Vec::new());
     for item in &decided {
@@ -141,12 +141,11 @@ pub async fn run(app: &App, args: Args) -> Result<ExitCode> {
 /// every rejected shadow-mode proposal (the intake would have accepted).
 fn disagrees(item: &QuarantineItem) -> bool {
     item.status == QuarantineStatus::Approved
-        || item.outcome == Some(ReviewOutcome::Rejected)
-            && item.reasons.contains(&lefi_intake::domain::Reason::Proposed)
+        || item.outcome == Some(ReviewOutcome::Rejected) && item.reasons.contains(&crate::domain::Reason::Proposed)
 }
 
 /// The verdict and the three facts an analysis gives.
-fn reading(a: &lefi_intake::analyse::Analysis) -> Value {
+fn reading(a: &crate::analyse::Analysis) -> Value {
     let ex = a.extraction.as_ref();
     json!([
         a.decision.verdict.as_str(),

@@ -38,7 +38,7 @@ pub fn check(command: Command) -> Result<ExitCode> {
     }
 }
 
-pub async fn run(app: &lefi_intake::app::App, command: Command) -> Result<ExitCode> {
+pub async fn run(app: &crate::app::App, command: Command) -> Result<ExitCode> {
     match command {
         Command::Export(args) => export::run(app, args).await,
         other => check(other),

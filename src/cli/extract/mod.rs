@@ -1,14 +1,16 @@
 //! `lefi-intake extract`: reads .eml files without recording anything.
 
-use lefi_intake::mail::visible::for_terminal;
+use crate::mail::visible::for_terminal;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::analyse::analyse;
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
-use lefi_intake::analyse::analyse;
-use lefi_intake::report::{self, Report};
+pub mod report;
+
+use self::report::Report;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,7 +33,7 @@ fn parse_day(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub fn run(args: Args, config: Option<&std::path::Path>) -> Result<ExitCode> {
-    let own = vec![lefi_intake::MAILBOX_ADDRESS.to_string()];
+    let own = vec![crate::MAILBOX_ADDRESS.to_string()];
     // The sender is judged by the trust settings of the configuration in use.
     let trust = if args.explain { Some(super::load(config).map(|s| s.trust)) } else { None };
     let mut all_read = true;

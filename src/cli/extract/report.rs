@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::analyse::Analysis;
 use crate::domain::{Code, Field, Reason, Verdict};
 use crate::extract::{DateFinding, DateNote, Extraction, NameFinding, NumberNote, OrgNumberFinding, SentenceClass};
-use crate::listing::Listing;
+use crate::store::listing::Listing;
 
 /// One line of `extract --json`. The keys are a contract with scripts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,8 +2,8 @@
 //! department names, trailing punctuation and what follows a name, the
 //! genitive; and the key two spellings of one name share.
 
-use crate::caseless;
 use crate::extract::gazetteer::{DEPARTMENT_SUFFIXES, NOT_NAME_WORDS};
+use crate::mail::caseless;
 
 const MAX_NAME_CHARS: usize = 120;
 

@@ -166,7 +166,7 @@ impl Authenticator for SaslOnce {
 
 /// The access token, fetched anew for every connection (tokens expire).
 async fn oauth2_token(s: &ImapSettings) -> Result<String, ConnectError> {
-    let source = crate::oauth2::TokenSource {
+    let source = crate::config::oauth2::TokenSource {
         command: s.oauth2_token_command.clone(),
         file: s.oauth2_token_file.clone(),
         keys: "imap.oauth2_token",

@@ -21,6 +21,10 @@ pub mod commands;
 mod idle;
 mod timed;
 
+/// The counter of IMAP sessions opened after the first; described on
+/// /metrics by `ops::prometheus`.
+pub const IMAP_RECONNECTS: &str = "lefi_intake_imap_reconnects_total";
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,8 +33,9 @@ use chrono::Utc;
 use tokio_rustls::rustls::ClientConfig;
 use tokio_util::sync::CancellationToken;
 
-use super::{FailureKind, Folder, MailSource, SourceError, SourceKey, SourceMail};
+use super::{FailureKind, Folder, MailSource, SourceError, SourceMail};
 use crate::config::ImapSettings;
+use crate::domain::SourceKey;
 use client::{ConnectError, ImapSession};
 use commands::{Capabilities, CommandError};
 pub use timed::TimedOut;
@@ -123,7 +128,7 @@ impl Imap {
             .await?;
             let uid_validity = commands::select(&mut session, &s.mailbox, s.timeout_secs).await?;
             if self.last_uid_validity.is_some() {
-                metrics::counter!(crate::ops::prometheus::IMAP_RECONNECTS).increment(1);
+                metrics::counter!(IMAP_RECONNECTS).increment(1);
             }
             if self.last_uid_validity.is_some_and(|v| v != uid_validity) {
                 // Every UID we knew is meaningless now.
@@ -263,6 +268,12 @@ impl MailSource for Imap {
                 Err(self.fail(e))
             }
         }
+    }
+
+    fn waiting(&self) -> Option<usize> {
+        // The UIDs of the last search not yet handed out; mail that came
+        // after it is counted at the next search.
+        Some(self.queue.len())
     }
 
     fn reset(&mut self) {

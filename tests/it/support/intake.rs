@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use lefi_intake::config::Settings;
 use lefi_intake::daemon::RunSummary;
-use lefi_intake::reply::transport::MessageIdFileTransport;
+use lefi_intake::outbox::transport::MessageIdFileTransport;
 use lefi_intake::source::maildir::Maildir;
 
 use super::db::TestDb;
